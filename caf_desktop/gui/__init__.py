@@ -1,0 +1,1 @@
+"""The Qt skin over the core: the only package that imports PySide6."""

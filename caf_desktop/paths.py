@@ -1,0 +1,42 @@
+"""The one module that knows where CAF Desktop keeps things for a user.
+
+Everything for one user lives under the home folder: the platformdirs user data folder unless
+`--home` or `CAF_DESKTOP_HOME` names another (tests always do).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "CAF Desktop"
+HOME_ENVIRONMENT_VARIABLE = "CAF_DESKTOP_HOME"
+
+_override: Path | None = None
+
+
+def set_home(path: str | os.PathLike[str] | None) -> None:
+    """Makes `path` the home for this process (None goes back to the environment or the default)."""
+    global _override  # noqa: PLW0603 - one process, one home; set once by the CLI or the tests
+    _override = Path(path).expanduser().resolve() if path is not None else None
+
+
+def home() -> Path:
+    """The folder that holds everything the app keeps for this user."""
+    if _override is not None:
+        return _override
+    from_environment = os.environ.get(HOME_ENVIRONMENT_VARIABLE)
+    if from_environment:
+        return Path(from_environment).expanduser().resolve()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False, roaming=False))
+
+
+def log_dir() -> Path:
+    return home() / "logs"
+
+
+def user_forms_dir() -> Path:
+    """Form definitions and rulesets received from the team, beside the ones the app ships."""
+    return home() / "forms"

@@ -1,0 +1,49 @@
+"""The built package carries forms/ and resources/: a wheel works outside the source tree."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("caf_desktop-*.whl")
+    return built
+
+
+def test_the_wheel_holds_every_form_definition_and_the_meta_schema(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for definition in (ROOT / "forms").glob("*/*.json"):
+        assert f"caf_desktop/_forms/{definition.parent.name}/{definition.name}" in names
+    assert "caf_desktop/schemas/form-definition.schema.json" in names
+
+
+def test_the_installed_package_checks_and_validates_from_anywhere(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True)
+    program = (
+        "import caf_desktop, sys\n"
+        f"assert caf_desktop.__file__.startswith({str(target)!r}), caf_desktop.__file__\n"
+        "from caf_desktop.cli import main\n"
+        "main()\n"
+    )
+    environment = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "CAF_DESKTOP_HOME": str(tmp_path / "home")}
+    check = subprocess.run([sys.executable, "-c", program, "forms", "check"], cwd=tmp_path, env=environment, capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+    assert "Checked 5 form definitions: no problems found." in check.stdout
+    example = ROOT / "tests" / "examples" / "tac-review" / "full.json"
+    validate = subprocess.run([sys.executable, "-c", program, "validate", "tac-review", str(example), "--complete"], cwd=tmp_path, env=environment, capture_output=True, text=True, check=False)
+    assert validate.returncode == 0, validate.stdout + validate.stderr
