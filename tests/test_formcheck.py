@@ -80,7 +80,11 @@ def test_a_required_group_is_reachable_through_questions_on_its_fields() -> None
     raw = visit_raw()
     child_control = raw["layout"]["sections"][0]["elements"][0]
     raw["layout"]["sections"][0]["elements"][0:1] = [
-        {**element, "scope": "/child" + element["scope"], **({"rule": _absolute(element["rule"])} if "rule" in element else {})}
+        {
+            **element,
+            "scope": "/child" + element["scope"],
+            **({"rule": _absolute(element["rule"])} if "rule" in element else {}),
+        }
         for element in child_control["elements"]
     ]
     assert findings(raw) == []

@@ -16,7 +16,18 @@ ROOT = Path(__file__).parent.parent
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
@@ -33,17 +44,38 @@ def test_the_wheel_holds_every_form_definition_and_the_meta_schema(wheel: Path) 
 
 def test_the_installed_package_checks_and_validates_from_anywhere(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+    )
     program = (
         "import caf_desktop, sys\n"
         f"assert caf_desktop.__file__.startswith({str(target)!r}), caf_desktop.__file__\n"
         "from caf_desktop.cli import main\n"
         "main()\n"
     )
-    environment = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin", "CAF_DESKTOP_HOME": str(tmp_path / "home")}
-    check = subprocess.run([sys.executable, "-c", program, "forms", "check"], cwd=tmp_path, env=environment, capture_output=True, text=True, check=False)
+    environment = {
+        "PYTHONPATH": str(target),
+        "PATH": "/usr/bin:/bin",
+        "CAF_DESKTOP_HOME": str(tmp_path / "home"),
+    }
+    check = subprocess.run(
+        [sys.executable, "-c", program, "forms", "check"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert check.returncode == 0, check.stderr
     assert "Checked 5 form definitions: no problems found." in check.stdout
     example = ROOT / "tests" / "examples" / "tac-review" / "full.json"
-    validate = subprocess.run([sys.executable, "-c", program, "validate", "tac-review", str(example), "--complete"], cwd=tmp_path, env=environment, capture_output=True, text=True, check=False)
+    validate = subprocess.run(
+        [sys.executable, "-c", program, "validate", "tac-review", str(example), "--complete"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert validate.returncode == 0, validate.stdout + validate.stderr
