@@ -221,7 +221,7 @@ def _report_bug(stderr: TextIO) -> int:
 
 def _start_gui(stdout: TextIO, stderr: TextIO) -> int:
     try:
-        from caf_desktop.gui.app import run_app  # type: ignore[import-not-found]  # noqa: PLC0415 - the CLI must work without Qt
+        from caf_desktop.gui.app import run_app  # noqa: PLC0415 - the CLI must work without Qt
     except ImportError:
         stderr.write(
             "The desktop window is not available in this installation. `caf-desktop --help` lists the commands.\n"

@@ -357,3 +357,64 @@ def _suggest(name: str, candidates: list[str]) -> str | None:
 def shipped_catalogue() -> Catalogue:
     """The catalogue of shipped forms, loaded and checked once per process."""
     return Catalogue.shipped()
+
+
+# --- bare schemas -----------------------------------------------------------------------------------
+
+
+def from_schema(
+    schema: Mapping[str, Any], layout: Mapping[str, Any] | None = None, *, title: str | None = None
+) -> FormDefinition:
+    """A definition for a bare JSON Schema: its layout, or a sensible default one.
+
+    The default: the top-level answers that are groups or lists each get a section of their own;
+    the other top-level answers share a first section named after the schema.
+    """
+    name = title or str(schema.get("title") or "Form")
+    if layout is None:
+        layout = default_layout(schema, name)
+    data_schema = {"type": "object", "properties": {}, **schema}
+    raw = {
+        "format": FORMAT_VERSION,
+        "id": "bare-schema",
+        "version": "0.0.0",
+        "title": name,
+        "description": str(schema.get("description") or name),
+        "schema": data_schema,
+        "layout": dict(layout),
+    }
+    return load(raw, "<schema>")
+
+
+def default_layout(schema: Mapping[str, Any], title: str) -> dict[str, Any]:
+    from caf_desktop import schematree  # noqa: PLC0415
+
+    own: list[dict[str, Any]] = []
+    separate: list[dict[str, Any]] = []
+    for name in schematree.property_names(schema, schema):
+        pointer = "/" + name.replace("~", "~0").replace("/", "~1")
+        subschemas = schematree.at(schema, pointer)
+        control = {"type": "control", "scope": pointer}
+        if schematree.kind(schema, subschemas) in ("object", "array"):
+            section_id = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+            section_id = section_id if section_id[:1].isalpha() else f"s-{section_id}".rstrip("-")
+            separate.append(
+                {
+                    "id": section_id,
+                    "title": schematree.title(subschemas, name.replace("_", " ").capitalize()),
+                    "elements": [control],
+                }
+            )
+        else:
+            own.append(control)
+    sections = (
+        [{"id": "details", "title": title, "elements": own}] if own or not separate else []
+    ) + separate
+    seen: set[str] = set()
+    for section in sections:
+        base, n = section["id"], 2
+        while section["id"] in seen:
+            section["id"] = f"{base}-{n}"
+            n += 1
+        seen.add(section["id"])
+    return {"sections": sections}

@@ -1,0 +1,66 @@
+"""Starting the desktop app: the QApplication, its look, the main window and the crash dialog."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from types import TracebackType
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from caf_desktop import paths
+
+# Colours only repeat what words already say ("⚠ Problem:", "Safeguarding:"), never carry meaning alone.
+STYLE_SHEET = """
+QLabel[role="error"] { color: #a4161a; font-weight: bold; }
+QLabel[role="safeguarding"] { border: 2px solid #a4161a; background: #fff4f4; padding: 8px; font-weight: bold; }
+QLabel[role="warning"] { border-left: 4px solid #b26b00; padding-left: 8px; }
+QFrame#item-card, QFrame#table-row { border: 1px solid #c8c8c8; border-radius: 4px; background: palette(base); }
+QListWidget#sections::item { padding: 6px 6px; border-bottom: 1px solid palette(midlight); }
+QListWidget#sections::item:selected { background: palette(highlight); color: palette(highlighted-text); }
+QGroupBox { font-weight: bold; margin-top: 1.2em; }
+QGroupBox::title { subcontrol-origin: margin; left: 6px; padding: 0 4px; }
+"""
+
+
+def _crash_dialog(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+    """A bug: keep the details in the log (no personal data), offer to copy them, keep the app alive."""
+    details = "".join(traceback.format_exception(kind, error, trace))
+    try:
+        folder = paths.log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / "errors.log").open("a", encoding="utf-8") as log:
+            log.write(details + "\n")
+    except OSError:
+        pass
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "Something went wrong",
+        "CAF Desktop met an internal error. Your typing is kept; save your work. This is a bug: please report it with the details.",
+    )
+    box.setDetailedText(details)
+    copy = box.addButton("Copy details", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if box.clickedButton() is copy:
+        QGuiApplication.clipboard().setText(details)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
+    app.setApplicationName("CAF Desktop")
+    app.setOrganizationName("CAF Desktop")
+    app.setStyleSheet(STYLE_SHEET)
+    return app
+
+
+def run_app() -> int:
+    app = make_application()
+    from caf_desktop.gui.main_window import MainWindow  # noqa: PLC0415 - after the QApplication exists
+
+    sys.excepthook = _crash_dialog
+    window = MainWindow()
+    window.show()
+    return int(app.exec())
