@@ -406,10 +406,15 @@ class FormView(QWidget, EditorHost):
         self._apply_rules()
         self._fix_tab_order(self.pages[self.current_section()])
 
-    def forget(self, editors: list[FieldEditor]) -> None:
+    def forget(self, editors: list[FieldEditor], card: Any = None) -> None:
+        """The editors of a list item that has gone: drop them, and the rules bound inside the item."""
         gone = {id(e) for e in self._walk(editors)}
-        self._rules = [b for b in self._rules if b.editor is None or id(b.editor) not in gone]
-        self._reindex()
+        self._rules = [
+            b
+            for b in self._rules
+            if not (b.editor is not None and id(b.editor) in gone) and (card is None or b.card is not card)
+        ]
+        self._editors = {p: e for p, e in self._editors.items() if id(e) not in gone}
 
     def _walk(self, editors: Iterable[FieldEditor]) -> Iterable[FieldEditor]:
         for editor in editors:
@@ -417,8 +422,8 @@ class FormView(QWidget, EditorHost):
             yield from self._walk(editor.children())
 
     def _reindex(self) -> None:
-        live = [e for page in self.pages for e in self._walk(page.editors)]
-        self._editors = {e.pointer: e for e in live}
+        """Keys the editors by their pointers now (items that moved have renamed theirs)."""
+        self._editors = {e.pointer: e for e in self._editors.values()}
 
     def _fix_tab_order(self, page: _SectionPage) -> None:
         chain = [w for e in page.editors for w in e.focusables()]

@@ -277,7 +277,7 @@ class RepeatEditor(FieldEditor):
             card = self.cards.pop(item_id)
             self.box_layout.removeWidget(card)
             card.deleteLater()
-            self.host.forget(card.editors)  # type: ignore[attr-defined]
+            self.host.forget(card.editors, card)  # type: ignore[attr-defined]
         created: list[_ItemCard] = []
         for index, item_id in enumerate(ids):
             card = self.cards.get(item_id)

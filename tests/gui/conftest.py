@@ -1,0 +1,48 @@
+"""GUI fixtures: a FormView over a real definition, shown and active on the offscreen platform."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+from caf_desktop.gui.form_view import FormView
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def show(qtbot: Any) -> Callable[[FormView], FormView]:
+    """Shows a view as a person would see it: a real, active window at laptop size."""
+
+    def shown(view: FormView) -> FormView:
+        qtbot.addWidget(view)
+        view.resize(1366, 768)
+        view.show()
+        qtbot.waitExposed(view)
+        with qtbot.waitActive(view):
+            view.activateWindow()
+        return view
+
+    return shown
+
+
+def focused() -> QWidget | None:
+    return QApplication.focusWidget()
+
+
+def type_text(qtbot: Any, widget: QWidget, text: str) -> None:
+    """Types like a keyboard: keyClicks for ASCII, one key event per character for anything else
+    (PySide6 6.12's keyClicks aborts on non-ASCII)."""
+    from PySide6.QtTest import QTest
+
+    for character in text:
+        if character.isascii():
+            qtbot.keyClicks(widget, character)
+        else:
+            QTest.sendKeyEvent(
+                QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, character, Qt.KeyboardModifier.NoModifier
+            )
