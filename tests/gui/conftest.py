@@ -6,10 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from caf_desktop.gui.form_view import FormView
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
-
-from caf_desktop.gui.form_view import FormView
 
 pytestmark = pytest.mark.gui
 

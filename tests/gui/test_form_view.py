@@ -7,6 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from caf_desktop.gui.form_view import FormView
+from caf_desktop.gui.qt_containers import RepeatEditor
+from caf_desktop.gui.qt_fields import DateEditor, TextAreaEditor
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,9 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from caf_desktop.gui.form_view import FormView
-from caf_desktop.gui.qt_containers import RepeatEditor
-from caf_desktop.gui.qt_fields import DateEditor, TextAreaEditor
 from tests.conftest import EXAMPLES
 from tests.gui.conftest import focused, type_text
 
@@ -515,8 +515,7 @@ def test_if_then_else_requirements_apply_when_marking_complete(show: Show, qtbot
 
 
 def services_view(show: Show) -> FormView:
-    view = kinds_view(show, {"services": [{"name": "GP"}, {"name": "School"}, {"name": "Health visitor"}]})
-    return view
+    return kinds_view(show, {"services": [{"name": "GP"}, {"name": "School"}, {"name": "Health visitor"}]})
 
 
 def test_adding_an_item_focuses_its_first_question(show: Show, qtbot: Any) -> None:
