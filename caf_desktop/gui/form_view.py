@@ -398,13 +398,35 @@ class FormView(QWidget, EditorHost):
             self._rules.append(binding)
             self._apply_rule(binding, self._rule_view())
 
-    def adopt(self, editors: list[FieldEditor]) -> None:
-        """New editors (a new item of a list): index them, show their rules, and keep tab order right."""
+    def adopt(self, editors: list[FieldEditor], card: Any = None) -> None:
+        """The editors of a new list item: index them and put the item in its place in the tab order.
+
+        Their rules were applied as they were bound; only the neighbours' tab order is touched, so
+        adding to a long list stays quick.
+        """
         for editor in self._walk(editors):
             self._editors[editor.pointer] = editor
-        self._reindex()
-        self._apply_rules()
-        self._fix_tab_order(self.pages[self.current_section()])
+        if card is None:
+            return
+        ordered = sorted(card.owner.cards.values(), key=lambda c: c.index)
+        position = ordered.index(card)
+        if position == 0:
+            page = self._page_of(card.owner)
+            if page is not None and page.built:
+                self._fix_tab_order(page)
+            return
+        after = (
+            ordered[position + 1].focusables()[:1] if position + 1 < len(ordered) else [card.owner.add_button]
+        )
+        chain = [ordered[position - 1].actions, *card.focusables(), *after]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _page_of(self, editor: FieldEditor) -> _SectionPage | None:
+        for page in self.pages:
+            if page.content.isAncestorOf(editor.input):
+                return page
+        return None
 
     def forget(self, editors: list[FieldEditor], card: Any = None) -> None:
         """The editors of a list item that has gone: drop them, and the rules bound inside the item."""
@@ -475,7 +497,8 @@ class FormView(QWidget, EditorHost):
     # --- changes --------------------------------------------------------------------------------------------
 
     def _changed(self, change: Change) -> None:
-        if change.kind != "value" or self._affects_rules(change.pointer):
+        rules_affected = change.kind == "reset" or self._affects_rules(change.pointer)
+        if rules_affected:
             self._view_cache = None
         if change.kind == "reset":
             for editor in list(self._editors.values()):
@@ -498,7 +521,7 @@ class FormView(QWidget, EditorHost):
                     if below or holding_list:
                         editor.show_value(self.document.get(pointer))
             self._refresh_item_headings(change.pointer)
-        if change.kind != "value" or self._affects_rules(change.pointer):
+        if rules_affected:
             self._apply_rules()
         self._validate_timer.start()
         self.valueChanged.emit()

@@ -157,6 +157,9 @@ class _ItemCard(QFrame):
     def pointer(self) -> str:
         return self.owner.item_pointer(self.index)
 
+    def focusables(self) -> list[QWidget]:
+        return [*[w for editor in self.editors for w in editor.focusables()], self.actions]
+
     def refresh_heading(self) -> None:
         text = f"{self.owner.item_title} {self.index + 1}"
         title_pointer = self.owner.spec.options.get("itemTitle")
@@ -173,7 +176,7 @@ class _ItemCard(QFrame):
             self.index = index
             for editor in self.editors:
                 editor.rebase(old, self.pointer)
-        self.refresh_heading()
+            self.refresh_heading()
 
 
 @register("array")
@@ -294,7 +297,7 @@ class RepeatEditor(FieldEditor):
                 self.box_layout.insertWidget(index, card)
         self.empty_label.setVisible(not ids)
         for card in created:
-            self.host.adopt(card.editors)  # type: ignore[attr-defined]
+            self.host.adopt(card.editors, card)  # type: ignore[attr-defined]
 
     def make_card(self, item_id: int, index: int) -> _ItemCard:
         return _ItemCard(self, item_id, index)

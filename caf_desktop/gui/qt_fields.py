@@ -127,6 +127,9 @@ def editor_class(spec: FieldSpec) -> type[FieldEditor]:
 # --- the base class ---------------------------------------------------------------------------------------
 
 
+SHORT_TITLE = 48
+
+
 def _small(label: QLabel) -> QLabel:
     font = QFont(label.font())
     font.setPointSizeF(max(font.pointSizeF() * 0.92, 7.0))
@@ -152,7 +155,8 @@ class FieldEditor:
         self.label: QLabel | None = None
         if not self.shows_own_label and not spec.options.get("flat"):
             self.label = QLabel(spec.title, parent)
-            self.label.setWordWrap(True)
+            # Wrapping makes Qt measure the label again at every relayout; short titles never wrap.
+            self.label.setWordWrap(len(spec.title) > SHORT_TITLE)
             self.label.setObjectName(f"label:{spec.pointer}")
             font = QFont(self.label.font())
             font.setBold(True)
@@ -283,9 +287,8 @@ class TextEditor(FieldEditor):
 
     def create_input(self, parent: QWidget) -> QWidget:
         line = _LineEdit(self, parent)
-        max_length = self.spec.keyword("maxLength")
-        if isinstance(max_length, int):
-            line.setMaxLength(max_length)
+        # No setMaxLength: Qt counts UTF-16 units (so it would cut names outside the basic plane short)
+        # and it silently stops typing; validation says "Shorten ..." instead, in characters.
         placeholder = self.spec.options.get("placeholder")
         if isinstance(placeholder, str):
             line.setPlaceholderText(placeholder)
@@ -400,17 +403,21 @@ class TextAreaEditor(FieldEditor):
             text = f"{length:,} of {self.max_length:,} characters"
             self.count_label.setText(text + (f" — {over:,} too many" if over > 0 else ""))
 
+    def text(self) -> str:
+        """The text as typed: toPlainText() would turn no-break spaces into spaces."""
+        return self.box.document().toRawText().replace("\u2029", "\n")
+
     def _edited(self) -> None:
         if self._showing:
             return
-        text = self.box.toPlainText()
+        text = self.text()
         self._update_count(len(text))
         self.box._fit()
         self.write(text if text else None)
 
     def show_value(self, value: Any) -> None:
         text = "" if value is None else str(value)
-        if self.box.toPlainText() != text:
+        if self.text() != text:
             self._showing = True
             try:
                 self.box.setPlainText(text)

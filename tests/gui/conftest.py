@@ -13,6 +13,23 @@ from PySide6.QtWidgets import QApplication, QWidget
 pytestmark = pytest.mark.gui
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A modal dialog nobody answers would hang the suite: unless a test answers it, it fails the test."""
+    from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        texts = [a for a in args if isinstance(a, str)]
+        raise AssertionError(f"an unexpected dialog opened: {texts[:2]}")
+
+    for name in ("question", "warning", "information", "critical", "about"):
+        monkeypatch.setattr(QMessageBox, name, refuse)
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+    monkeypatch.setattr(QDialog, "exec", refuse)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", refuse)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", refuse)
+
+
 @pytest.fixture
 def show(qtbot: Any) -> Callable[[FormView], FormView]:
     """Shows a view as a person would see it: a real, active window at laptop size."""
