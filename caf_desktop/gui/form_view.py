@@ -501,8 +501,9 @@ class FormView(QWidget, EditorHost):
         if rules_affected:
             self._view_cache = None
         if change.kind == "reset":
-            for editor in list(self._editors.values()):
-                editor.show_value(self.document.get(editor.pointer))
+            for pointer, editor in list(self._editors.items()):
+                if self._editors.get(pointer) is editor:  # not dropped with a list item shown just before
+                    editor.show_value(self.document.get(editor.pointer))
             self._reindex()
         elif change.kind == "items":
             editor = self._editors.get(change.pointer)
@@ -514,6 +515,8 @@ class FormView(QWidget, EditorHost):
                 # Undo, redo or another view changed it: show it in the editors at or below the pointer,
                 # and in any list that holds it (an item appearing or going).
                 for pointer, editor in list(self._editors.items()):
+                    if self._editors.get(pointer) is not editor:
+                        continue  # dropped with a list item that went while this loop ran
                     below = pointers.is_within(pointer, change.pointer)
                     holding_list = isinstance(editor, qt_containers.RepeatEditor) and pointers.is_within(
                         change.pointer, pointer
@@ -679,7 +682,10 @@ class FormView(QWidget, EditorHost):
                 if section < len(self.definition.sections)
                 else self.definition.title
             )
-            item = QListWidgetItem(f"{where}: {finding.message}")
+            text = (
+                finding.message if finding.message.startswith(f"{where}: ") else f"{where}: {finding.message}"
+            )
+            item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, finding.path)
             item.setToolTip(finding.path)
             self.problems.addItem(item)

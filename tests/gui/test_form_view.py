@@ -659,7 +659,7 @@ def test_the_problems_panel_lists_every_problem_and_goes_to_each(show: Show, qtb
     view.check()
     texts = [view.problems.item(i).text() for i in range(view.problems.count())]
     assert texts == [
-        "Identifying details: Identifying details: enter a date of birth that is today or in the past.",
+        "Identifying details: enter a date of birth that is today or in the past.",
         "Details of person(s) undertaking assessment: Enter email in the right form, such as name@example.org.",
     ]
     item = view.problems.item(1)

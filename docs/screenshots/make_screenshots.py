@@ -1,0 +1,62 @@
+"""Takes the README's screenshots: the main window at 1366x768, as on a council laptop.
+
+Run from the top of the repository: `.venv/bin/python docs/screenshots/make_screenshots.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from caf_desktop import paths  # noqa: E402
+from caf_desktop.definitions import shipped_catalogue  # noqa: E402
+from caf_desktop.gui.app import make_application  # noqa: E402
+
+OUT = Path(__file__).parent
+EXAMPLES = ROOT / "tests" / "examples"
+
+# (file, form, example or None, section id, action)
+SHOTS = [
+    ("caf-empty.png", "caf-assessment", None, "identifying-details", None),
+    ("caf-filled.png", "caf-assessment", "caf-assessment/full.json", "development", None),
+    ("caf-errors.png", "caf-assessment", "caf-assessment/draft.json", "identifying-details", "complete"),
+    ("tac-plan-filled.png", "tac-meeting", "tac-meeting/full.json", "delivery-plan", None),
+    ("tac-plan-errors.png", "tac-meeting", "tac-meeting/draft.json", "delivery-plan", "complete"),
+    ("checklist-empty.png", "caf-pre-assessment", None, "checklist", None),
+    ("checklist-filled.png", "caf-pre-assessment", "caf-pre-assessment/full.json", "decision", None),
+]
+
+
+def main() -> None:
+    paths.set_home(OUT / ".home-for-screenshots")
+    app = make_application([sys.argv[0]])
+    from caf_desktop.gui.main_window import MainWindow  # noqa: PLC0415 - after the QApplication exists
+
+    for name, form, example, section_id, action in SHOTS:
+        window = MainWindow()
+        window.resize(1366, 768)
+        document = json.loads((EXAMPLES / example).read_text(encoding="utf-8")) if example else None
+        view = window.new_form(shipped_catalogue().get(form), document)
+        window.show()
+        view.build_all()
+        if action == "complete":
+            view.mark_complete()
+        else:
+            view._validate_now()
+        view.set_current_section([s.id for s in view.definition.sections].index(section_id))
+        for _ in range(8):
+            app.processEvents()
+        window.grab().save(str(OUT / name))
+        view.document.modified = False
+        window.close()
+        print(OUT / name)
+
+
+if __name__ == "__main__":
+    main()
