@@ -176,3 +176,29 @@ def kind(root: Schema, subschemas: list[Schema]) -> Kind:
 def title(subschemas: list[Schema], fallback: str) -> str:
     found = first(subschemas, "title")
     return str(found) if isinstance(found, str) and found else fallback
+
+
+def defaults(root: Schema, node: Any) -> Any:
+    """The starting value a schema gives: its `default` or `const`, or an object of its properties'
+    starting values (lists start empty, so nothing inside them). None when there is none."""
+    always = list(facets(root, node, conditional=False))
+    for keyword in ("const", "default"):
+        for facet in always:
+            if keyword in facet:
+                return facet[keyword]
+    if kind(root, always) != "object":
+        return None
+    found = {}
+    for name in property_names(root, node):
+        value = defaults(root, first_property(root, always, name))
+        if value is not None:
+            found[name] = value
+    return found or None
+
+
+def first_property(root: Schema, subschemas: list[Schema], name: str) -> Any:
+    for subschema in subschemas:
+        properties = subschema.get("properties")
+        if isinstance(properties, Mapping) and name in properties:
+            return properties[name]
+    return {}

@@ -137,7 +137,9 @@ class FormView(QWidget, EditorHost):
         super().__init__(parent)
         self.definition = definition
         self.document = EditableDocument()
-        self.document.reset(dict(document or {}))
+        # A new form starts from the schema's defaults and consts; a document given is shown as it is.
+        starting = schematree.defaults(definition.schema, definition.schema) if document is None else None
+        self.document.reset(dict(document if document is not None else starting or {}))
         self.document.subscribe(self._changed)
         self._editors: dict[str, FieldEditor] = {}
         self.building_cards: list[Any] = []  # the list items being built, innermost last
@@ -337,7 +339,7 @@ class FormView(QWidget, EditorHost):
             help=description if isinstance(description, str) else None,
             required=required,
             options=dict(control.options),
-            read_only=any(s.get("readOnly") is True for s in always),
+            read_only=any(s.get("readOnly") is True or "const" in s for s in always),
         )
 
     def _build_control(self, control: Control, base: str, template_base: str, parent: QWidget) -> FieldEditor:

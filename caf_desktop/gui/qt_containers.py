@@ -243,7 +243,10 @@ class RepeatEditor(FieldEditor):
     # Edits, through the document --------------------------------------------------------------------------
 
     def add_item(self) -> None:
-        self.host.document.append_item(self.pointer, {} if self._object_items() else "", origin=None)
+        start = schematree.defaults(self.spec.root, self.item_schemas[0]) if self.item_schemas else None
+        if start is None:
+            start = {} if self._object_items() else ""
+        self.host.document.append_item(self.pointer, start, origin=None)
         card = self._card_at(len(self.cards) - 1)
         if card is not None and card.editors:
             self.host.reveal(card.editors[0])  # type: ignore[attr-defined]

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QRegularExpression, QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QFont, QIntValidator, QRegularExpressionValidator, QTextOption
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, QSignalBlocker, Qt, QTimer
+from PySide6.QtGui import QAction, QFont, QIntValidator, QKeyEvent, QRegularExpressionValidator, QTextOption
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCalendarWidget,
@@ -655,11 +655,30 @@ def _options(spec: FieldSpec) -> list[tuple[Any, str]]:
     return found or []
 
 
+class _ClearOnDelete(QObject):
+    """Delete or Backspace on a radio button clears the answer (radio buttons cannot be unchosen)."""
+
+    def __init__(self, editor: RadioEditor, owner: QWidget) -> None:
+        super().__init__(owner)
+        self.editor = editor
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+        ):
+            self.editor.clear()
+            return True
+        return False
+
+
 @register("choice", "radio")
 @register("boolean", "yesno")
 @register("boolean", "radio")
 class RadioEditor(FieldEditor):
-    """A few options as radio buttons (Yes/No for a yes/no question); none chosen until answered."""
+    """A few options as radio buttons (Yes/No for a yes/no question); none chosen until answered.
+    Delete, or "Clear answer" in the right-click menu, takes the answer away again."""
 
     def create_input(self, parent: QWidget) -> QWidget:
         box = QWidget(parent)
@@ -682,7 +701,19 @@ class RadioEditor(FieldEditor):
             layout.addStretch(1)  # type: ignore[union-attr]
         self.group.idClicked.connect(self._chosen)
         box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        clearing = _ClearOnDelete(self, box)
+        for button in self.buttons:
+            button.installEventFilter(clearing)
+            button.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+            clear = QAction("Clear answer", button)
+            clear.triggered.connect(self.clear)
+            button.addAction(clear)
         return box
+
+    def clear(self) -> None:
+        self.write(None)
+        self.show_value(None)
+        self.host.document.close_step()
 
     def focus_widget(self) -> QWidget:
         checked = self.group.checkedButton()

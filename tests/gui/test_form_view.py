@@ -98,8 +98,7 @@ KINDS: dict[str, Any] = {
 
 def kinds_view(show: Show, document: dict[str, Any] | None = None) -> FormView:
     view = show(FormView.from_schema(KINDS))
-    if document is not None:
-        view.set_value(document)
+    view.set_value(document or {})  # start empty: the read-only answer's default is not wanted here
     view.build_all()
     return view
 
@@ -721,3 +720,48 @@ def test_every_section_fits_a_laptop_screen_without_sideways_scrolling(
         view.set_current_section(index)
         qtbot.wait(1)
         assert not page.horizontalScrollBar().isVisible(), f"section {page.section.title} scrolls sideways"
+
+
+def test_a_new_form_starts_from_the_schemas_defaults_and_consts(show: Show, qtbot: Any) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "country": {"type": "string", "title": "Country", "default": "England"},
+            "form_kind": {"type": "string", "title": "Form", "const": "caf"},
+            "contact": {
+                "type": "object",
+                "title": "Contact",
+                "properties": {"method": {"type": "string", "title": "Method", "default": "Phone"}},
+            },
+            "visits": {
+                "type": "array",
+                "title": "Visits",
+                "items": {
+                    "type": "object",
+                    "title": "Visit",
+                    "properties": {"kind": {"type": "string", "title": "Kind", "default": "Home"}},
+                },
+            },
+        },
+    }
+    view = show(FormView.from_schema(schema))
+    view.build_all()
+    assert view.value() == {"country": "England", "form_kind": "caf", "contact": {"method": "Phone"}}
+    assert not widget(view, "/form_kind").isEnabled()  # a constant is shown, not edited
+    add = view.findChild(QPushButton, "add:/visits")
+    assert add is not None
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    assert view.value()["visits"] == [{"kind": "Home"}]
+    view.set_value({})
+    assert view.value() == {}  # a document given is shown as it is, defaults not added
+
+
+def test_a_radio_answer_can_be_taken_away_with_delete(show: Show, qtbot: Any) -> None:
+    view = kinds_view(show)
+    targeted = view.findChild(QRadioButton, "/tier=targeted")
+    assert targeted is not None
+    click(qtbot, targeted)
+    assert view.value() == {"tier": "targeted"}
+    qtbot.keyClick(targeted, Qt.Key.Key_Delete)
+    assert view.value() == {}
+    assert not targeted.isChecked()
