@@ -112,12 +112,19 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """Where a document keeps the child's names, date of birth and reference."""
+    """Where a document keeps the child's names, date of birth and reference, and the facts the case
+    list shows (agreed level of need, lead professional, next review)."""
 
     given_names: str | None = None
     family_name: str | None = None
     date_of_birth: str | None = None
+    expected_date: str | None = None
+    sex: str | None = None
+    address: str | None = None
     reference: str | None = None
+    level: str | None = None
+    lead_professional: str | None = None
+    next_review: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ def core_modules() -> list[str]:
     names = [
         module.name
         for module in pkgutil.walk_packages(caf_desktop.__path__, "caf_desktop.")
-        if not module.name.startswith(("caf_desktop.gui", "caf_desktop._"))
+        # Migration scripts run only inside Alembic; they import no Qt either (their package does).
+        if not module.name.startswith(("caf_desktop.gui", "caf_desktop._", "caf_desktop.store.migrations."))
     ]
     return ["caf_desktop", *names]
 

@@ -1,0 +1,14 @@
+"""Alembic environment: the app passes an open connection; nothing here reads a configuration file."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from caf_desktop.store.models import Base
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection, target_metadata=Base.metadata, render_as_batch=True, compare_type=True
+)
+with context.begin_transaction():
+    context.run_migrations()

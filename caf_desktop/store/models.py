@@ -1,0 +1,153 @@
+"""The store's tables, as typed SQLAlchemy 2.x models. The same models serve SQLCipher and PostgreSQL.
+
+Columns that the case list sorts, filters and searches on (the child's name, date of birth, level of
+need, lead professional, next review) are copied from the document when a record is saved, so the
+list never parses documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+Document = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Meta(Base):
+    """Facts about the store itself: who it belongs to, when it was made (no personal data of children)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Child(Base):
+    """The person a record is about."""
+
+    __tablename__ = "children"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    given_names: Mapped[str] = mapped_column(String(200), default="")
+    family_name: Mapped[str] = mapped_column(String(200), default="")
+    name_key: Mapped[str] = mapped_column(String(400), default="")  # folded "given family", for matching
+    family_key: Mapped[str] = mapped_column(String(200), default="")
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    expected_date: Mapped[dt.date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    cases: Mapped[list[Case]] = relationship(back_populates="child")
+
+    __table_args__ = (Index("ix_children_family_dob", "family_key", "date_of_birth"),)
+
+
+class Case(Base):
+    """A CAF episode for one child: from the assessment to closure."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    lead_professional: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    agreed_level: Mapped[int | None] = mapped_column(Integer)
+    opened: Mapped[dt.date] = mapped_column(Date)
+    next_review: Mapped[dt.date | None] = mapped_column(Date)
+    closed: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    child: Mapped[Child] = relationship(back_populates="cases")
+    records: Mapped[list[Record]] = relationship(back_populates="case")
+
+
+class Record(Base):
+    """One form filled in: the working copy of its document, and what the case list shows of it."""
+
+    __tablename__ = "records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    form_id: Mapped[str] = mapped_column(String(100))
+    form_version: Mapped[str] = mapped_column(String(40))
+    definition_digest: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    document: Mapped[dict[str, Any]] = mapped_column(Document)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    saved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    autosaved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Copied from the document at each save, for the case list.
+    child_name: Mapped[str] = mapped_column(String(400), default="")
+    search_key: Mapped[str] = mapped_column(String(800), default="")
+    child_dob: Mapped[dt.date | None] = mapped_column(Date)
+    level: Mapped[int | None] = mapped_column(Integer)
+    suggested_level: Mapped[int | None] = mapped_column(Integer)
+    lead_professional: Mapped[str | None] = mapped_column(String(200))
+    next_review: Mapped[dt.date | None] = mapped_column(Date)
+    case: Mapped[Case | None] = relationship(back_populates="records")
+
+    __table_args__ = (
+        Index("ix_records_list", "deleted_at", "updated_at"),
+        Index("ix_records_search", "search_key"),
+        Index("ix_records_status", "status"),
+        Index("ix_records_level", "level"),
+    )
+
+
+class Revision(Base):
+    """A kept version of a record: every explicit or completing save, and every restore."""
+
+    __tablename__ = "revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    document: Mapped[dict[str, Any]] = mapped_column(Document)
+    reason: Mapped[str] = mapped_column(String(200))
+    author: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Consent(Base):
+    """Consent to assess or to share, as recorded in a record, kept apart so it can be looked up."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "assess" or "share"
+    given: Mapped[bool | None] = mapped_column(Boolean)
+    given_by: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(60))
+    basis: Mapped[str | None] = mapped_column(String(60))
+    scope: Mapped[str | None] = mapped_column(String(60))
+    agencies: Mapped[list[str] | None] = mapped_column(JSON)
+    given_on: Mapped[dt.date | None] = mapped_column(Date)
+    withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Who did what to which record, when; each event carries the hash of the one before it."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))  # ISO 8601 UTC, hashed exactly as stored
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    record_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

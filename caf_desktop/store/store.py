@@ -1,0 +1,889 @@
+"""The store's API: what the CLI and the GUI do with records, children, revisions and the audit trail.
+
+On a laptop the store is a SQLCipher database in the home folder, encrypted with a random key that
+the passphrase unwraps (`caf_desktop.keyfile`). A locality team can point the same code at PostgreSQL
+with a SQLAlchemy URL. The schema is migrated by Alembic when the store opens, after the database file
+is copied aside; a store written by a newer app is refused with a sentence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import unicodedata
+import uuid as uuid_module
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, delete, event, func, or_, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
+
+from caf_desktop import keyfile, pointers
+from caf_desktop.definitions import FormDefinition
+from caf_desktop.errors import CafError
+from caf_desktop.store.models import AuditEvent, Case, Child, Consent, Meta, Record, Revision
+
+DATABASE_FILE = "caf.db"
+KEY_FILE = "caf.key"
+BACKUP_FOLDER = "backups"
+RETENTION_DAYS_AFTER_DELETE = 30
+STATUSES = ("draft", "complete", "signed", "shared", "closed")
+
+
+class StoreNotInitialised(CafError):
+    def __init__(self, home: Path) -> None:
+        super().__init__(
+            f"There are no records in {home} yet. Run `caf-desktop init`, or start the app to set up."
+        )
+
+
+class StoreExists(CafError):
+    def __init__(self, home: Path) -> None:
+        super().__init__(
+            f"{home} already holds a store of records; nothing was changed. Use another --home to start afresh."
+        )
+
+
+class StoreTooNew(CafError):
+    def __init__(self, revision: str) -> None:
+        super().__init__(
+            f"These records were saved by a newer version of CAF Desktop (store version {revision}). "
+            "Update CAF Desktop to open them; nothing was changed."
+        )
+
+
+class StoreUnavailable(CafError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The records cannot be opened: {reason}.")
+
+
+class RecordNotFound(CafError):
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"There is no record {record_id!r}. `caf-desktop records list` shows the records.")
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes: the store writes UTC, so read them as UTC."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def fold(text_value: str) -> str:
+    """Lower case without accents, for matching names: "Zoë Łukasiewicz" -> "zoe lukasiewicz"."""
+    decomposed = unicodedata.normalize("NFKD", text_value.replace("Ł", "L").replace("ł", "l"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    role: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the case list and the child index need from a document, by the definition's `subject`."""
+
+    given_names: str = ""
+    family_name: str = ""
+    date_of_birth: dt.date | None = None
+    expected_date: dt.date | None = None
+    sex: str | None = None
+    address: str | None = None
+    reference: str | None = None
+    level: int | None = None
+    lead_professional: str | None = None
+    next_review: dt.date | None = None
+
+    @property
+    def child_name(self) -> str:
+        return " ".join(p for p in (self.given_names.strip(), self.family_name.strip()) if p)
+
+
+def summarise(definition: FormDefinition, document: dict[str, Any]) -> Summary:
+    subject = definition.subject
+
+    def at(pointer: str | None) -> Any:
+        return pointers.resolve(document, pointer, None) if pointer else None
+
+    def text_at(pointer: str | None) -> str | None:
+        value = at(pointer)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    level = at(subject.level)
+    return Summary(
+        given_names=text_at(subject.given_names) or "",
+        family_name=text_at(subject.family_name) or "",
+        date_of_birth=_date(at(subject.date_of_birth)),
+        expected_date=_date(at(subject.expected_date)),
+        sex=text_at(subject.sex),
+        address=text_at(subject.address),
+        reference=text_at(subject.reference),
+        level=level if isinstance(level, int) and not isinstance(level, bool) else None,
+        lead_professional=text_at(subject.lead_professional),
+        next_review=_date(at(subject.next_review)),
+    )
+
+
+# --- what the store hands out (plain data, never live ORM objects) -------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordInfo:
+    id: str
+    form_id: str
+    form_version: str
+    definition_digest: str
+    status: str
+    document: dict[str, Any] = field(repr=False)  # never in a log line
+    version: int
+    base_version: int | None
+    child: str
+    child_dob: dt.date | None
+    level: int | None
+    lead_professional: str | None
+    next_review: dt.date | None
+    created: dt.datetime
+    updated: dt.datetime
+    saved: dt.datetime | None
+    autosaved: dt.datetime | None
+    deleted: dt.datetime | None
+    case_id: str | None = None
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        """Autosaved since the last explicit save: typing that was kept but not yet saved on purpose."""
+        return self.autosaved is not None and (self.saved is None or self.autosaved > self.saved)
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    number: int
+    status: str
+    reason: str
+    author: str
+    created: dt.datetime
+    document: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ChildMatch:
+    id: str
+    name: str
+    date_of_birth: dt.date | None
+    exact: bool
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    ok: bool
+    checked: int
+    broken_at: int | None = None
+    message: str = ""
+
+
+@dataclass
+class RecordQuery:
+    """What the case list asks for: search text, filters, order, and a page."""
+
+    search: str = ""
+    statuses: Sequence[str] = ()
+    levels: Sequence[int] = ()
+    include_deleted: bool = False
+    order_by: str = "updated"
+    descending: bool = True
+    offset: int = 0
+    limit: int | None = None
+
+
+_ORDER_COLUMNS = {
+    "child": Record.search_key,
+    "dob": Record.child_dob,
+    "form": Record.form_id,
+    "status": Record.status,
+    "level": Record.level,
+    "lead": Record.lead_professional,
+    "updated": Record.updated_at,
+    "review": Record.next_review,
+}
+
+
+def _info(record: Record, *, with_document: bool = True) -> RecordInfo:
+    return RecordInfo(
+        id=record.uuid,
+        form_id=record.form_id,
+        form_version=record.form_version,
+        definition_digest=record.definition_digest,
+        status=record.status,
+        document=record.document if with_document else {},
+        version=record.version,
+        base_version=record.base_version,
+        child=record.child_name,
+        child_dob=record.child_dob,
+        level=record.level,
+        lead_professional=record.lead_professional,
+        next_review=record.next_review,
+        created=as_utc(record.created_at) or now(),
+        updated=as_utc(record.updated_at) or now(),
+        saved=as_utc(record.saved_at),
+        autosaved=as_utc(record.autosaved_at),
+        deleted=as_utc(record.deleted_at),
+        case_id=record.case.uuid if record.case is not None else None,
+    )
+
+
+# --- engines ---------------------------------------------------------------------------------------------
+
+
+def _sqlcipher_engine(path: Path, key: bytes) -> Engine:
+    url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        # temp_store=MEMORY: no plaintext temporary files; WAL with NORMAL sync keeps autosave cheap
+        # and survives a killed process (the WAL is in the OS's hands once written).
+        for pragma in (
+            "temp_store=MEMORY",
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+            "secure_delete=ON",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    return engine
+
+
+def _migration_config() -> Any:
+    from alembic.config import Config  # noqa: PLC0415 - alembic is only needed when opening a store
+
+    from caf_desktop.store import migrations  # noqa: PLC0415
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    return config
+
+
+def _head_and_known() -> tuple[str, set[str]]:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    scripts = ScriptDirectory.from_config(_migration_config())
+    known = {script.revision for script in scripts.walk_revisions()}
+    head = scripts.get_current_head()
+    assert head is not None
+    return head, known
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, DBAPIError):
+            connection.rollback()
+            return None
+
+
+def migrate(engine: Engine, backup_of: Path | None = None) -> None:
+    """Brings the schema up to this app's version; copies the database file aside first."""
+    from alembic import command  # noqa: PLC0415
+
+    head, known = _head_and_known()
+    current = _current_revision(engine)
+    if current == head:
+        return
+    if current is not None and current not in known:
+        raise StoreTooNew(current)
+    if current is not None and backup_of is not None and backup_of.exists():
+        with engine.connect() as connection:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        folder = backup_of.parent / BACKUP_FOLDER
+        folder.mkdir(exist_ok=True)
+        stamp = now().strftime("%Y%m%dT%H%M%SZ")
+        shutil.copy2(backup_of, folder / f"{backup_of.stem}-{stamp}-before-{head}{backup_of.suffix}")
+    config = _migration_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+# --- the store ---------------------------------------------------------------------------------------------
+
+
+class Store:
+    """One user's (or one team's) records. Methods commit their own work; errors are `CafError`s."""
+
+    def __init__(self, engine: Engine, *, home: Path | None = None, actor: str = "") -> None:
+        self.engine = engine
+        self.home = home
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._actor = actor
+
+    # Opening ------------------------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls, home: Path, passphrase: str, profile: Profile, *, kdf_cost: int = keyfile.DEFAULT_COST
+    ) -> Store:
+        """Makes a new encrypted store in `home` for this user."""
+        home.mkdir(parents=True, exist_ok=True)
+        if (home / KEY_FILE).exists() or (home / DATABASE_FILE).exists():
+            raise StoreExists(home)
+        key = keyfile.create(home / KEY_FILE, passphrase, cost=kdf_cost)
+        store = cls._open_sqlcipher(home, key)
+        store.set_profile(profile)
+        store.audit("store created", None, {"role": profile.role})
+        return store
+
+    @classmethod
+    def open(cls, home: Path, passphrase: str) -> Store:
+        """Opens the encrypted store in `home` (`WrongPassphrase`, `StoreNotInitialised`, `StoreTooNew`)."""
+        if not (home / KEY_FILE).exists():
+            raise StoreNotInitialised(home)
+        key = keyfile.unlock(home / KEY_FILE, passphrase)
+        return cls._open_sqlcipher(home, key)
+
+    @classmethod
+    def _open_sqlcipher(cls, home: Path, key: bytes) -> Store:
+        path = home / DATABASE_FILE
+        engine = _sqlcipher_engine(path, key)
+        try:
+            migrate(engine, backup_of=path)
+        except (OperationalError, DBAPIError) as error:
+            engine.dispose()
+            raise StoreUnavailable("the database file is damaged or belongs to another key") from error
+        store = cls(engine, home=home)
+        profile = store.profile()
+        store._actor = profile.name if profile is not None else ""
+        return store
+
+    @classmethod
+    def open_url(cls, url: str, *, actor: str = "") -> Store:
+        """Opens a shared store at a SQLAlchemy URL (PostgreSQL for a locality team)."""
+        try:
+            engine = create_engine(make_url(url), pool_pre_ping=True)
+            migrate(engine)
+        except SQLAlchemyError as error:
+            raise StoreUnavailable(
+                f"the database at {make_url(url).render_as_string(hide_password=True)} did not answer ({type(error).__name__})"
+            ) from error
+        return cls(engine, actor=actor)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @property
+    def database_path(self) -> Path | None:
+        return self.home / DATABASE_FILE if self.home is not None else None
+
+    # The user ------------------------------------------------------------------------------------------
+
+    def set_profile(self, profile: Profile) -> None:
+        with self.session() as session:
+            for key, value in (
+                ("user.name", profile.name),
+                ("user.role", profile.role),
+                ("user.organisation", profile.organisation),
+            ):
+                session.merge(Meta(key=key, value=value))
+        self._actor = profile.name
+
+    def profile(self) -> Profile | None:
+        with self.session() as session:
+            values = {m.key: m.value for m in session.scalars(select(Meta).where(Meta.key.like("user.%")))}
+        if "user.name" not in values:
+            return None
+        return Profile(values["user.name"], values.get("user.role", ""), values.get("user.organisation", ""))
+
+    # Audit ------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _event_hash(previous: str, event: tuple[str, str, str, str | None, dict[str, Any]]) -> str:
+        body = json.dumps(
+            [previous, *event],
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+    def _audit(self, session: Session, action: str, record_uuid: str | None, details: dict[str, Any]) -> None:
+        last = session.scalars(
+            select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1).with_for_update()
+        ).first()
+        previous = last.hash if last is not None else "0" * 64
+        at = now().isoformat(timespec="microseconds")
+        digest = self._event_hash(previous, (at, self._actor, action, record_uuid, details))
+        session.add(
+            AuditEvent(
+                at=at,
+                actor=self._actor,
+                action=action,
+                record_uuid=record_uuid,
+                details=details,
+                previous_hash=previous,
+                hash=digest,
+            )
+        )
+
+    def audit(
+        self, action: str, record_uuid: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        """Records an event (details must hold no personal data: ids, counts, form ids, hashes)."""
+        with self.session() as session:
+            self._audit(session, action, record_uuid, details or {})
+
+    def audit_events(self, record_uuid: str | None = None) -> list[AuditEvent]:
+        with self.session() as session:
+            query = select(AuditEvent).order_by(AuditEvent.id)
+            if record_uuid is not None:
+                query = query.where(AuditEvent.record_uuid == record_uuid)
+            events = list(session.scalars(query))
+            session.expunge_all()
+            return events
+
+    def verify_audit(self) -> AuditReport:
+        """Walks the chain: an edited event no longer matches its hash; a removed one breaks the link."""
+        previous = "0" * 64
+        checked = 0
+        with self.session() as session:
+            for audit_event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+                fields = (
+                    audit_event.at,
+                    audit_event.actor,
+                    audit_event.action,
+                    audit_event.record_uuid,
+                    audit_event.details,
+                )
+                expected = self._event_hash(audit_event.previous_hash, fields)
+                if audit_event.previous_hash != previous:
+                    return AuditReport(
+                        False,
+                        checked,
+                        audit_event.id,
+                        f"Audit event {audit_event.id} ({audit_event.at}, {audit_event.action}) does not follow the event before it: an event has been removed or reordered.",
+                    )
+                if audit_event.hash != expected:
+                    return AuditReport(
+                        False,
+                        checked,
+                        audit_event.id,
+                        f"Audit event {audit_event.id} ({audit_event.at}, {audit_event.action}) has been changed since it was written.",
+                    )
+                previous = audit_event.hash
+                checked += 1
+        return AuditReport(
+            True,
+            checked,
+            None,
+            f"The audit trail is intact: {checked} event{'s' if checked != 1 else ''} checked.",
+        )
+
+    # Children ------------------------------------------------------------------------------------------
+
+    def find_children(
+        self, given_names: str, family_name: str, date_of_birth: dt.date | None
+    ) -> list[ChildMatch]:
+        """Children who may be this one: the same family name and date of birth, or names that nearly match."""
+        family = fold(family_name)
+        if not family:
+            return []
+        wanted = fold(f"{given_names} {family_name}")
+        with self.session() as session:
+            candidates = list(
+                session.scalars(
+                    select(Child).where(
+                        or_(Child.family_key == family, Child.family_key.like(family[:3] + "%"))
+                    )
+                )
+            )
+        import difflib  # noqa: PLC0415
+
+        found: list[ChildMatch] = []
+        for child in candidates:
+            same_birth = date_of_birth is not None and child.date_of_birth == date_of_birth
+            exact = child.family_key == family and same_birth
+            close = difflib.SequenceMatcher(None, child.name_key, wanted).ratio() >= 0.8 and (
+                same_birth or date_of_birth is None or child.date_of_birth is None
+            )
+            if exact or close or (child.family_key == family and same_birth):
+                found.append(
+                    ChildMatch(
+                        child.uuid,
+                        f"{child.given_names} {child.family_name}".strip(),
+                        child.date_of_birth,
+                        exact,
+                    )
+                )
+        return sorted(found, key=lambda m: (not m.exact, m.name))
+
+    def _child_for(self, session: Session, summary: Summary, child_id: str | None) -> Child | None:
+        if child_id is not None:
+            child = session.scalars(select(Child).where(Child.uuid == child_id)).first()
+            if child is None:
+                raise CafError(f"There is no child {child_id!r} in the store.")
+            return child
+        if not summary.family_name and not summary.given_names:
+            return None
+        moment = now()
+        child = Child(
+            uuid=str(uuid_module.uuid4()),
+            given_names=summary.given_names,
+            family_name=summary.family_name,
+            name_key=fold(summary.child_name),
+            family_key=fold(summary.family_name),
+            date_of_birth=summary.date_of_birth,
+            expected_date=summary.expected_date,
+            sex=summary.sex,
+            address=summary.address,
+            created_at=moment,
+            updated_at=moment,
+        )
+        session.add(child)
+        session.flush()
+        return child
+
+    def _case_for(self, session: Session, child: Child | None) -> Case | None:
+        if child is None:
+            return None
+        case = session.scalars(
+            select(Case).where(Case.child_id == child.id, Case.status == "open").order_by(Case.id.desc())
+        ).first()
+        if case is None:
+            moment = now()
+            case = Case(
+                uuid=str(uuid_module.uuid4()),
+                child_id=child.id,
+                status="open",
+                opened=moment.date(),
+                created_at=moment,
+                updated_at=moment,
+            )
+            session.add(case)
+            session.flush()
+        return case
+
+    # Records --------------------------------------------------------------------------------------------
+
+    def _record(self, session: Session, record_id: str) -> Record:
+        record = session.scalars(select(Record).where(Record.uuid == record_id)).first()
+        if record is None:
+            raise RecordNotFound(record_id)
+        return record
+
+    @staticmethod
+    def _copy_summary(record: Record, summary: Summary) -> None:
+        record.child_name = summary.child_name
+        record.search_key = fold(f"{summary.child_name} {summary.reference or ''} {record.form_id}")
+        record.child_dob = summary.date_of_birth or summary.expected_date
+        record.level = summary.level
+        record.lead_professional = summary.lead_professional
+        record.next_review = summary.next_review
+
+    def _update_case(self, record: Record, summary: Summary) -> None:
+        case = record.case
+        if case is None:
+            return
+        if summary.level is not None:
+            case.agreed_level = summary.level
+        if summary.lead_professional:
+            case.lead_professional = summary.lead_professional
+        if summary.next_review is not None:
+            case.next_review = summary.next_review
+        case.updated_at = now()
+
+    def _update_consents(self, session: Session, record: Record) -> None:
+        consent = record.document.get("consent") if isinstance(record.document, dict) else None
+        if not isinstance(consent, dict):
+            return
+        for kind in ("assess", "share"):
+            part = consent.get(kind)
+            if not isinstance(part, dict):
+                continue
+            row = session.scalars(
+                select(Consent).where(Consent.record_id == record.id, Consent.kind == kind)
+            ).first()
+            if row is None:
+                row = Consent(record_id=record.id, kind=kind)
+                session.add(row)
+            row.given = part.get("given") if isinstance(part.get("given"), bool) else None
+            row.given_by = part.get("given_by")
+            row.role = part.get("given_by_role")
+            row.basis = part.get("basis")
+            row.scope = part.get("scope")
+            row.agencies = part.get("agencies") if isinstance(part.get("agencies"), list) else None
+            row.given_on = _date(part.get("date"))
+            row.withdrawn_on = _date(part.get("withdrawn_date")) if part.get("withdrawn") else None
+            row.updated_at = now()
+
+    def add_record(
+        self,
+        definition: FormDefinition,
+        document: dict[str, Any],
+        *,
+        status: str = "draft",
+        child_id: str | None = None,
+        record_id: str | None = None,
+    ) -> RecordInfo:
+        """Stores a document as a new record (and its first revision); joins or makes the child's case."""
+        summary = summarise(definition, document)
+        moment = now()
+        with self.session() as session:
+            child = self._child_for(session, summary, child_id)
+            case = self._case_for(session, child)
+            record = Record(
+                uuid=record_id or str(uuid_module.uuid4()),
+                case=case,
+                form_id=definition.id,
+                form_version=definition.version,
+                definition_digest=definition.digest,
+                status=status,
+                document=document,
+                version=1,
+                author=self._actor,
+                created_at=moment,
+                updated_at=moment,
+                saved_at=moment,
+            )
+            self._copy_summary(record, summary)
+            session.add(record)
+            session.flush()
+            session.add(
+                Revision(
+                    record_id=record.id,
+                    number=1,
+                    status=status,
+                    document=document,
+                    reason="created",
+                    author=self._actor,
+                    created_at=moment,
+                )
+            )
+            self._update_case(record, summary)
+            self._update_consents(session, record)
+            self._audit(session, "created", record.uuid, {"form": definition.key})
+            return _info(record)
+
+    def get(self, record_id: str) -> RecordInfo:
+        with self.session() as session:
+            return _info(self._record(session, record_id))
+
+    def autosave(
+        self, record_id: str, document: dict[str, Any], definition: FormDefinition | None = None
+    ) -> None:
+        """Keeps the working copy, cheaply: no revision. The first autosave after a save is audited as
+        an edit; the ones after it are not (every two seconds of typing is not an event)."""
+        with self.session() as session:
+            record = self._record(session, record_id)
+            first_since_save = record.autosaved_at is None
+            record.document = document
+            record.autosaved_at = now()
+            record.updated_at = record.autosaved_at
+            if definition is not None:
+                self._copy_summary(record, summarise(definition, document))
+            if first_since_save:
+                self._audit(session, "edited", record.uuid, {"version": record.version})
+
+    def save(
+        self,
+        record_id: str,
+        document: dict[str, Any],
+        definition: FormDefinition,
+        *,
+        status: str | None = None,
+        reason: str = "saved",
+    ) -> RevisionInfo:
+        """An explicit save (or marking complete): the working copy becomes a new revision."""
+        moment = now()
+        with self.session() as session:
+            record = self._record(session, record_id)
+            if status is not None:
+                record.status = status
+            record.document = document
+            record.version += 1
+            record.saved_at = moment
+            record.autosaved_at = None
+            record.updated_at = moment
+            summary = summarise(definition, document)
+            self._copy_summary(record, summary)
+            self._update_case(record, summary)
+            self._update_consents(session, record)
+            number = (
+                session.scalar(select(func.max(Revision.number)).where(Revision.record_id == record.id)) or 0
+            ) + 1
+            revision = Revision(
+                record_id=record.id,
+                number=number,
+                status=record.status,
+                document=document,
+                reason=reason,
+                author=self._actor,
+                created_at=moment,
+            )
+            session.add(revision)
+            action = "completed" if status == "complete" else "changed"
+            self._audit(session, action, record.uuid, {"revision": number, "version": record.version})
+            return RevisionInfo(number, record.status, reason, self._actor, moment, document)
+
+    def revisions(self, record_id: str) -> list[RevisionInfo]:
+        with self.session() as session:
+            record = self._record(session, record_id)
+            rows = session.scalars(
+                select(Revision).where(Revision.record_id == record.id).order_by(Revision.number)
+            )
+            return [
+                RevisionInfo(
+                    r.number, r.status, r.reason, r.author, as_utc(r.created_at) or now(), r.document
+                )
+                for r in rows
+            ]
+
+    def restore(self, record_id: str, number: int, definition: FormDefinition) -> RevisionInfo:
+        """Makes an earlier revision current again, as a new revision (nothing is rewritten)."""
+        chosen = next((r for r in self.revisions(record_id) if r.number == number), None)
+        if chosen is None:
+            raise CafError(f"Record {record_id} has no revision {number}.")
+        return self.save(record_id, chosen.document, definition, reason=f"restored from revision {number}")
+
+    def set_status(self, record_id: str, status: str) -> None:
+        if status not in STATUSES:
+            raise CafError(f"{status!r} is not a record status; use one of {', '.join(STATUSES)}.")
+        with self.session() as session:
+            record = self._record(session, record_id)
+            record.status = status
+            record.updated_at = now()
+            self._audit(session, f"status {status}", record.uuid, {})
+
+    def delete(self, record_id: str) -> None:
+        """Soft delete: hidden from the case list, kept for the retention period, undoable until then."""
+        with self.session() as session:
+            record = self._record(session, record_id)
+            record.deleted_at = now()
+            self._audit(session, "deleted", record.uuid, {})
+
+    def undelete(self, record_id: str) -> None:
+        with self.session() as session:
+            record = self._record(session, record_id)
+            record.deleted_at = None
+            self._audit(session, "undeleted", record.uuid, {})
+
+    def purge_deleted(
+        self, *, older_than_days: int = RETENTION_DAYS_AFTER_DELETE, at: dt.datetime | None = None
+    ) -> int:
+        """Removes for good the records deleted more than `older_than_days` ago, with their revisions."""
+        cutoff = (at or now()) - dt.timedelta(days=older_than_days)
+        with self.session() as session:
+            doomed = list(session.scalars(select(Record).where(Record.deleted_at.is_not(None))))
+            doomed = [r for r in doomed if (as_utc(r.deleted_at) or now()) < cutoff]
+            for record in doomed:
+                session.execute(delete(Revision).where(Revision.record_id == record.id))
+                session.execute(delete(Consent).where(Consent.record_id == record.id))
+                self._audit(session, "purged", record.uuid, {})
+                session.delete(record)
+            return len(doomed)
+
+    # The case list ---------------------------------------------------------------------------------------
+
+    def _filtered(self, query: RecordQuery) -> Any:
+        statement = select(Record)
+        if not query.include_deleted:
+            statement = statement.where(Record.deleted_at.is_(None))
+        if query.search.strip():
+            for word in fold(query.search).split():
+                escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                statement = statement.where(Record.search_key.like(f"%{escaped}%", escape="\\"))
+        if query.statuses:
+            statement = statement.where(Record.status.in_(list(query.statuses)))
+        if query.levels:
+            statement = statement.where(Record.level.in_(list(query.levels)))
+        return statement
+
+    def count(self, query: RecordQuery | None = None) -> int:
+        query = query or RecordQuery()
+        with self.session() as session:
+            return int(
+                session.scalar(select(func.count()).select_from(self._filtered(query).subquery())) or 0
+            )
+
+    def list_records(self, query: RecordQuery | None = None) -> list[RecordInfo]:
+        """A page of the case list. Documents are not loaded (their `document` is empty): use `get`."""
+        query = query or RecordQuery()
+        column = _ORDER_COLUMNS.get(query.order_by, Record.updated_at)
+        order = column.desc() if query.descending else column.asc()
+        statement = self._filtered(query).order_by(order, Record.id.desc()).offset(query.offset)
+        if query.limit is not None:
+            statement = statement.limit(query.limit)
+        statement = statement.options(defer(Record.document), selectinload(Record.case))
+        with self.session() as session:
+            return [_info(r, with_document=False) for r in session.scalars(statement)]
+
+    def unsaved(self) -> list[RecordInfo]:
+        """Records whose autosaved working copy is newer than their last save: drafts to recover."""
+        with self.session() as session:
+            rows = session.scalars(
+                select(Record).where(Record.autosaved_at.is_not(None), Record.deleted_at.is_(None))
+            )
+            return [info for info in (_info(r) for r in rows) if info.has_unsaved_changes]
+
+    # Passphrase and backup (SQLCipher) ---------------------------------------------------------------
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        if self.home is None:
+            raise CafError(
+                "A shared database has no passphrase of its own: its server controls who may open it."
+            )
+        keyfile.change_passphrase(self.home / KEY_FILE, old, new)
+        self.audit("passphrase changed")
+
+    def backup(self, out: Path, passphrase: str) -> None:
+        """Writes an encrypted copy, keyed by the passphrase alone, so it opens without the key file."""
+        if self.home is None:
+            raise CafError("Back up a shared database with the server's own tools (pg_dump).")
+        if out.exists():
+            raise CafError(f"{out} already exists; nothing was written. Choose a new file name.")
+        partial = out.with_name(out.name + ".part")
+        partial.unlink(missing_ok=True)
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+                quoted_path = str(partial).replace("'", "''")
+                quoted_key = passphrase.replace("'", "''")
+                connection.exec_driver_sql(f"ATTACH DATABASE '{quoted_path}' AS backup KEY '{quoted_key}'")
+                connection.exec_driver_sql("SELECT sqlcipher_export('backup')")
+                connection.exec_driver_sql("DETACH DATABASE backup")
+            partial.replace(out)
+        except (OSError, DBAPIError) as error:
+            partial.unlink(missing_ok=True)
+            raise CafError(
+                f"The backup could not be written to {out}: {getattr(error, 'strerror', None) or 'the disk refused'}. Nothing was written."
+            ) from error
+        self.audit("backed up", None, {})
