@@ -160,7 +160,7 @@ def iter_findings(
     judged = _without_blanks(document)
     rel = relevance(definition, judged)
     judged = without(judged, rel.hidden)
-    namer = _Namer(definition)
+    namer = FieldNamer(definition)
     seen: set[tuple[str, str]] = set()
     found: list[Finding] = []
     token = _today.set(today)
@@ -233,7 +233,7 @@ def _leaf_titles(root: schematree.Schema) -> Iterator[str]:
             stack.extend((node.get("$defs") or {}).values())
 
 
-class _Namer:
+class FieldNamer:
     """Titles, kinds and page order of the places in one form's documents."""
 
     def __init__(self, definition: FormDefinition) -> None:
@@ -371,7 +371,7 @@ def _missing_message(title: str, kind: schematree.Kind) -> str:
     return f"Enter {the}"
 
 
-def _describe(error: ValidationError, namer: _Namer, complete: bool) -> Iterator[Finding]:  # noqa: PLR0915 - one branch per keyword reads as a table
+def _describe(error: ValidationError, namer: FieldNamer, complete: bool) -> Iterator[Finding]:  # noqa: PLR0915 - one branch per keyword reads as a table
     """The findings for one validator error (a `required` error may name several answers)."""
     where = pointers.join(error.absolute_path)
     validator = error.validator
@@ -457,7 +457,7 @@ def _describe(error: ValidationError, namer: _Namer, complete: bool) -> Iterator
     yield Finding(where, _sentence(context + message))
 
 
-def _missing(pointer: str, namer: _Namer) -> Iterator[Finding]:
+def _missing(pointer: str, namer: FieldNamer) -> Iterator[Finding]:
     """A required answer that is missing; a missing required group names its own required answers."""
     schemas = namer.schemas(pointer)
     if namer.kind(pointer) == "object" and not any(isinstance(s.get("default"), dict) for s in schemas):

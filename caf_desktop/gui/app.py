@@ -56,11 +56,30 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def open_store_interactively() -> object | None:
+    """First run: the welcome; after that: the unlock dialog. None if the user cancels."""
+    from caf_desktop.gui.store_dialogs import UnlockDialog, WelcomeDialog  # noqa: PLC0415
+    from caf_desktop.store.store import KEY_FILE  # noqa: PLC0415
+
+    home = paths.home()
+    dialog: WelcomeDialog | UnlockDialog = (
+        UnlockDialog(home) if (home / KEY_FILE).exists() else WelcomeDialog(home)
+    )
+    if dialog.exec() != dialog.DialogCode.Accepted:
+        return None
+    return dialog.store
+
+
 def run_app() -> int:
     app = make_application()
-    from caf_desktop.gui.main_window import MainWindow  # noqa: PLC0415 - after the QApplication exists
+    from caf_desktop.gui.records_window import RecordsWindow  # noqa: PLC0415 - after the QApplication exists
 
     sys.excepthook = _crash_dialog
-    window = MainWindow()
+    store = open_store_interactively()
+    if store is None:
+        return 0
+    window = RecordsWindow(store)  # type: ignore[arg-type]
     window.show()
-    return int(app.exec())
+    status = int(app.exec())
+    store.close()  # type: ignore[attr-defined]
+    return status

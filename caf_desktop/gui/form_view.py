@@ -252,7 +252,7 @@ class FormView(QWidget, EditorHost):
 
     def _ordered(self, found: list[Finding]) -> list[Finding]:
         return sorted(
-            found, key=lambda f: (self._section_for(f.path), validation._Namer(self.definition).order(f))
+            found, key=lambda f: (self._section_for(f.path), validation.FieldNamer(self.definition).order(f))
         )
 
     # --- building ------------------------------------------------------------------------------------------

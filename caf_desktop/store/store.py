@@ -437,6 +437,9 @@ class Store:
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
     def _audit(self, session: Session, action: str, record_uuid: str | None, details: dict[str, Any]) -> None:
+        if self.engine.dialect.name == "postgresql":
+            # One writer at a time appends to the chain, or two could both follow the same last event.
+            session.execute(text("SELECT pg_advisory_xact_lock(424242)"))
         last = session.scalars(
             select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1).with_for_update()
         ).first()

@@ -1,0 +1,77 @@
+"""Readable differences between two versions of a document, field by field, named by their titles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from caf_desktop import pointers, schematree
+from caf_desktop.definitions import FormDefinition
+from caf_desktop.validation import FieldNamer
+
+_LONG = 160
+
+
+def _leaves(value: Any, pointer: str = "") -> dict[str, Any]:
+    """Every answer in a document by its pointer (lists of plain values count as one answer)."""
+    if isinstance(value, dict):
+        found: dict[str, Any] = {}
+        for key, sub in value.items():
+            found.update(_leaves(sub, pointers.child(pointer, key)))
+        return found
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        found = {}
+        for index, sub in enumerate(value):
+            found.update(_leaves(sub, f"{pointer}/{index}"))
+        return found
+    return {pointer: value}
+
+
+def _shown(definition: FormDefinition, pointer: str, value: Any) -> str:
+    """An answer as a person reads it: choice labels, UK dates, Yes/No, shortened long text."""
+    if value is None:
+        return "(empty)"
+    schemas = schematree.at(definition.schema, pointer)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    options = schematree.choice_options(schemas)
+    if options is not None:
+        labels = {json_key(code): label for code, label in options}
+        return labels.get(json_key(value), str(value))
+    if isinstance(value, list):
+        items = schematree.at(definition.schema, pointer + "/*")
+        item_options = {json_key(c): label for c, label in (schematree.choice_options(items) or [])}
+        return ", ".join(item_options.get(json_key(v), str(v)) for v in value) or "(none)"
+    if isinstance(value, str) and schematree.first(schemas, "format") == "date":
+        try:
+            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    text = str(value)
+    return f"“{text[:_LONG]}…”" if len(text) > _LONG else f"“{text}”"
+
+
+def json_key(value: Any) -> str:
+    return f"{type(value).__name__}:{value}"
+
+
+def describe_changes(definition: FormDefinition, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """One line per answer that differs, in the order of the form: `Family name: “A” → “B”`."""
+    before, after = _leaves(old), _leaves(new)
+    namer = FieldNamer(definition)
+    changed = [p for p in dict.fromkeys([*before, *after]) if before.get(p) != after.get(p)]
+    from caf_desktop.findings import Finding  # noqa: PLC0415
+
+    changed.sort(key=lambda p: namer.order(Finding(p, "")))
+    lines = []
+    for pointer in changed:
+        label = namer.context(pointer) + namer.title(pointer)
+        if pointer not in before:
+            lines.append(f"{label}: added {_shown(definition, pointer, after[pointer])}")
+        elif pointer not in after:
+            lines.append(f"{label}: removed (was {_shown(definition, pointer, before[pointer])})")
+        else:
+            lines.append(
+                f"{label}: {_shown(definition, pointer, before[pointer])} → {_shown(definition, pointer, after[pointer])}"
+            )
+    return lines

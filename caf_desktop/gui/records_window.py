@@ -1,0 +1,703 @@
+"""The main window over the encrypted store: the case list, records that save themselves, history,
+the audit log, and the lock.
+
+Typing is kept by autosave a couple of seconds after the last change, when switching record, when
+locking and when closing; Save (Ctrl+S) keeps a revision. If CAF Desktop did not close properly, the
+next start says which records have typing that was kept but not yet saved as a version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caf_desktop import keyfile, pointers
+from caf_desktop.definitions import FormDefinition, shipped_catalogue
+from caf_desktop.diff import describe_changes
+from caf_desktop.errors import CafError
+from caf_desktop.gui.case_list import CaseListPage, uk
+from caf_desktop.gui.form_view import FormView
+from caf_desktop.gui.main_window import MainWindow, settings
+from caf_desktop.store.store import KEY_FILE, ChildMatch, RecordInfo, Store
+
+# Typing is kept at most this long after it happens: the timer starts at the first change and is not
+# restarted by the next keystroke, so steady typing is saved every 1.5 s, not only when it stops.
+AUTOSAVE_DELAY_MS = 1500
+DEFAULT_LOCK_MINUTES = 10
+SESSION_MARKER = "session.open"
+
+
+def lock_minutes() -> int:
+    value = settings().value("security/lock_after_minutes", DEFAULT_LOCK_MINUTES)
+    try:
+        return max(1, int(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_LOCK_MINUTES
+
+
+class NewRecordDialog(QDialog):
+    """Which form, and who the child is: so an existing child is offered before a duplicate is made."""
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.child_id: str | None = None
+        self.setWindowTitle("New record")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.form_choice = QComboBox(self)
+        self.form_choice.setAccessibleName("Form")
+        for definition in shipped_catalogue().all():
+            self.form_choice.addItem(definition.title, definition.key)
+        self.given = QLineEdit(self)
+        self.given.setObjectName("given_names")
+        self.given.setAccessibleName("Child's given name(s)")
+        self.family = QLineEdit(self)
+        self.family.setObjectName("family_name")
+        self.family.setAccessibleName("Child's family name")
+        self.birth = QLineEdit(self)
+        self.birth.setObjectName("date_of_birth")
+        self.birth.setPlaceholderText("dd/mm/yyyy (leave empty for an unborn baby)")
+        self.birth.setAccessibleName("Child's date of birth")
+        form.addRow("&Form", self.form_choice)
+        form.addRow("Child's &given name(s)", self.given)
+        form.addRow("Child's &family name", self.family)
+        form.addRow("Date of &birth", self.birth)
+        layout.addLayout(form)
+        self.matches_label = QLabel(self)
+        self.matches_label.setWordWrap(True)
+        self.matches = QListWidget(self)
+        self.matches.setObjectName("matches")
+        self.matches.setAccessibleName("Children who may be the same child")
+        self.matches_label.setVisible(False)
+        self.matches.setVisible(False)
+        layout.addWidget(self.matches_label)
+        layout.addWidget(self.matches)
+        self.problem = QLabel(self)
+        self.problem.setProperty("role", "error")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start")
+        buttons.accepted.connect(self.start)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._checked_for: tuple[str, str, str] | None = None
+
+    def definition(self) -> FormDefinition:
+        return shipped_catalogue().lookup(str(self.form_choice.currentData()))
+
+    def date_of_birth(self) -> dt.date | None:
+        from caf_desktop.gui.qt_fields import parse_uk_date  # noqa: PLC0415
+
+        return parse_uk_date(self.birth.text()) if self.birth.text().strip() else None
+
+    def start(self) -> None:
+        if self.birth.text().strip() and self.date_of_birth() is None:
+            self.problem.setText(
+                "Enter the date of birth as a real date, such as 27/03/2015, or leave it empty."
+            )
+            return
+        key = (self.given.text().strip(), self.family.text().strip(), self.birth.text().strip())
+        if key != self._checked_for and key[1]:
+            self._checked_for = key
+            found = self.store.find_children(key[0], key[1], self.date_of_birth())
+            if found:
+                self._offer(found)
+                return
+        selected = self.matches.currentItem()
+        if self.matches.isVisible() and selected is not None:
+            self.child_id = selected.data(Qt.ItemDataRole.UserRole)
+        self.accept()
+
+    def _offer(self, found: list[ChildMatch]) -> None:
+        self.matches_label.setText(
+            "This child may already have records. Choose them to keep one file per child, "
+            "or choose \u201cA different child\u201d, then press Start again."
+        )
+        self.matches.clear()
+        for match in found:
+            item = QListWidgetItem(
+                f"{match.name}, born {uk(match.date_of_birth) or 'date not known'}"
+                + ("" if match.exact else " (a close match)")
+            )
+            item.setData(Qt.ItemDataRole.UserRole, match.id)
+            self.matches.addItem(item)
+        different = QListWidgetItem("A different child: start new records")
+        different.setData(Qt.ItemDataRole.UserRole, None)
+        self.matches.addItem(different)
+        self.matches.setCurrentRow(0)
+        self.matches_label.setVisible(True)
+        self.matches.setVisible(True)
+
+    def starting_document(self, definition: FormDefinition) -> dict[str, Any]:
+        document: dict[str, Any] = {}
+        subject = definition.subject
+        born = self.date_of_birth()
+        for pointer, value in (
+            (subject.given_names, self.given.text().strip()),
+            (subject.family_name, self.family.text().strip()),
+            (subject.date_of_birth, born.isoformat() if born else ""),
+        ):
+            if pointer and value:
+                _set(document, pointer, value)
+        return document
+
+
+def _set(document: dict[str, Any], pointer: str, value: Any) -> None:
+    tokens = pointers.split(pointer)
+    node = document
+    for token in tokens[:-1]:
+        node = node.setdefault(token, {})
+    node[tokens[-1]] = value
+
+
+class HistoryDialog(QDialog):
+    """Every revision of a record: what changed since each, in words, and restoring one."""
+
+    restored = Signal(int)
+
+    def __init__(
+        self,
+        store: Store,
+        record: RecordInfo,
+        definition: FormDefinition,
+        current: dict[str, Any],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store, self.record, self.definition, self.current = store, record, definition, current
+        self.setWindowTitle(f"History of {record.child or 'this record'}")
+        self.resize(900, 560)
+        layout = QVBoxLayout(self)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.list = QListWidget(splitter)
+        self.list.setObjectName("revisions")
+        self.list.setAccessibleName("Revisions")
+        self.changes = QPlainTextEdit(splitter)
+        self.changes.setObjectName("changes")
+        self.changes.setReadOnly(True)
+        self.changes.setAccessibleName("Differences from the current version")
+        splitter.setSizes([300, 600])
+        layout.addWidget(splitter, 1)
+        self.revisions = store.revisions(record.id)
+        for revision in reversed(self.revisions):
+            when = revision.created.astimezone().strftime("%d/%m/%Y %H:%M")
+            item = QListWidgetItem(
+                f"Version {revision.number}: {revision.reason}\n{when}, {revision.author or 'unknown'} ({revision.status})"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, revision.number)
+            self.list.addItem(item)
+        self.list.currentItemChanged.connect(lambda *_: self._show())
+        buttons = QHBoxLayout()
+        self.restore_button = QPushButton("Restore this version", self)
+        self.restore_button.clicked.connect(self._restore)
+        close = QPushButton("Close", self)
+        close.clicked.connect(self.accept)
+        buttons.addStretch(1)
+        buttons.addWidget(self.restore_button)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self.list.setCurrentRow(0)
+
+    def chosen(self) -> int | None:
+        item = self.list.currentItem()
+        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def _show(self) -> None:
+        number = self.chosen()
+        revision = next((r for r in self.revisions if r.number == number), None)
+        if revision is None:
+            return
+        lines = describe_changes(self.definition, revision.document, self.current)
+        heading = f"From version {revision.number} to the record as it is now:\n\n"
+        self.changes.setPlainText(heading + ("\n".join(lines) if lines else "No differences."))
+
+    def _restore(self) -> None:
+        number = self.chosen()
+        if number is not None:
+            self.restored.emit(number)
+            self.accept()
+
+
+class AuditDialog(QDialog):
+    """The audit trail of one record: who did what, when."""
+
+    def __init__(self, store: Store, record_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Audit log of this record")
+        self.resize(700, 420)
+        layout = QVBoxLayout(self)
+        self.events = QListWidget(self)
+        self.events.setObjectName("audit-events")
+        self.events.setAccessibleName("Audit events")
+        for audit_event in store.audit_events(record_id):
+            moment = dt.datetime.fromisoformat(audit_event.at).astimezone().strftime("%d/%m/%Y %H:%M:%S")
+            self.events.addItem(f"{moment}  {audit_event.action}  by {audit_event.actor or 'unknown'}")
+        layout.addWidget(self.events)
+        report = store.verify_audit()
+        check = QLabel(report.message, self)
+        check.setWordWrap(True)
+        layout.addWidget(check)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        close.accepted.connect(self.accept)
+        layout.addWidget(close)
+
+
+class _IdleWatcher(QObject):
+    """Any key press, click or wheel in the app counts as activity and restarts the lock timer."""
+
+    def __init__(self, window: RecordsWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel):
+            self.window.activity()
+        return False
+
+
+class LockPage(QWidget):
+    """What the window shows while locked: nothing of any record."""
+
+    def __init__(self, window: RecordsWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("lock-page")
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        heading = QLabel("CAF Desktop is locked", self)
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        heading.setFont(font)
+        heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(heading)
+        text = QLabel(
+            "Your records are hidden and your typing is kept. Enter your passphrase to carry on.", self
+        )
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(text)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.passphrase = QLineEdit(self)
+        self.passphrase.setObjectName("unlock-passphrase")
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        self.passphrase.setMinimumWidth(280)
+        self.unlock_button = QPushButton("Unlock", self)
+        row.addWidget(self.passphrase)
+        row.addWidget(self.unlock_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.problem = QLabel(self)
+        self.problem.setProperty("role", "error")
+        self.problem.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.problem)
+        layout.addStretch(2)
+        self.unlock_button.clicked.connect(window.unlock)
+        self.passphrase.returnPressed.connect(window.unlock)
+
+
+class RecordsWindow(MainWindow):
+    """MainWindow over a store. `record_id` is the record open now, if any."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.record_id: str | None = None
+        self.locked = False
+        self.recovered: list[RecordInfo] = []
+        self._autosave_timer = QTimer()
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
+        self._pending_autosave = False
+        super().__init__()
+        self._autosave_timer.setParent(self)
+        self._autosave_timer.timeout.connect(self.autosave)
+        self.stack = QStackedWidget(self)
+        self.case_list = CaseListPage(store, self.stack)
+        self.case_list.openRequested.connect(self.open_record)
+        self.case_list.newRequested.connect(self.new_record)
+        self.case_list.deleteRequested.connect(self.delete_record)
+        self.lock_page = LockPage(self)
+        self.record_page = QWidget(self.stack)
+        self.record_layout = QVBoxLayout(self.record_page)
+        self.record_layout.setContentsMargins(0, 0, 0, 0)
+        self.banner = QLabel(self.record_page)
+        self.banner.setObjectName("record-banner")
+        self.banner.setWordWrap(True)
+        self.banner.setProperty("role", "warning")
+        self.banner.setVisible(False)
+        self.record_layout.addWidget(self.banner)
+        for page in (self.case_list, self.record_page, self.lock_page):
+            self.stack.addWidget(page)
+        self.setCentralWidget(self.stack)
+        self.stack.setCurrentWidget(self.case_list)
+        self._add_record_actions()
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setSingleShot(True)
+        self._idle_timer.setInterval(lock_minutes() * 60 * 1000)
+        self._idle_timer.timeout.connect(self.lock)
+        self._idle_timer.start()
+        self._watcher = _IdleWatcher(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._watcher)
+        self._check_last_session()
+        self._update_title()
+        self._update_actions()
+
+    # --- start and finish ----------------------------------------------------------------------------
+
+    def _marker(self) -> Path | None:
+        return self.store.home / SESSION_MARKER if self.store.home is not None else None
+
+    def _check_last_session(self) -> None:
+        """A marker left by the last run means it did not close properly: say what typing was kept."""
+        marker = self._marker()
+        crashed = marker is not None and marker.exists()
+        self.recovered = self.store.unsaved()
+        if marker is not None:
+            marker.write_text(str(os.getpid()), encoding="utf-8")
+        if self.recovered:
+            names = ", ".join(r.child or "a record with no name yet" for r in self.recovered[:5])
+            opening = (
+                "CAF Desktop did not close properly last time, and your typing was kept. " if crashed else ""
+            )
+            count = len(self.recovered)
+            self.case_list.show_notice(
+                f"⚠ {opening}Recovered draft{'s' if count != 1 else ''}: {count} record{'s have' if count != 1 else ' has'} changes "
+                f"not yet saved as a version ({names}). Open one to check it, then Save (Ctrl+S)."
+            )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.autosave()
+        super().closeEvent(event)
+        if event.isAccepted():
+            marker = self._marker()
+            if marker is not None:
+                marker.unlink(missing_ok=True)
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self._watcher)
+
+    # --- menus ------------------------------------------------------------------------------------------
+
+    def _add_record_actions(self) -> None:
+        self.new_action.setText("&New record…")
+        self.save_as_action.setText("&Export as JSON file…")
+        record_menu = QMenu("&Record", self)
+        self.history_action = self._action("&History…", self.show_history, "Ctrl+H", record_menu)
+        self.audit_action = self._action("&Audit log…", self.show_audit, None, record_menu)
+        record_menu.addSeparator()
+        self.back_action = self._action("Back to the &case list", self.show_start, "Alt+Home", record_menu)
+        self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)
+        self.menuBar().insertMenu(self.menuBar().actions()[-1], record_menu)  # before Help
+
+    def _update_actions(self) -> None:
+        super()._update_actions()
+        has_record = getattr(self, "record_id", None) is not None
+        for name in ("history_action", "audit_action", "back_action"):
+            action = getattr(self, name, None)
+            if action is not None:
+                action.setEnabled(has_record and not self.locked)
+
+    def _update_title(self) -> None:
+        if getattr(self, "locked", False):
+            self.setWindowTitle("CAF Desktop — locked")
+            return
+        if self.view is None or not hasattr(self, "store"):
+            profile = self.store.profile() if hasattr(self, "store") else None
+            self.setWindowTitle(f"Case list — CAF Desktop{f' — {profile.name}' if profile else ''}")
+            return
+        record = self.store.get(self.record_id) if self.record_id else None
+        who = record.child if record and record.child else "New record"
+        self.setWindowTitle(f"{who} — {self.view.definition.title} — CAF Desktop")
+
+    # --- records ------------------------------------------------------------------------------------------
+
+    def show_start(self) -> None:
+        """Back to the case list: the open record's typing is kept first."""
+        self.autosave()
+        self._set_view(None)
+
+    def _set_view(self, view: FormView | None) -> None:
+        if not hasattr(self, "stack"):
+            super()._set_view(view)
+            return
+        old = self.view
+        self.view = view
+        if old is not None:
+            self.record_layout.removeWidget(old)
+            old.deleteLater()
+        if view is None:
+            self.record_id = None
+            self.path = None
+            self.case_list.refresh()
+            self.stack.setCurrentWidget(self.case_list)
+        else:
+            view.valueChanged.connect(self._changed)
+            view.problemsChanged.connect(
+                lambda n: self.statusBar().showMessage(
+                    f"{n} problem{'s' if n != 1 else ''}" if n else "No problems found"
+                )
+            )
+            self.record_layout.addWidget(view, 1)
+            state = settings().value("form/splitter")
+            view.splitter.setSizes([250, 1100]) if state is None else view.splitter.restoreState(state)  # type: ignore[arg-type]
+            self.stack.setCurrentWidget(self.record_page)
+        self._update_actions()
+        self._update_title()
+
+    def new_record(self) -> None:
+        dialog = NewRecordDialog(self.store, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        definition = dialog.definition()
+        self.start_record(definition, dialog.starting_document(definition), dialog.child_id)
+
+    def start_record(
+        self, definition: FormDefinition, document: dict[str, Any], child_id: str | None = None
+    ) -> FormView:
+        """Makes the record at once (so typing is never outside the store) and opens it."""
+        self.autosave()
+        view = FormView(definition, self, document=document or None)
+        if document:
+            from caf_desktop import schematree  # noqa: PLC0415
+
+            starting = schematree.defaults(definition.schema, definition.schema) or {}
+            view.set_value(_merge(starting, document))
+        record = self.store.add_record(definition, view.value(), child_id=child_id)
+        self.record_id = record.id
+        self.banner.setVisible(False)
+        self._set_view(view)
+        return view
+
+    def new_form(
+        self, definition: FormDefinition, document: dict[str, Any] | None = None, path: Path | None = None
+    ) -> FormView:
+        """Opening a JSON file imports it as a new record (nothing stays outside the store)."""
+        view = self.start_record(definition, document or {})
+        if path is not None:
+            self.statusBar().showMessage(f"Imported {path.name} as a new record.", 5000)
+        return view
+
+    def open_record(self, record_id: str) -> FormView | None:
+        self.autosave()
+        try:
+            record = self.store.get(record_id)
+            definition = shipped_catalogue().get(record.form_id, record.form_version)
+        except CafError as error:
+            QMessageBox.warning(self, "Cannot open the record", str(error))
+            return None
+        view = FormView(definition, self, document=record.document)
+        self.record_id = record.id
+        self._set_view(view)
+        if record.has_unsaved_changes and record.autosaved is not None:
+            moment = record.autosaved.astimezone().strftime("%d/%m/%Y at %H:%M")
+            self.banner.setText(
+                f"⚠ Recovered draft: changes made on {moment} were kept but not yet saved as a version. "
+                "Save (Ctrl+S) keeps them as a version; History (Ctrl+H) shows the last saved version."
+            )
+            self.banner.setVisible(True)
+        else:
+            self.banner.setVisible(False)
+        self.store.audit("opened", record.id, {})
+        return view
+
+    def _changed(self) -> None:
+        super()._changed()
+        if self.record_id is not None:
+            self._pending_autosave = True
+            if not self._autosave_timer.isActive():
+                self._autosave_timer.start()
+
+    def autosave(self) -> None:
+        """Keeps the working copy now, if anything changed since the last time."""
+        self._autosave_timer.stop()
+        if not self._pending_autosave or self.view is None or self.record_id is None:
+            return
+        self._pending_autosave = False
+        try:
+            self.store.autosave(self.record_id, self.view.value(), self.view.definition)
+        except CafError as error:
+            self._pending_autosave = True
+            self.statusBar().showMessage(f"Your typing could not be kept: {error}")
+
+    def save(self) -> bool:
+        if self.view is None or self.record_id is None:
+            return False
+        self._pending_autosave = False
+        self._autosave_timer.stop()
+        revision = self.store.save(self.record_id, self.view.value(), self.view.definition)
+        self.view.document.modified = False
+        self.banner.setVisible(False)
+        self.statusBar().showMessage(f"Saved as version {revision.number}.", 5000)
+        self._update_title()
+        return True
+
+    def save_to(self, path: Path) -> bool:
+        saved = super().save_to(path)
+        if saved and self.record_id is not None:
+            self.store.audit("exported", self.record_id, {"as": "json"})
+            self.path = None
+        return saved
+
+    def mark_complete(self) -> None:
+        if self.view is None or self.record_id is None:
+            return
+        if self.view.mark_complete():
+            self._pending_autosave = False
+            revision = self.store.save(
+                self.record_id,
+                self.view.value(),
+                self.view.definition,
+                status="complete",
+                reason="marked complete",
+            )
+            self.view.document.modified = False
+            self.statusBar().showMessage(f"Marked complete and saved as version {revision.number}.", 5000)
+        else:
+            super().mark_complete()
+
+    def _may_discard(self) -> bool:
+        self.autosave()
+        return True  # typing is kept in the store; nothing can be lost by moving on
+
+    def delete_record(self, record_id: str) -> None:
+        record = self.store.get(record_id)
+        answer = QMessageBox.question(
+            self,
+            "Delete this record?",
+            f"Delete the {record.form_id} record of {record.child or 'a child with no name yet'}? "
+            "It leaves the case list now, can be brought back with Undo until it is removed for good after the retention period.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.store.delete(record_id)
+        self.case_list.refresh()
+        undo = QPushButton("Undo", self)
+        undo.setObjectName("undo-delete")
+
+        def bring_back() -> None:
+            self.store.undelete(record_id)
+            self.case_list.refresh()
+            self.statusBar().removeWidget(undo)
+            self.statusBar().showMessage("The record is back.", 4000)
+
+        undo.clicked.connect(bring_back)
+        self.statusBar().showMessage("Record deleted.")
+        self.statusBar().addWidget(undo)
+        QTimer.singleShot(15000, lambda: undo.deleteLater() if undo.isVisible() else None)
+
+    def show_history(self) -> None:
+        if self.view is None or self.record_id is None:
+            return
+        self.autosave()
+        dialog = HistoryDialog(
+            self.store, self.store.get(self.record_id), self.view.definition, self.view.value(), self
+        )
+        dialog.restored.connect(self.restore_revision)
+        dialog.exec()
+
+    def restore_revision(self, number: int) -> None:
+        if self.view is None or self.record_id is None:
+            return
+        self.store.restore(self.record_id, number, self.view.definition)
+        self.view.set_value(self.store.get(self.record_id).document)
+        self.view.document.modified = False
+        self._pending_autosave = False
+        self.statusBar().showMessage(f"Version {number} restored, as a new version.", 5000)
+
+    def show_audit(self) -> None:
+        if self.record_id is not None:
+            AuditDialog(self.store, self.record_id, self).exec()
+
+    # --- the lock -----------------------------------------------------------------------------------------
+
+    def activity(self) -> None:
+        if not self.locked:
+            self._idle_timer.start()
+
+    def lock(self) -> None:
+        """Hides every record until the passphrase is entered; typing is kept (autosaved) first."""
+        if self.locked:
+            return
+        self.autosave()
+        self.locked = True
+        self.stack.setCurrentWidget(self.lock_page)
+        self.menuBar().setEnabled(False)
+        # No shortcut may reach a record while locked (Ctrl+S, Ctrl+Z, Ctrl+H...).
+        self._enabled_before_lock = [a for a in self.findChildren(QAction) if a.isEnabled()]
+        for action in self._enabled_before_lock:
+            action.setEnabled(False)
+        self.statusBar().clearMessage()
+        self.lock_page.problem.setText("")
+        self.lock_page.passphrase.setFocus()
+        self._update_title()
+        self._update_actions()
+
+    def unlock(self) -> None:
+        if self.store.home is None:
+            ok = True
+        else:
+            try:
+                keyfile.unlock(self.store.home / KEY_FILE, self.lock_page.passphrase.text())
+                ok = True
+            except CafError as error:
+                self.lock_page.problem.setText(str(error))
+                ok = False
+        self.lock_page.passphrase.clear()
+        if not ok:
+            return
+        self.locked = False
+        self.menuBar().setEnabled(True)
+        for action in getattr(self, "_enabled_before_lock", []):
+            action.setEnabled(True)
+        self.stack.setCurrentWidget(self.record_page if self.view is not None else self.case_list)
+        self._idle_timer.start()
+        self._update_title()
+        self._update_actions()
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = json.loads(json.dumps(base))
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+__all__ = ["QCheckBox", "RecordsWindow"]

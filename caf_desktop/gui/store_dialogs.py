@@ -1,0 +1,185 @@
+"""First run (who you are, and a passphrase) and unlocking the store.
+
+Neither dialog keeps the passphrase after it has been used; both say what is wrong in a sentence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caf_desktop import keyfile
+from caf_desktop.errors import CafError
+from caf_desktop.store.store import KEY_FILE, Profile, Store
+
+
+def _password_line(parent: QWidget, name: str) -> QLineEdit:
+    line = QLineEdit(parent)
+    line.setEchoMode(QLineEdit.EchoMode.Password)
+    line.setAccessibleName(name)
+    line.setObjectName(name.lower().replace(" ", "-"))
+    return line
+
+
+class WelcomeDialog(QDialog):
+    """The first run: the user's name, role and organisation, and a passphrase; then the store is made."""
+
+    def __init__(
+        self, home: Path, parent: QWidget | None = None, *, kdf_cost: int = keyfile.DEFAULT_COST
+    ) -> None:
+        super().__init__(parent)
+        self.home = home
+        self.kdf_cost = kdf_cost
+        self.store: Store | None = None
+        self.setWindowTitle("Welcome to CAF Desktop")
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "CAF Desktop keeps the records of the children you work with on this computer, encrypted. "
+            "Tell it who you are and choose a passphrase: you will need the passphrase every time you open "
+            "the app, and nobody can read the records without it. If it is forgotten, the records cannot be recovered.",
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.name = QLineEdit(self)
+        self.name.setObjectName("name")
+        self.name.setAccessibleName("Your name")
+        self.role = QComboBox(self)
+        self.role.setAccessibleName("Your role")
+        self.role.addItem("Practitioner (locality worker or lead professional)", "worker")
+        self.role.addItem("Coordinator (locality CAF team)", "coordinator")
+        self.organisation = QLineEdit(self)
+        self.organisation.setObjectName("organisation")
+        self.organisation.setAccessibleName("Your organisation")
+        self.passphrase = _password_line(self, "Passphrase")
+        self.confirmation = _password_line(self, "Passphrase again")
+        self.strength = QLabel(self)
+        self.strength.setObjectName("strength")
+        self.strength.setWordWrap(True)
+        form.addRow("Your &name", self.name)
+        form.addRow("Your &role", self.role)
+        form.addRow("Your &organisation", self.organisation)
+        form.addRow("&Passphrase", self.passphrase)
+        form.addRow("", self.strength)
+        form.addRow("Passphrase &again", self.confirmation)
+        layout.addLayout(form)
+        self.problem = QLabel(self)
+        self.problem.setObjectName("problem")
+        self.problem.setProperty("role", "error")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create my encrypted store")
+        buttons.accepted.connect(self.create)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.passphrase.textEdited.connect(self._rate)
+        self._rate("")
+
+    def _rate(self, text: str) -> None:
+        _, hint = keyfile.passphrase_strength(text)
+        self.strength.setText(
+            f"Strength: {hint}"
+            if text
+            else "Use at least 10 characters: three or four unrelated words work well."
+        )
+
+    def create(self) -> None:
+        name, organisation = self.name.text().strip(), self.organisation.text().strip()
+        phrase, again = self.passphrase.text(), self.confirmation.text()
+        score, hint = keyfile.passphrase_strength(phrase)
+        if not name:
+            self.problem.setText("Enter your name: it is recorded with everything you do.")
+        elif score == 0:
+            self.problem.setText(hint)
+        elif phrase != again:
+            self.problem.setText("The two passphrases are not the same. Type them again.")
+        else:
+            try:
+                self.store = Store.create(
+                    self.home,
+                    phrase,
+                    Profile(name, str(self.role.currentData()), organisation),
+                    kdf_cost=self.kdf_cost,
+                )
+            except CafError as error:
+                self.problem.setText(str(error))
+                return
+            self.passphrase.clear()
+            self.confirmation.clear()
+            self.accept()
+
+
+class UnlockDialog(QDialog):
+    """Asks for the passphrase; says plainly when it is wrong, and how long to wait after many tries."""
+
+    def __init__(self, home: Path, parent: QWidget | None = None, *, reason: str = "") -> None:
+        super().__init__(parent)
+        self.home = home
+        self.store: Store | None = None
+        self.setWindowTitle("Unlock CAF Desktop")
+        layout = QVBoxLayout(self)
+        text = reason or "Enter your passphrase to open your records."
+        message = QLabel(text, self)
+        message.setWordWrap(True)
+        layout.addWidget(message)
+        self.passphrase = _password_line(self, "Passphrase")
+        layout.addWidget(self.passphrase)
+        self.problem = QLabel(self)
+        self.problem.setObjectName("problem")
+        self.problem.setProperty("role", "error")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
+        self.buttons.accepted.connect(self.unlock)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._tick)
+        self._tick()
+
+    def _tick(self) -> None:
+        wait = keyfile.wait_before_next_try(self.home / KEY_FILE)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(wait <= 0)
+        if wait > 0:
+            self.problem.setText(
+                f"Too many wrong passphrases. You can try again in {max(1, round(wait))} seconds."
+            )
+            self._countdown.start()
+        else:
+            self._countdown.stop()
+            if self.problem.text().startswith("Too many"):
+                self.problem.setText("")
+
+    def unlock(self) -> None:
+        try:
+            self.store = self.open_store(self.passphrase.text())
+        except CafError as error:
+            self.problem.setText(str(error))
+            self.passphrase.selectAll()
+            self._tick()
+            return
+        self.passphrase.clear()
+        self.accept()
+
+    def open_store(self, passphrase: str) -> Store:
+        return Store.open(self.home, passphrase)
