@@ -135,7 +135,7 @@ class NewRecordDialog(QDialog):
                 self._offer(found)
                 return
         selected = self.matches.currentItem()
-        if self.matches.isVisible() and selected is not None:
+        if not self.matches.isHidden() and selected is not None:
             self.child_id = selected.data(Qt.ItemDataRole.UserRole)
         self.accept()
 
@@ -424,6 +424,10 @@ class RecordsWindow(MainWindow):
         self.menuBar().insertMenu(self.menuBar().actions()[-1], record_menu)  # before Help
 
     def _update_actions(self) -> None:
+        if getattr(self, "locked", False):
+            for action in self.findChildren(QAction):
+                action.setEnabled(False)
+            return
         super()._update_actions()
         has_record = getattr(self, "record_id", None) is not None
         for name in ("history_action", "audit_action", "back_action"):

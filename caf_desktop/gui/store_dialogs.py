@@ -144,6 +144,10 @@ class UnlockDialog(QDialog):
         self.problem.setProperty("role", "error")
         self.problem.setWordWrap(True)
         layout.addWidget(self.problem)
+        self.wait_notice = QLabel(self)
+        self.wait_notice.setObjectName("wait")
+        self.wait_notice.setWordWrap(True)
+        layout.addWidget(self.wait_notice)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -161,14 +165,14 @@ class UnlockDialog(QDialog):
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(wait <= 0)
         if wait > 0:
-            self.problem.setText(
-                f"Too many wrong passphrases. You can try again in {max(1, round(wait))} seconds."
+            seconds = max(1, round(wait))
+            self.wait_notice.setText(
+                f"After several wrong passphrases, the next try waits: {seconds} second{'s' if seconds != 1 else ''}."
             )
             self._countdown.start()
         else:
             self._countdown.stop()
-            if self.problem.text().startswith("Too many"):
-                self.problem.setText("")
+            self.wait_notice.setText("")
 
     def unlock(self) -> None:
         try:
