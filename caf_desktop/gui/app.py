@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from types import TracebackType
@@ -56,11 +57,20 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def open_store_interactively() -> object | None:
-    """First run: the welcome; after that: the unlock dialog. None if the user cancels."""
+def open_store_interactively(database_url: str | None = None) -> object | None:
+    """A team's shared database by URL; otherwise, on first run the welcome and after that the unlock
+    dialog for the encrypted store in the home folder. None if the user cancels or it cannot open."""
+    from caf_desktop.errors import CafError  # noqa: PLC0415
     from caf_desktop.gui.store_dialogs import UnlockDialog, WelcomeDialog  # noqa: PLC0415
-    from caf_desktop.store.store import KEY_FILE  # noqa: PLC0415
+    from caf_desktop.store.store import KEY_FILE, Store  # noqa: PLC0415
 
+    url = database_url or os.environ.get("CAF_DESKTOP_DATABASE_URL")
+    if url:
+        try:
+            return Store.open_url(url)
+        except CafError as error:
+            QMessageBox.critical(None, "Cannot open the shared records", str(error))
+            return None
     home = paths.home()
     dialog: WelcomeDialog | UnlockDialog = (
         UnlockDialog(home) if (home / KEY_FILE).exists() else WelcomeDialog(home)
@@ -70,12 +80,12 @@ def open_store_interactively() -> object | None:
     return dialog.store
 
 
-def run_app() -> int:
+def run_app(database_url: str | None = None) -> int:
     app = make_application()
     from caf_desktop.gui.records_window import RecordsWindow  # noqa: PLC0415 - after the QApplication exists
 
     sys.excepthook = _crash_dialog
-    store = open_store_interactively()
+    store = open_store_interactively(database_url)
     if store is None:
         return 0
     window = RecordsWindow(store)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -274,6 +275,37 @@ class AuditDialog(QDialog):
         layout.addWidget(close)
 
 
+class PreferencesDialog(QDialog):
+    """Settings a user may change: for now, how long the app waits before locking itself."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        layout = QFormLayout(self)
+        self.minutes = QSpinBox(self)
+        self.minutes.setObjectName("lock-minutes")
+        self.minutes.setAccessibleName("Lock after this many minutes without use")
+        self.minutes.setRange(1, 60)
+        self.minutes.setSuffix(" minutes")
+        self.minutes.setValue(lock_minutes())
+        layout.addRow("&Lock after", self.minutes)
+        note = QLabel("The app hides every record after this long without a key press or click.", self)
+        note.setWordWrap(True)
+        layout.addRow(note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addRow(buttons)
+
+    def accept(self) -> None:
+        store = settings()
+        store.setValue("security/lock_after_minutes", self.minutes.value())
+        store.sync()
+        super().accept()
+
+
 class _IdleWatcher(QObject):
     """Any key press, click or wheel in the app counts as activity and restarts the lock timer."""
 
@@ -373,6 +405,7 @@ class RecordsWindow(MainWindow):
         if app is not None:
             app.installEventFilter(self._watcher)
         self._check_last_session()
+        self.store.purge_deleted()  # deleted records past their retention period go for good
         self._update_title()
         self._update_actions()
 
@@ -421,6 +454,7 @@ class RecordsWindow(MainWindow):
         record_menu.addSeparator()
         self.back_action = self._action("Back to the &case list", self.show_start, "Alt+Home", record_menu)
         self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)
+        self._action("&Preferences…", self.preferences, None, record_menu)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], record_menu)  # before Help
 
     def _update_actions(self) -> None:
@@ -646,6 +680,12 @@ class RecordsWindow(MainWindow):
     def show_audit(self) -> None:
         if self.record_id is not None:
             AuditDialog(self.store, self.record_id, self).exec()
+
+    def preferences(self) -> None:
+        dialog = PreferencesDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._idle_timer.setInterval(lock_minutes() * 60 * 1000)
+            self._idle_timer.start()
 
     # --- the lock -----------------------------------------------------------------------------------------
 

@@ -338,3 +338,14 @@ def test_a_clean_close_leaves_no_sign_of_a_crash(store: Store, qtbot: Any) -> No
     assert notice.startswith("⚠ Recovered draft: 1 record has changes not yet saved as a version")
     assert "did not close properly" not in notice
     again.close()
+
+
+def test_the_lock_delay_is_a_preference_kept_in_the_home(window: RecordsWindow, qtbot: Any) -> None:
+    from caf_desktop.gui.records_window import PreferencesDialog, lock_minutes
+
+    assert lock_minutes() == 10
+    dialog = PreferencesDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.minutes.setValue(3)
+    dialog.accept()
+    assert lock_minutes() == 3
