@@ -97,7 +97,7 @@ def _read(path: Path) -> _Wrapped:
             nonce=base64.b64decode(raw["nonce"]),
             ciphertext=base64.b64decode(raw["wrapped_key"]),
         )
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise KeyFileDamaged(path) from error
 
 

@@ -37,7 +37,7 @@ class Child(Base):
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     given_names: Mapped[str] = mapped_column(String(200), default="")
     family_name: Mapped[str] = mapped_column(String(200), default="")
-    name_key: Mapped[str] = mapped_column(String(400), default="")  # folded "given family", for matching
+    name_key: Mapped[str] = mapped_column(Text, default="")  # folded "given family", for matching
     family_key: Mapped[str] = mapped_column(String(200), default="")
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
     expected_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -90,8 +90,8 @@ class Record(Base):
     autosaved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # Copied from the document at each save, for the case list.
-    child_name: Mapped[str] = mapped_column(String(400), default="")
-    search_key: Mapped[str] = mapped_column(String(800), default="")
+    child_name: Mapped[str] = mapped_column(Text, default="")
+    search_key: Mapped[str] = mapped_column(Text, default="")
     child_dob: Mapped[dt.date | None] = mapped_column(Date)
     level: Mapped[int | None] = mapped_column(Integer)
     suggested_level: Mapped[int | None] = mapped_column(Integer)

@@ -69,6 +69,21 @@ class RecordNotFound(CafError):
         super().__init__(f"There is no record {record_id!r}. `caf-desktop records list` shows the records.")
 
 
+def _plain_reason(error: DBAPIError) -> str:
+    text_of_error = str(error.orig).lower()
+    if "full" in text_of_error or "no space" in text_of_error:
+        return "the disk is full; free some space and try again (nothing was changed)"
+    if "locked" in text_of_error or "busy" in text_of_error:
+        return (
+            "the database is busy or locked by another program; try again in a moment (nothing was changed)"
+        )
+    if "readonly" in text_of_error or "read-only" in text_of_error or "permission" in text_of_error:
+        return "the database cannot be written (a read-only disk or folder?); nothing was changed"
+    if "could not connect" in text_of_error or "connection" in text_of_error:
+        return "the database server did not answer; check the network and try again (nothing was changed)"
+    return "the database refused the change, so nothing was changed"
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -80,9 +95,32 @@ def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+# Letters that Unicode does not decompose into a base letter and a mark.
+_UNDECOMPOSED = str.maketrans(
+    {
+        "Ł": "L",
+        "ł": "l",
+        "Ø": "O",
+        "ø": "o",
+        "Đ": "D",
+        "đ": "d",
+        "Ħ": "H",
+        "ħ": "h",
+        "ı": "i",
+        "ß": "ss",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "Þ": "Th",
+        "þ": "th",
+    }
+)
+
+
 def fold(text_value: str) -> str:
     """Lower case without accents, for matching names: "Zoë Łukasiewicz" -> "zoe lukasiewicz"."""
-    decomposed = unicodedata.normalize("NFKD", text_value.replace("Ł", "L").replace("ł", "l"))
+    decomposed = unicodedata.normalize("NFKD", text_value.translate(_UNDECOMPOSED))
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
 
 
@@ -257,7 +295,20 @@ def _info(record: Record, *, with_document: bool = True) -> RecordInfo:
 # --- engines ---------------------------------------------------------------------------------------------
 
 
+def _quiet_sqlcipher() -> None:
+    """SQLCipher's log level is global: set it before any connection, so a wrong key is our plain
+    sentence alone, not also SQLCipher's own lines on stderr."""
+    import sqlcipher3  # noqa: PLC0415
+
+    probe = sqlcipher3.connect(":memory:")
+    try:
+        probe.execute("PRAGMA cipher_log_level = NONE")
+    finally:
+        probe.close()
+
+
 def _sqlcipher_engine(path: Path, key: bytes) -> Engine:
+    _quiet_sqlcipher()
     url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
     engine = create_engine(url)
 
@@ -323,7 +374,7 @@ def migrate(engine: Engine, backup_of: Path | None = None) -> None:
             connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         folder = backup_of.parent / BACKUP_FOLDER
         folder.mkdir(exist_ok=True)
-        stamp = now().strftime("%Y%m%dT%H%M%SZ")
+        stamp = now().strftime("%Y%m%dT%H%M%S%fZ")
         shutil.copy2(backup_of, folder / f"{backup_of.stem}-{stamp}-before-{head}{backup_of.suffix}")
     config = _migration_config()
     with engine.begin() as connection:
@@ -364,6 +415,11 @@ class Store:
         """Opens the encrypted store in `home` (`WrongPassphrase`, `StoreNotInitialised`, `StoreTooNew`)."""
         if not (home / KEY_FILE).exists():
             raise StoreNotInitialised(home)
+        if not (home / DATABASE_FILE).exists():
+            raise StoreUnavailable(
+                f"the database file {DATABASE_FILE} is missing from {home}, though its key is there; "
+                "restore it from a backup (nothing was created in its place)"
+            )
         key = keyfile.unlock(home / KEY_FILE, passphrase)
         return cls._open_sqlcipher(home, key)
 
@@ -376,6 +432,9 @@ class Store:
         except (OperationalError, DBAPIError) as error:
             engine.dispose()
             raise StoreUnavailable("the database file is damaged or belongs to another key") from error
+        except CafError:
+            engine.dispose()
+            raise
         store = cls(engine, home=home)
         profile = store.profile()
         store._actor = profile.name if profile is not None else ""
@@ -384,10 +443,17 @@ class Store:
     @classmethod
     def open_url(cls, url: str, *, actor: str = "") -> Store:
         """Opens a shared store at a SQLAlchemy URL (PostgreSQL for a locality team)."""
+        engine = None
         try:
             engine = create_engine(make_url(url), pool_pre_ping=True)
             migrate(engine)
+        except CafError:
+            if engine is not None:
+                engine.dispose()
+            raise
         except SQLAlchemyError as error:
+            if engine is not None:
+                engine.dispose()
             raise StoreUnavailable(
                 f"the database at {make_url(url).render_as_string(hide_password=True)} did not answer ({type(error).__name__})"
             ) from error
@@ -398,8 +464,12 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
+        """A transaction; a database failure (disk full, file locked) becomes a plain StoreUnavailable."""
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except DBAPIError as error:
+            raise StoreUnavailable(_plain_reason(error)) from error
 
     @property
     def database_path(self) -> Path | None:
@@ -457,6 +527,8 @@ class Store:
                 hash=digest,
             )
         )
+        # The head of the chain is kept apart too, so removing the newest events is noticed.
+        session.merge(Meta(key="audit.head", value=digest))
 
     def audit(
         self, action: str, record_uuid: str | None = None, details: dict[str, Any] | None = None
@@ -504,6 +576,15 @@ class Store:
                     )
                 previous = audit_event.hash
                 checked += 1
+            head = session.get(Meta, "audit.head")
+            if head is not None and head.value != previous:
+                return AuditReport(
+                    False,
+                    checked,
+                    None,
+                    f"The newest audit events have been removed: the trail ends after {checked} events, "
+                    "but it had reached a later event.",
+                )
         return AuditReport(
             True,
             checked,
@@ -597,8 +678,11 @@ class Store:
 
     # Records --------------------------------------------------------------------------------------------
 
-    def _record(self, session: Session, record_id: str) -> Record:
-        record = session.scalars(select(Record).where(Record.uuid == record_id)).first()
+    def _record(self, session: Session, record_id: str, *, for_update: bool = False) -> Record:
+        statement = select(Record).where(Record.uuid == record_id)
+        if for_update:
+            statement = statement.with_for_update()  # two coordinators saving one record take turns
+        record = session.scalars(statement).first()
         if record is None:
             raise RecordNotFound(record_id)
         return record
@@ -728,7 +812,7 @@ class Store:
         """An explicit save (or marking complete): the working copy becomes a new revision."""
         moment = now()
         with self.session() as session:
-            record = self._record(session, record_id)
+            record = self._record(session, record_id, for_update=True)
             if status is not None:
                 record.status = status
             record.document = document
@@ -841,7 +925,8 @@ class Store:
         """A page of the case list. Documents are not loaded (their `document` is empty): use `get`."""
         query = query or RecordQuery()
         column = _ORDER_COLUMNS.get(query.order_by, Record.updated_at)
-        order = column.desc() if query.descending else column.asc()
+        # Blank values last either way, and the same on SQLite and PostgreSQL.
+        order = (column.desc() if query.descending else column.asc()).nulls_last()
         statement = self._filtered(query).order_by(order, Record.id.desc()).offset(query.offset)
         if query.limit is not None:
             statement = statement.limit(query.limit)
