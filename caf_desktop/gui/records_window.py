@@ -656,7 +656,8 @@ class RecordsWindow(MainWindow):
         undo.clicked.connect(bring_back)
         self.statusBar().showMessage("Record deleted.")
         self.statusBar().addWidget(undo)
-        QTimer.singleShot(15000, lambda: undo.deleteLater() if undo.isVisible() else None)
+        # The button is the timer's context: if the window goes first, the timer goes with it.
+        QTimer.singleShot(15000, undo, undo.deleteLater)
 
     def show_history(self) -> None:
         if self.view is None or self.record_id is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import unicodedata
 import uuid as uuid_module
@@ -22,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, delete, event, func, or_, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from caf_desktop import keyfile, pointers
@@ -310,7 +311,8 @@ def _quiet_sqlcipher() -> None:
 def _sqlcipher_engine(path: Path, key: bytes) -> Engine:
     _quiet_sqlcipher()
     url = URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
-    engine = create_engine(url)
+    # hide_parameters: an error message must never quote a record's answers (or the key).
+    engine = create_engine(url, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _pragmas(connection: Any, _record: Any) -> None:
@@ -435,6 +437,10 @@ class Store:
         except CafError:
             engine.dispose()
             raise
+        if os.name == "posix":
+            # The database and its journal are for this user alone (SQLite gives -wal/-shm the same mode).
+            home.chmod(0o700)
+            path.chmod(0o600)
         store = cls(engine, home=home)
         profile = store.profile()
         store._actor = profile.name if profile is not None else ""
@@ -445,19 +451,32 @@ class Store:
         """Opens a shared store at a SQLAlchemy URL (PostgreSQL for a locality team)."""
         engine = None
         try:
-            engine = create_engine(make_url(url), pool_pre_ping=True)
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StoreUnavailable(
+                "that is not a database URL; write it like postgresql+psycopg://user@server/database"
+            ) from None
+        try:
+            engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+        except ImportError:
+            raise StoreUnavailable(
+                "the driver for this kind of database is not installed (for PostgreSQL: pip install 'caf-desktop[postgres]')"
+            ) from None
+        try:
             migrate(engine)
         except CafError:
-            if engine is not None:
-                engine.dispose()
+            engine.dispose()
             raise
         except SQLAlchemyError as error:
-            if engine is not None:
-                engine.dispose()
+            engine.dispose()
             raise StoreUnavailable(
-                f"the database at {make_url(url).render_as_string(hide_password=True)} did not answer ({type(error).__name__})"
+                f"the database at {parsed.render_as_string(hide_password=True)} did not answer ({type(error).__name__})"
             ) from error
-        return cls(engine, actor=actor)
+        store = cls(engine, actor=actor)
+        profile = store.profile()
+        if not actor and profile is not None:
+            store._actor = profile.name
+        return store
 
     def close(self) -> None:
         self.engine.dispose()
