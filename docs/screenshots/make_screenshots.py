@@ -56,6 +56,53 @@ def main() -> None:
         view.document.modified = False
         window.close()
         print(OUT / name)
+    store_screens(app)
+
+
+def store_screens(app: object) -> None:
+    """The case list over fictional demo records, the welcome, and the locked window."""
+    import shutil
+    import tempfile
+
+    from caf_desktop import demo
+    from caf_desktop.gui.records_window import RecordsWindow  # noqa: PLC0415
+    from caf_desktop.gui.store_dialogs import WelcomeDialog  # noqa: PLC0415
+    from caf_desktop.store.store import Profile, Store  # noqa: PLC0415
+
+    home = Path(tempfile.mkdtemp(prefix="caf-screens-"))
+    try:
+        welcome = WelcomeDialog(home / "new")
+        welcome.name.setText("Hannah Testwell")
+        welcome.organisation.setText("Brightwell Primary School (fictional)")
+        welcome.passphrase.setText("maple kettle orbit lantern")
+        welcome._rate(welcome.passphrase.text())
+        welcome.show()
+        for _ in range(5):
+            app.processEvents()  # type: ignore[attr-defined]
+        welcome.grab().save(str(OUT / "welcome.png"))
+        welcome.close()
+        store = Store.create(
+            home / "store",
+            "maple kettle orbit lantern",
+            Profile("Hannah Testwell", "worker", "Brightwell Primary School"),
+            kdf_cost=2**12,
+        )
+        demo.populate(store, 60, seed=7)
+        window = RecordsWindow(store)
+        window.resize(1366, 768)
+        window.show()
+        for _ in range(8):
+            app.processEvents()  # type: ignore[attr-defined]
+        window.grab().save(str(OUT / "case-list.png"))
+        window.lock()
+        for _ in range(5):
+            app.processEvents()  # type: ignore[attr-defined]
+        window.grab().save(str(OUT / "locked.png"))
+        window.close()
+        store.close()
+        print(OUT / "case-list.png", OUT / "welcome.png", OUT / "locked.png")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
