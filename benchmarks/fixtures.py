@@ -249,3 +249,219 @@ def refuse_a_leaking_binding() -> None:
             f"This PySide6 loses {lost:.0f} reference to None per Qt call on Python {platform.python_version()} "
             "and would crash part-way through; install the version pyproject.toml asks for."
         )
+
+
+# --- a case list of fictional records ------------------------------------------------------------------
+
+EXAMPLES = ROOT / "tests" / "examples"
+
+GIVEN_NAMES = (
+    "Zoë", "Alfie", "Siân", "Oluwaseun", "Mohammed", "Aarav", "Amelia", "Olivia", "Isla", "Ava",
+    "Freya", "Lily", "Ivy", "Florence", "Willow", "Noah", "Oliver", "George", "Arthur", "Leo",
+    "Harry", "Oscar", "Archie", "Henry", "Theodore", "Jack", "Freddie", "Charlie", "Finley", "Tommy",
+    "Rufus", "Ottilie", "Barnaby", "Niamh", "Ciarán", "Dafydd", "Eilidh", "Aoife", "Zofia", "Kacper",
+    "Tomasz", "Amara", "Chidi", "Kwame", "Ayaan", "Fatima", "Maryam", "Aisha", "Yusuf", "Hamza",
+    "Ibrahim", "Priya", "Arjun", "Mei", "Ana", "Mateo", "Lucía", "Zainab", "Ezra", "Ruby",
+    "Elsie", "Maisie", "Poppy", "Rosie", "Jude", "Zac", "Tegan", "Bethan", "Callum", "Kayden",
+)  # fmt: skip
+FAMILY_NAMES = (
+    "Łukasiewicz", "Imaginary-Jones", "Okonkwo", "Evans", "Pemberton-Iwu", "Brackley", "Testwell",
+    "Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Wilson", "Roberts", "Thomas", "Khan",
+    "Ahmed", "Patel", "Singh", "Begum", "Ali", "Hussain", "Nowak", "Kowalski", "Wiśniewski", "Dvořák",
+    "O'Brien", "O'Neill", "Murphy", "Kelly", "MacLeod", "Campbell", "Fraser", "Llewellyn", "Pritchard",
+    "Hughes", "Adeyemi", "Mensah", "Okafor", "Nguyen", "Chen", "Wong", "Kim", "Silva", "Santos",
+    "García", "Rodríguez", "Müller", "Schmidt", "Novak", "Horvat", "Ivanova", "Petrov", "Lucas",
+    "Lund", "Ludlow", "Zielińska", "Zaman", "Ferreira", "Fenwick-Soto", "Abernethy", "Beaumont",
+    "Carmichael", "Delacroix", "Ellery", "Fairbairn", "Greenhalgh", "Hargreaves", "Ingleby", "Jessop",
+    "Kershaw", "Lomax", "Marsden", "Nuttall", "Ormerod", "Quigley", "Ramsbottom", "Sowerby",
+    "Thistlethwaite",
+)  # fmt: skip
+LEAD_PROFESSIONALS = tuple(
+    f"{given} {family}"
+    for given, family in zip(
+        ("Hannah", "Ade", "Cara", "Bea", "Dai", "Marigold", "Tomáš", "Priya", "Rhiannon", "Gareth",
+         "Nkechi", "Sunita", "Declan", "Morag", "Ewa", "Joel", "Farah", "Ruth", "Idris", "Lowri"),
+        ("Testwell", "Bello", "Dunn", "Ames", "Jones", "Fenwick-Soto", "Dvořák", "Raman", "Pryce",
+         "Whitlow", "Eze", "Gill", "Farrelly", "Sinclair", "Zając", "Ashdown", "Qureshi", "Merriman",
+         "Okoro", "Haf"),
+        strict=True,
+    )
+)  # fmt: skip
+# (form id, share of records, the statuses its records have, weighted)
+CASE_LIST_FORMS = (
+    ("caf-assessment", 40, ("draft",) * 3 + ("complete",) * 3 + ("signed",) * 2 + ("shared",) * 2),
+    ("caf-pre-assessment", 15, ("draft",) * 2 + ("complete",) * 3 + ("shared",)),
+    ("tac-meeting", 20, ("draft",) + ("complete",) * 2 + ("signed",) * 3 + ("shared",)),
+    ("tac-review", 20, ("draft",) + ("complete",) * 2 + ("signed",) * 3 + ("shared",)),
+    ("caf-closure", 5, ("draft",) + ("complete",) + ("closed",) * 6),
+)
+
+
+def _put(document: dict[str, Any], pointer: str, value: Any) -> None:
+    """Sets (or with None removes) the answer at `pointer`, copying the objects on the way, so a
+    shallow copy of a template can be changed without changing the template."""
+    tokens = pointer.strip("/").split("/")
+    node = document
+    for token in tokens[:-1]:
+        inner = node.get(token)
+        inner = dict(inner) if isinstance(inner, dict) else {}
+        node[token] = inner
+        node = inner
+    if value is None:
+        node.pop(tokens[-1], None)
+    else:
+        node[tokens[-1]] = value
+
+
+class _Fictional:
+    """Makes the rows of `case_list_rows`, from one seeded random generator."""
+
+    def __init__(self, seed: int, today: dt.date) -> None:
+        import random
+
+        from caf_desktop import definitions
+
+        self.rng = random.Random(seed)  # noqa: S311 - fictional data, not secrets
+        self.today = today
+        self.noon = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
+        catalogue = definitions.shipped_catalogue()
+        self.forms = {form_id: catalogue.get(form_id) for form_id, _, _ in CASE_LIST_FORMS}
+        self.templates: dict[str, dict[str, Any]] = {}
+        for form_id in self.forms:  # the draft example, or the full one where a form has no draft
+            example = EXAMPLES / form_id / "draft.json"
+            if not example.exists():
+                example = EXAMPLES / form_id / "full.json"
+            self.templates[form_id] = json.loads(example.read_text(encoding="utf-8"))
+
+    def uid(self) -> str:
+        import uuid
+
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def moment(self) -> dt.datetime:
+        """A time in the three years before `today`."""
+        return self.noon - dt.timedelta(seconds=self.rng.randrange(3 * 365 * 86400))
+
+    def child_and_case(self, number: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        from caf_desktop.store.store import fold
+
+        rng, today = self.rng, self.today
+        given, family = rng.choice(GIVEN_NAMES), rng.choice(FAMILY_NAMES)
+        unborn = rng.random() < 0.01
+        created = self.moment()
+        child = {
+            "id": number,
+            "uuid": self.uid(),
+            "given_names": given,
+            "family_name": family,
+            "name_key": fold(f"{given} {family}"),
+            "family_key": fold(family),
+            "date_of_birth": None if unborn else today - dt.timedelta(days=rng.randrange(30, 17 * 365)),
+            "expected_date": today + dt.timedelta(days=rng.randrange(7, 200)) if unborn else None,
+            "sex": rng.choice(("male", "female", None)),
+            "address": None,
+            "created_at": created,
+            "updated_at": created,
+        }
+        case = {
+            "id": number,
+            "uuid": self.uid(),
+            "child_id": number,
+            "lead_professional": rng.choice(LEAD_PROFESSIONALS),
+            "status": "closed" if rng.random() < 0.1 else "open",
+            "agreed_level": rng.choice((1, 2, 2, 3, 3, 4)),
+            "opened": created.date(),
+            "next_review": today + dt.timedelta(days=rng.randrange(-60, 120)),
+            "closed": None,
+            "created_at": created,
+            "updated_at": created,
+        }
+        return child, case
+
+    def document(
+        self, form: Any, child: dict[str, Any], reference: str, answers: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The form's draft example with the child's details, and `answers` by subject field name."""
+        subject = form.subject
+        document = dict(self.templates[form.id])
+        unborn = child["date_of_birth"] is None
+        _put(document, subject.given_names, child["given_names"])
+        _put(document, subject.family_name, child["family_name"])
+        if subject.date_of_birth:
+            _put(document, subject.date_of_birth, None if unborn else child["date_of_birth"].isoformat())
+        if subject.expected_date and unborn:
+            _put(document, subject.expected_date, child["expected_date"].isoformat())
+            _put(document, "/child/is_unborn", True)
+        if subject.reference:
+            _put(document, subject.reference, reference)
+        for name, value in answers.items():
+            pointer = getattr(subject, name)
+            if pointer:
+                _put(document, pointer, value.isoformat() if isinstance(value, dt.date) else value)
+        return document
+
+    def record(self, number: int, child: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
+        from caf_desktop.store.store import fold
+
+        rng, today = self.rng, self.today
+        form_id = rng.choices([f for f, _, _ in CASE_LIST_FORMS], [w for _, w, _ in CASE_LIST_FORMS])[0]
+        form = self.forms[form_id]
+        subject = form.subject
+        status = rng.choice(next(s for f, _, s in CASE_LIST_FORMS if f == form_id))
+        level = rng.choice((1, 2, 2, 3, 3, 4)) if subject.level else None
+        lead = rng.choice(LEAD_PROFESSIONALS) if subject.lead_professional and rng.random() < 0.85 else None
+        review = None
+        if subject.next_review and rng.random() < 0.9:
+            review = today + dt.timedelta(days=rng.randrange(-60, 120))
+        reference = f"MK-{case['opened'].year}-{case['id']:05d}"
+        answers = {"level": level, "lead_professional": lead, "next_review": review}
+        updated = self.moment()
+        autosaved = updated if status == "draft" and rng.random() < 0.1 else None
+        child_name = f"{child['given_names']} {child['family_name']}"
+        dob = child["date_of_birth"] if subject.date_of_birth else None
+        if dob is None and subject.expected_date:
+            dob = child["expected_date"]
+        return {
+            "id": number,
+            "uuid": self.uid(),
+            "case_id": case["id"],
+            "form_id": form_id,
+            "form_version": form.version,
+            "definition_digest": form.digest,
+            "status": status,
+            "document": self.document(form, child, reference, answers),
+            "version": 1 if status == "draft" else rng.randrange(2, 6),
+            "base_version": None,
+            "author": rng.choice(LEAD_PROFESSIONALS),
+            "created_at": updated - dt.timedelta(seconds=rng.randrange(90 * 86400)),
+            "updated_at": updated,
+            "saved_at": updated - dt.timedelta(minutes=5) if autosaved else updated,
+            "autosaved_at": autosaved,
+            "deleted_at": updated if rng.random() < 0.01 else None,
+            "child_name": child_name,
+            "search_key": fold(f"{child_name} {reference if subject.reference else ''} {form_id}"),
+            "child_dob": dob,
+            "level": level,
+            "suggested_level": None,
+            "lead_professional": lead,
+            "next_review": review,
+        }
+
+
+def case_list_rows(
+    count: int, *, seed: int = 2026, today: dt.date = TODAY
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """`count` fictional records as rows for the store's tables: (children, cases, records).
+
+    About 2.2 records per child, one case per child. Each record's document is its form's draft
+    example (tests/examples/FORM/draft.json, or full.json where the form has no draft) with the
+    child's names, date of birth, reference, level, lead professional and next review set where the
+    form's `subject` says. The list columns (child_name, search_key, child_dob, level,
+    lead_professional, next_review) are copied from the document as `Store._copy_summary` does. Ids
+    are given, from 1; timestamps are UTC, in the three years before `today`; about 1% of records
+    are deleted (soft) and 1% of children are unborn.
+    """
+    maker = _Fictional(seed, today)
+    pairs = [maker.child_and_case(number) for number in range(1, max(1, round(count / 2.2)) + 1)]
+    records = [maker.record(number, *maker.rng.choice(pairs)) for number in range(1, count + 1)]
+    return [child for child, _ in pairs], [case for _, case in pairs], records

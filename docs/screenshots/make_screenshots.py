@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -61,10 +63,7 @@ def main() -> None:
 
 def store_screens(app: object) -> None:
     """The case list over fictional demo records, the welcome, and the locked window."""
-    import shutil
-    import tempfile
-
-    from caf_desktop import demo
+    from caf_desktop import demo  # noqa: PLC0415
     from caf_desktop.gui.records_window import RecordsWindow  # noqa: PLC0415
     from caf_desktop.gui.store_dialogs import WelcomeDialog  # noqa: PLC0415
     from caf_desktop.store.store import Profile, Store  # noqa: PLC0415
