@@ -241,8 +241,10 @@ class CaseListPage(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # The indicator first, then sorting on: the model already lists newest first, so showing the
+        # list runs one query, not a sort by Qt's default column and then another.
+        self.table.horizontalHeader().setSortIndicator(CaseListModel.UPDATED, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(CaseListModel.UPDATED, Qt.SortOrder.DescendingOrder)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()

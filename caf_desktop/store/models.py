@@ -100,10 +100,10 @@ class Record(Base):
     case: Mapped[Case | None] = relationship(back_populates="records")
 
     __table_args__ = (
-        Index("ix_records_list", "deleted_at", "updated_at"),
-        Index("ix_records_search", "search_key"),
-        Index("ix_records_status", "status"),
-        Index("ix_records_level", "level"),
+        # Covering indexes: the case list's count, search and filters read only the index, never the
+        # rows (which hold the documents, and which SQLCipher would decrypt page by page).
+        Index("ix_records_list", "deleted_at", "updated_at", "id", "status", "level", "search_key"),
+        Index("ix_records_search", "deleted_at", "search_key"),
     )
 
 

@@ -946,7 +946,8 @@ class Store:
         column = _ORDER_COLUMNS.get(query.order_by, Record.updated_at)
         # Blank values last either way, and the same on SQLite and PostgreSQL.
         order = (column.desc() if query.descending else column.asc()).nulls_last()
-        statement = self._filtered(query).order_by(order, Record.id.desc()).offset(query.offset)
+        tie_break = Record.id.desc() if query.descending else Record.id.asc()  # follows the index's order
+        statement = self._filtered(query).order_by(order, tie_break).offset(query.offset)
         if query.limit is not None:
             statement = statement.limit(query.limit)
         statement = statement.options(defer(Record.document), selectinload(Record.case))

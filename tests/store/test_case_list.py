@@ -139,9 +139,10 @@ def test_filters_by_status_and_level(store: Store) -> None:
 
 
 def _expected_order(records: list[RecordInfo], column: str, descending: bool) -> list[str]:
-    """Ordered by the column, ties newest-added first (as the store breaks them, by row id)."""
-    newest_first = list(reversed(records))
-    present = [r for r in newest_first if _value(r, column) is not None]
+    """Ordered by the column, ties broken by the order records were added, in the same direction
+    (as the store breaks them, by row id, so paging can follow one index)."""
+    in_tie_order = list(reversed(records)) if descending else records  # sorted() keeps ties in input order
+    present = [r for r in in_tie_order if _value(r, column) is not None]
     return _ids(sorted(present, key=lambda r: _value(r, column), reverse=descending))
 
 

@@ -122,10 +122,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_records_case_id"), ["case_id"], unique=False)
-        batch_op.create_index("ix_records_level", ["level"], unique=False)
-        batch_op.create_index("ix_records_list", ["deleted_at", "updated_at"], unique=False)
-        batch_op.create_index("ix_records_search", ["search_key"], unique=False)
-        batch_op.create_index("ix_records_status", ["status"], unique=False)
+        batch_op.create_index(
+            "ix_records_list",
+            ["deleted_at", "updated_at", "id", "status", "level", "search_key"],
+            unique=False,
+        )
+        batch_op.create_index("ix_records_search", ["deleted_at", "search_key"], unique=False)
 
     op.create_table(
         "consents",
@@ -185,10 +187,8 @@ def downgrade() -> None:
 
     op.drop_table("consents")
     with op.batch_alter_table("records", schema=None) as batch_op:
-        batch_op.drop_index("ix_records_status")
         batch_op.drop_index("ix_records_search")
         batch_op.drop_index("ix_records_list")
-        batch_op.drop_index("ix_records_level")
         batch_op.drop_index(batch_op.f("ix_records_case_id"))
 
     op.drop_table("records")
