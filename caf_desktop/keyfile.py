@@ -22,6 +22,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from caf_desktop import atomic
 from caf_desktop.errors import CafError, UnsupportedFormat
 
 KEY_FILE_FORMAT = 1
@@ -102,12 +103,7 @@ def _read(path: Path) -> _Wrapped:
 
 
 def _write_atomically(path: Path, content: str) -> None:
-    temporary = path.with_name(path.name + ".part")
-    with temporary.open("w", encoding="utf-8") as stream:
-        stream.write(content)
-        stream.flush()
-        os.fsync(stream.fileno())
-    temporary.replace(path)
+    atomic.write_text(path, content)
     if os.name == "posix":
         path.chmod(0o600)
 

@@ -6,9 +6,6 @@ Signals:
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from caf_desktop import __version__, jsonfiles, paths
+from caf_desktop import __version__, atomic, jsonfiles, paths
 from caf_desktop.definitions import FormDefinition, shipped_catalogue
 from caf_desktop.errors import CafError
 from caf_desktop.gui.form_view import FormView
@@ -46,22 +43,6 @@ def settings() -> QSettings:
     folder = paths.home()
     folder.mkdir(parents=True, exist_ok=True)
     return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
-
-
-def write_json_atomically(path: Path, document: Any) -> None:
-    """Writes the whole file or nothing: a temporary file beside it, then a rename over the old one."""
-    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    folder = path.parent
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def guess_form(document: Any) -> FormDefinition | None:
@@ -353,7 +334,7 @@ class MainWindow(QMainWindow):
     def save_to(self, path: Path) -> bool:
         assert self.view is not None
         try:
-            write_json_atomically(path, self.view.value())
+            atomic.write_json(path, self.view.value())
         except OSError as error:
             reason = error.strerror or "the system refused"
             QMessageBox.warning(
