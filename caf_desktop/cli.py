@@ -105,8 +105,75 @@ def _parser() -> _Parser:
     validate.add_argument("--json", action="store_true", help='print [{"path", "message"}]')
     validate.set_defaults(handler=_validate)
 
+    thresholds = commands.add_parser("thresholds", help="the threshold guidance (continuum of need)")
+    thresholds_commands = thresholds.add_subparsers(
+        dest="thresholds_command", metavar="SUBCOMMAND", required=True, parser_class=_Parser
+    )
+    thresholds_list = thresholds_commands.add_parser("list", help="the indicators of the installed ruleset")
+    thresholds_list.add_argument("--json", action="store_true", help="print JSON")
+    thresholds_list.set_defaults(handler=_thresholds_list)
+    threshold = commands.add_parser("threshold", help="the guidance for a document or a set of indicators")
+    source = threshold.add_mutually_exclusive_group(required=True)
+    source.add_argument("data", metavar="DATA.json", nargs="?", help="a CAF document")
+    source.add_argument("--indicators", metavar="ID[,ID...]", help="indicator ids, separated by commas")
+    threshold.add_argument("--json", action="store_true", help="print JSON")
+    threshold.set_defaults(handler=_threshold)
+
     _add_store_commands(commands)
     return parser
+
+
+def _thresholds_list(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from caf_desktop.thresholds import ruleset  # noqa: PLC0415
+
+    rules = ruleset()
+    rows = [
+        {
+            "id": i.id,
+            "domain": rules.elements[i.element].domain,
+            "element": i.element,
+            "level": i.level,
+            "text": i.text,
+        }
+        for element in rules.elements
+        for i in rules.indicators_of(element)
+    ]
+    if args.json:
+        _print_json(rows, stdout)
+        return EXIT_OK
+    for element_id, element in rules.elements.items():
+        stdout.write(f"{element.title} ({rules.domains[element.domain]})\n")
+        for row in (r for r in rows if r["element"] == element_id):
+            stdout.write(f"  level {row['level']}  {row['id']}: {row['text']}\n")
+    return EXIT_OK
+
+
+def _threshold(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from caf_desktop.thresholds import evaluate, evaluate_document, parse_indicator_list, ruleset  # noqa: PLC0415
+
+    rules = ruleset()
+    if args.indicators is not None:
+        result = evaluate(rules, parse_indicator_list(args.indicators))
+    else:
+        document = jsonfiles.load(Path(args.data))
+        if not isinstance(document, dict):
+            stderr.write(f"{args.data}: this file does not hold a CAF document (it is not a JSON object).\n")
+            return EXIT_USAGE
+        result = evaluate_document(rules, document)
+    if args.json:
+        _print_json(result.as_json(), stdout)
+        return EXIT_OK
+    stdout.write(f"Suggested level {result.level}: {result.label}\n")
+    if result.safeguarding:
+        stdout.write(
+            "SAFEGUARDING: contact children's social care now; police on 999 if the child is in immediate danger.\n"
+        )
+    stdout.write("Why:\n" + "".join(f"  - {reason}\n" for reason in result.reasons))
+    stdout.write("What to do next:\n" + "".join(f"  - {action}\n" for action in result.actions))
+    stdout.write(
+        "This is guidance, not a tick box: agree the level with your judgement, and record why if it differs.\n"
+    )
+    return EXIT_OK
 
 
 def _add_store_commands(commands: Any) -> None:
@@ -209,15 +276,20 @@ def _forms_list(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
 
 def _definition_files(arguments: Sequence[str]) -> list[tuple[Path, str]]:
     from caf_desktop.definitions import display_name, shipped_definition_files  # noqa: PLC0415
+    from caf_desktop.thresholds import shipped_ruleset_files  # noqa: PLC0415
 
     if not arguments:
-        return [(Path(str(f)), display_name(f)) for f in shipped_definition_files()]
+        forms = [(Path(str(f)), display_name(f)) for f in shipped_definition_files()]
+        rulesets = [
+            (Path(str(f)), f"forms/thresholds/{Path(str(f)).parent.name}/{f.name}")
+            for f in shipped_ruleset_files()
+        ]
+        return forms + rulesets
     files: list[tuple[Path, str]] = []
     for argument in arguments:
         path = Path(argument)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.json") if "thresholds" not in p.relative_to(path).parts)
-            files.extend((p, str(p)) for p in found)
+            files.extend((p, str(p)) for p in sorted(path.rglob("*.json")))
         else:
             files.append((path, argument))
     return files
@@ -232,7 +304,10 @@ def _forms_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     for finding in report.findings:
         stdout.write(finding.describe() + "\n")
     problems = len(report.findings)
-    summary = f"Checked {report.checked} form definition{'s' if report.checked != 1 else ''}: "
+    summary = f"Checked {report.checked} form definition{'s' if report.checked != 1 else ''}"
+    if report.rulesets:
+        summary += f" and {report.rulesets} threshold ruleset{'s' if report.rulesets != 1 else ''}"
+    summary += ": "
     summary += (
         "no problems found." if not problems else f"{problems} problem{'s' if problems != 1 else ''} found."
     )

@@ -75,7 +75,7 @@ def _meta_validator() -> Draft202012Validator:
 # --- the shape of the file ----------------------------------------------------------------------------
 
 
-def _meta_message(error: ValidationError) -> str:
+def meta_message(error: ValidationError) -> str:
     from caf_desktop.validation import custom_message  # noqa: PLC0415 - validation imports definitions, which imports this lazily
 
     custom = custom_message(error)
@@ -122,7 +122,7 @@ def _shape_findings(raw: Any, source: str) -> Iterator[Finding]:
     errors = sorted(_meta_validator().iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
         # An element of the wrong "type" also fails its branch; report the root cause once.
-        yield Finding(pointers.join(error.absolute_path), _meta_message(error), source)
+        yield Finding(pointers.join(error.absolute_path), meta_message(error), source)
 
 
 # --- the data schema ----------------------------------------------------------------------------------
@@ -419,6 +419,46 @@ class CheckReport:
     findings: list[Finding]
     unreadable: list[CafError]
     checked: int
+    rulesets: int = 0
+
+
+def is_ruleset(raw: Any) -> bool:
+    """A threshold ruleset rather than a form definition (it has indicators and rules, no layout)."""
+    return isinstance(raw, dict) and "indicators" in raw and "rules" in raw and "layout" not in raw
+
+
+def _binding_findings(raw: Any, source: str, rulesets: dict[str, Any]) -> Iterator[Finding]:
+    """A form's ruleset exists, and each indicators question names an element of it."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("thresholds"), dict):
+        return
+    ruleset_id = raw["thresholds"].get("ruleset")
+    ruleset = rulesets.get(ruleset_id)
+    if ruleset is None:
+        close = difflib.get_close_matches(str(ruleset_id), list(rulesets), n=1, cutoff=0.6)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        yield Finding("/thresholds/ruleset", f'There is no threshold ruleset "{ruleset_id}".{hint}', source)
+        return
+    elements = {e["id"] for e in ruleset.get("elements", [])}
+
+    def walk(elements_raw: Any, where: str) -> Iterator[Finding]:
+        for index, element in enumerate(elements_raw if isinstance(elements_raw, list) else []):
+            here = f"{where}/{index}"
+            options = element.get("options", {}) if isinstance(element, dict) else {}
+            if options.get("widget") == "indicators" and options.get("element") not in elements:
+                close = difflib.get_close_matches(
+                    str(options.get("element")), sorted(elements), n=1, cutoff=0.6
+                )
+                hint = f' Did you mean "{close[0]}"?' if close else ""
+                yield Finding(
+                    f"{here}/options/element",
+                    f'"{options.get("element")}" is not an element of the ruleset "{ruleset_id}".{hint}',
+                    source,
+                )
+            if isinstance(element, dict):
+                yield from walk(element.get("elements"), f"{here}/elements")
+
+    for index, section in enumerate(raw.get("layout", {}).get("sections", [])):
+        yield from walk(section.get("elements"), f"/layout/sections/{index}/elements")
 
 
 def _file_name_findings(path: Path, raw: Any, source: str) -> Iterator[Finding]:
@@ -440,13 +480,24 @@ def check_files(files: Iterable[tuple[Path, str]]) -> CheckReport:
     """Checks each `(path, name shown in messages)`, and that no two declare the same id and version."""
     report = CheckReport([], [], 0)
     seen: dict[tuple[str, str], str] = {}
+    rulesets_seen: dict[Any, Any] = {}
+    definitions_seen: list[tuple[Any, str]] = []
     for path, source in files:
         try:
             raw = jsonfiles.parse(jsonfiles.read_text(path), source)
         except InputFileError as error:
             report.unreadable.append(error)
             continue
+        if is_ruleset(raw):
+            from caf_desktop.thresholds import check_ruleset  # noqa: PLC0415 - thresholds builds on this module
+
+            report.rulesets += 1
+            report.findings.extend(check_ruleset(raw, source))
+            report.findings.extend(_file_name_findings(path, raw, source))
+            rulesets_seen[raw.get("id")] = raw
+            continue
         report.checked += 1
+        definitions_seen.append((raw, source))
         report.findings.extend(check_definition(raw, source))
         report.findings.extend(_file_name_findings(path, raw, source))
         if isinstance(raw, dict) and isinstance(raw.get("id"), str) and isinstance(raw.get("version"), str):
@@ -461,4 +512,21 @@ def check_files(files: Iterable[tuple[Path, str]]) -> CheckReport:
                 )
             else:
                 seen[key] = source
+    installed = _installed_rulesets()
+    for raw, source in definitions_seen:
+        report.findings.extend(_binding_findings(raw, source, {**installed, **rulesets_seen}))
     return report
+
+
+def _installed_rulesets() -> dict[str, Any]:
+    from caf_desktop.thresholds import shipped_ruleset_files  # noqa: PLC0415
+
+    found: dict[str, Any] = {}
+    for resource in shipped_ruleset_files():
+        try:
+            raw = json.loads(resource.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            found[raw["id"]] = raw
+    return found

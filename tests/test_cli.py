@@ -59,7 +59,7 @@ def test_forms_list_for_people(cli: Cli) -> None:
 def test_forms_check_passes_on_the_installed_forms(cli: Cli) -> None:
     result = cli("forms", "check")
     assert result.status == 0
-    assert "Checked 5 form definitions: no problems found." in result.out
+    assert "Checked 5 form definitions and 1 threshold ruleset: no problems found." in result.out
 
 
 def test_forms_check_names_file_and_pointer_of_each_problem(cli: Cli, tmp_path: Path) -> None:

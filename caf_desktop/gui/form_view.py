@@ -781,6 +781,21 @@ class FormView(QWidget, EditorHost):
             following = next((p for p in paths if p > here), paths[0])
             self.go_to(following)
 
+    # --- threshold guidance --------------------------------------------------------------------------------------
+
+    def indicator_options(self, element: str | None) -> list[tuple[str, int, str]]:
+        """The indicators an element offers, from the form's ruleset: (id, level, text), by level."""
+        if element is None or self.definition.ruleset is None:
+            return []
+        from caf_desktop.errors import CafError  # noqa: PLC0415
+        from caf_desktop.thresholds import ruleset  # noqa: PLC0415
+
+        try:
+            rules = ruleset(self.definition.ruleset)
+        except CafError:
+            return []
+        return [(i.id, i.level, i.text) for i in rules.indicators_of(element)]
+
     # --- undo -------------------------------------------------------------------------------------------------
 
     def undo(self) -> None:

@@ -880,16 +880,14 @@ class IndicatorsEditor(FieldEditor):
     editor lists the indicators already chosen (so nothing is lost) and says the guidance is missing.
     """
 
-    provider: ClassVar[Callable[[str | None], list[tuple[str, int, str]]] | None] = None
-
     def create_input(self, parent: QWidget) -> QWidget:
         box = QWidget(parent)
         self.layout = QVBoxLayout(box)
         self.layout.setContentsMargins(0, 0, 0, 0)
         self.layout.setSpacing(2)
         element = self.spec.options.get("element")
-        provider = IndicatorsEditor.provider
-        self.known = provider(element if isinstance(element, str) else None) if provider else []
+        options = getattr(self.host, "indicator_options", None)
+        self.known = options(element if isinstance(element, str) else None) if options else []
         self.boxes: dict[str, QCheckBox] = {}
         level = None
         for indicator_id, indicator_level, text in self.known:
