@@ -6,7 +6,6 @@ import copy
 from typing import Any
 
 import pytest
-
 from caf_desktop import thresholds
 from caf_desktop.thresholds import (
     UnknownIndicator,
