@@ -38,10 +38,13 @@ from PySide6.QtWidgets import (
 from caf_desktop import definitions, pointers, schematree, validation
 from caf_desktop.definitions import Control, Element, FormDefinition, Group, Rule, Section, Text
 from caf_desktop.document import Change, EditableDocument
+from caf_desktop.errors import CafError
 from caf_desktop.findings import Finding
 from caf_desktop.gui import qt_containers
 from caf_desktop.gui.qt_fields import EditorHost, FieldEditor, FieldSpec, editor_class
+from caf_desktop.gui.qt_guidance import GuidancePanel, SafeguardingBanner
 from caf_desktop.relevance import is_disabled, is_hidden, relevance, without
+from caf_desktop.thresholds import Ruleset, ThresholdResult, evaluate, indicators_in, ruleset
 
 VALIDATION_DELAY_MS = 300
 
@@ -126,6 +129,8 @@ class FormView(QWidget, EditorHost):
     valueChanged = Signal()
     problemsChanged = Signal(int)
     sectionChanged = Signal(int)
+    safeguardingShown = Signal()
+    safeguardingAcknowledged = Signal()
 
     def __init__(
         self,
@@ -166,7 +171,34 @@ class FormView(QWidget, EditorHost):
         self._idle_timer.start()
         self._apply_rules()
         self._refresh_sidebar()
+        self._update_guidance()
         self._validate_timer.start()
+
+    def _load_ruleset(self) -> Ruleset | None:
+        if self.definition.ruleset is None:
+            return None
+        try:
+            return ruleset(self.definition.ruleset)
+        except CafError:
+            return None
+
+    def _update_guidance(self) -> None:
+        """The suggested level, and the banner when a child may be in danger; cheap, so on each change
+        to an indicator or to the immediate-danger answer."""
+        if self.ruleset is None or self.guidance is None or self.banner is None:
+            return
+        document = self.value()
+        chosen = [i for i in indicators_in(document) if i in self.ruleset.indicators]
+        danger = pointers.resolve(document, "/safeguarding/immediate_danger", None) is True
+        result = evaluate(self.ruleset, chosen, immediate_danger=danger)
+        self.guidance.show_result(result)
+        if result.safeguarding:
+            self.banner.raise_for(result)
+        else:
+            self.banner.clear()
+
+    def guidance_result(self) -> ThresholdResult | None:
+        return self.guidance.result if self.guidance is not None else None
 
     def _build_frame(self) -> None:
         """The sidebar of sections, the page of the current section, and the problems panel."""
@@ -182,6 +214,14 @@ class FormView(QWidget, EditorHost):
         self.sidebar.setMinimumWidth(180)
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.sidebar.setMaximumWidth(300)
+        self.ruleset = self._load_ruleset()
+        self.banner: SafeguardingBanner | None = None
+        self.guidance: GuidancePanel | None = None
+        if self.ruleset is not None:
+            self.banner = SafeguardingBanner(self.ruleset, self)
+            self.banner.shown.connect(self.safeguardingShown)
+            self.banner.acknowledged.connect(self.safeguardingAcknowledged)
+            outer.addWidget(self.banner)
         right = QSplitter(Qt.Orientation.Vertical, self.splitter)
         self.stack = QStackedWidget(right)
         self.problems = QListWidget(right)
@@ -191,6 +231,10 @@ class FormView(QWidget, EditorHost):
         self.problems.itemClicked.connect(self._problem_activated)
         right.setStretchFactor(0, 5)
         right.setStretchFactor(1, 1)
+        if self.ruleset is not None:
+            self.guidance = GuidancePanel(self.splitter)
+            self.guidance.setMinimumWidth(220)
+            self.guidance.setMaximumWidth(340)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         outer.addWidget(self.splitter)
@@ -528,6 +572,13 @@ class FormView(QWidget, EditorHost):
             self._refresh_item_headings(change.pointer)
         if rules_affected:
             self._apply_rules()
+        if (
+            change.kind != "value"
+            or change.pointer.endswith("/indicators")
+            or "/indicators/" in change.pointer
+            or change.pointer.startswith("/safeguarding")
+        ):
+            self._update_guidance()
         self._validate_timer.start()
         self.valueChanged.emit()
 
@@ -785,14 +836,8 @@ class FormView(QWidget, EditorHost):
 
     def indicator_options(self, element: str | None) -> list[tuple[str, int, str]]:
         """The indicators an element offers, from the form's ruleset: (id, level, text), by level."""
-        if element is None or self.definition.ruleset is None:
-            return []
-        from caf_desktop.errors import CafError  # noqa: PLC0415
-        from caf_desktop.thresholds import ruleset  # noqa: PLC0415
-
-        try:
-            rules = ruleset(self.definition.ruleset)
-        except CafError:
+        rules = self._load_ruleset() if not hasattr(self, "ruleset") else self.ruleset
+        if element is None or rules is None:
             return []
         return [(i.id, i.level, i.text) for i in rules.indicators_of(element)]
 

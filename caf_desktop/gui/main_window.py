@@ -45,6 +45,17 @@ def settings() -> QSettings:
     return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
 
 
+def restore_splitter(view: FormView) -> None:
+    """The sidebar, form and guidance widths as the user left them; never a collapsed guidance panel."""
+    state = settings().value("form/splitter")
+    restored = isinstance(state, QByteArray) and view.splitter.restoreState(state)
+    sizes = view.splitter.sizes()
+    if not restored or any(size < 150 for size in sizes):
+        view.splitter.setSizes(
+            [250, 800, 300][: view.splitter.count()] if view.guidance is not None else [250, 1100]
+        )
+
+
 def guess_form(document: Any) -> FormDefinition | None:
     """The installed form whose top-level answers best match a document's, or None."""
     if not isinstance(document, dict) or not document:
@@ -225,11 +236,7 @@ class MainWindow(QMainWindow):
                 )
             )
             self.setCentralWidget(view)
-            splitter_state = settings().value("form/splitter")
-            if isinstance(splitter_state, QByteArray):
-                view.splitter.restoreState(splitter_state)
-            else:
-                view.splitter.setSizes([250, 1100])
+            restore_splitter(view)
         if old is not None:
             old.deleteLater()
         self._update_actions()

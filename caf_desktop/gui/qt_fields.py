@@ -20,6 +20,8 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QEvent, QObject, QRegularExpression, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QIntValidator, QKeyEvent, QRegularExpressionValidator, QTextOption
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QBoxLayout,
     QButtonGroup,
     QCalendarWidget,
     QCheckBox,
@@ -128,6 +130,38 @@ def editor_class(spec: FieldSpec) -> type[FieldEditor]:
 
 
 SHORT_TITLE = 48
+
+
+LONG_CHOICE = 60
+
+
+class _ClickableLabel(QLabel):
+    """The words of a long choice: they wrap, and clicking them clicks the box beside them."""
+
+    def __init__(self, text: str, button: QAbstractButton, parent: QWidget) -> None:
+        super().__init__(text, parent)
+        self.button = button
+        self.setWordWrap(True)
+        self.setBuddy(button)
+
+    def mouseReleaseEvent(self, event: Any) -> None:
+        super().mouseReleaseEvent(event)
+        if self.button.isEnabled():
+            self.button.click()
+
+
+def add_choice(layout: QBoxLayout, button: QAbstractButton, text: str, parent: QWidget) -> None:
+    """A check box or radio button with its words; long words wrap beside it instead of widening
+    the form past the screen (Qt's own button text never wraps)."""
+    if len(text) <= LONG_CHOICE:
+        button.setText(text)
+        layout.addWidget(button)
+        return
+    row = QHBoxLayout()
+    row.setSpacing(4)
+    row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+    row.addWidget(_ClickableLabel(text, button, parent), 1)
+    layout.addLayout(row)
 
 
 def _small(label: QLabel) -> QLabel:
@@ -691,11 +725,11 @@ class RadioEditor(FieldEditor):
         self.group.setExclusive(True)
         self.buttons: list[QRadioButton] = []
         for index, (code, label) in enumerate(self.options):
-            button = QRadioButton(label, box)
+            button = QRadioButton(box)
             button.setObjectName(f"{self.spec.pointer}={json_code(code)}")
             button.setAccessibleName(f"{label} ({self.spec.title})")
             self.group.addButton(button, index)
-            layout.addWidget(button)
+            add_choice(layout, button, label, box)
             self.buttons.append(button)
         if horizontal:
             layout.addStretch(1)  # type: ignore[union-attr]
@@ -834,11 +868,11 @@ class CheckboxesEditor(FieldEditor):
         self.options = schematree.choice_options(item_schemas) or []
         self.boxes: list[QCheckBox] = []
         for code, label in self.options:
-            check = QCheckBox(label, box)
+            check = QCheckBox(box)
             check.setObjectName(f"{self.spec.pointer}={json_code(code)}")
             check.setAccessibleName(f"{label} ({self.spec.title})")
             check.toggled.connect(self._toggled)
-            layout.addWidget(check)
+            add_choice(layout, check, label, box)
             self.boxes.append(check)
         box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._current: list[Any] = []
@@ -914,11 +948,11 @@ class IndicatorsEditor(FieldEditor):
         return box
 
     def _add_box(self, indicator_id: str, text: str, box: QWidget) -> QCheckBox:
-        check = QCheckBox(text, box)
+        check = QCheckBox(box)
         check.setObjectName(f"{self.spec.pointer}={indicator_id}")
         check.setAccessibleName(text)
         check.toggled.connect(self._toggled)
-        self.layout.addWidget(check)
+        add_choice(self.layout, check, text, box)
         self.boxes[indicator_id] = check
         return check
 

@@ -45,7 +45,7 @@ from caf_desktop.diff import describe_changes
 from caf_desktop.errors import CafError
 from caf_desktop.gui.case_list import CaseListPage, uk
 from caf_desktop.gui.form_view import FormView
-from caf_desktop.gui.main_window import MainWindow, settings
+from caf_desktop.gui.main_window import MainWindow, restore_splitter, settings
 from caf_desktop.store.store import KEY_FILE, ChildMatch, RecordInfo, Store
 
 # Typing is kept at most this long after it happens: the timer starts at the first change and is not
@@ -504,17 +504,24 @@ class RecordsWindow(MainWindow):
             self.stack.setCurrentWidget(self.case_list)
         else:
             view.valueChanged.connect(self._changed)
+            view.safeguardingShown.connect(lambda: self._audit_safeguarding("safeguarding banner shown"))
+            view.safeguardingAcknowledged.connect(
+                lambda: self._audit_safeguarding("safeguarding acknowledged")
+            )
             view.problemsChanged.connect(
                 lambda n: self.statusBar().showMessage(
                     f"{n} problem{'s' if n != 1 else ''}" if n else "No problems found"
                 )
             )
             self.record_layout.addWidget(view, 1)
-            state = settings().value("form/splitter")
-            view.splitter.setSizes([250, 1100]) if state is None else view.splitter.restoreState(state)  # type: ignore[arg-type]
+            restore_splitter(view)
             self.stack.setCurrentWidget(self.record_page)
         self._update_actions()
         self._update_title()
+
+    def _audit_safeguarding(self, action: str) -> None:
+        if self.record_id is not None:
+            self.store.audit(action, self.record_id, {})
 
     def new_record(self) -> None:
         dialog = NewRecordDialog(self.store, self)

@@ -349,3 +349,21 @@ def test_the_lock_delay_is_a_preference_kept_in_the_home(window: RecordsWindow, 
     dialog.minutes.setValue(3)
     dialog.accept()
     assert lock_minutes() == 3
+
+
+def test_the_safeguarding_banner_is_audited_when_shown_and_acknowledged(
+    window: RecordsWindow, store: Store, qtbot: Any
+) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QCheckBox
+
+    record_id = open_caf(window)
+    assert window.view is not None
+    window.view.go_to("/development/health/indicators")
+    box = window.view.findChild(QCheckBox, "/development/health/indicators=health.l4.non_accidental_injury")
+    assert box is not None
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert window.view.banner is not None
+    qtbot.mouseClick(window.view.banner.button, Qt.MouseButton.LeftButton)
+    actions = [e.action for e in store.audit_events(record_id)]
+    assert actions[-2:] == ["safeguarding banner shown", "safeguarding acknowledged"]
