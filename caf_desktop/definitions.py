@@ -123,6 +123,7 @@ class Subject:
     address: str | None = None
     reference: str | None = None
     level: str | None = None
+    level_rationale: str | None = None
     lead_professional: str | None = None
     next_review: str | None = None
 

@@ -235,6 +235,41 @@ def evaluate_document(ruleset: Ruleset, document: Mapping[str, Any]) -> Threshol
     return evaluate(ruleset, indicators_in(document), immediate_danger=danger)
 
 
+def suggested_level(ruleset_: Ruleset, document: Mapping[str, Any]) -> ThresholdResult:
+    """The guidance for a document, leaving out indicator ids this ruleset does not know
+    (a record made with another version of the guidance must still open)."""
+    known = [i for i in indicators_in(document) if i in ruleset_.indicators]
+    safeguarding = document.get("safeguarding")
+    danger = isinstance(safeguarding, Mapping) and safeguarding.get("immediate_danger") is True
+    return evaluate(ruleset_, known, immediate_danger=danger)
+
+
+def level_findings(definition: Any, document: Mapping[str, Any]) -> list[Finding]:
+    """Marking complete: an agreed level that differs from the suggestion needs a rationale."""
+    from caf_desktop import pointers  # noqa: PLC0415
+
+    subject = definition.subject
+    if definition.ruleset is None or subject.level is None or subject.level_rationale is None:
+        return []
+    agreed = pointers.resolve(document, subject.level, None)
+    if not isinstance(agreed, int) or isinstance(agreed, bool):
+        return []
+    try:
+        suggestion = suggested_level(ruleset(definition.ruleset), document)
+    except CafError:
+        return []
+    rationale = pointers.resolve(document, subject.level_rationale, None)
+    if agreed != suggestion.level and not (isinstance(rationale, str) and rationale.strip()):
+        return [
+            Finding(
+                subject.level_rationale,
+                f"The agreed level ({agreed}) differs from the suggested level ({suggestion.level}): "
+                "record why in the rationale, so others can follow your judgement.",
+            )
+        ]
+    return []
+
+
 # --- loading and checking ------------------------------------------------------------------------------
 
 

@@ -178,6 +178,12 @@ def iter_findings(
             if key not in seen:
                 seen.add(key)
                 found.append(finding)
+    if complete:
+        from caf_desktop.thresholds import level_findings  # noqa: PLC0415 - thresholds builds on definitions
+
+        for finding in level_findings(definition, judged):
+            if (finding.path, finding.message) not in seen:
+                found.append(finding)
     found.sort(key=namer.order)
     yield from found
 

@@ -249,3 +249,27 @@ def test_a_ruleset_with_a_bad_shape_is_reported_plainly() -> None:
 def test_rulesets_load_through_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
     thresholds.shipped_rulesets.cache_clear()
     assert "caf-continuum" in thresholds.shipped_rulesets()
+
+
+def test_an_agreed_level_that_differs_from_the_suggestion_needs_a_rationale_to_complete() -> None:
+    import datetime as dt
+
+    from caf_desktop import validation
+    from caf_desktop.definitions import shipped_catalogue
+    from tests.conftest import EXAMPLES, load_json
+
+    caf = shipped_catalogue().get("caf-assessment")
+    today = dt.date(2026, 11, 26)
+    document = load_json(EXAMPLES / "caf-assessment" / "full.json")
+    assert validation.findings(caf, document, complete=True, today=today) == []  # agreed 3, suggested 3
+    document["level_of_need"] = {"agreed_level": 2}
+    found = validation.findings(caf, document, complete=True, today=today)
+    assert [(f.path, f.message) for f in found] == [
+        (
+            "/level_of_need/rationale",
+            "The agreed level (2) differs from the suggested level (3): record why in the rationale, so others can follow your judgement.",
+        )
+    ]
+    assert validation.findings(caf, document, today=today) == []  # a draft may wait
+    document["level_of_need"]["rationale"] = "Two of the needs are already being met by school."
+    assert validation.findings(caf, document, complete=True, today=today) == []

@@ -145,7 +145,12 @@ class CaseListModel(QAbstractTableModel):
         if column == self.STATUS:
             return row.status.capitalize() + (" (deleted)" if row.deleted else "")
         if column == self.LEVEL:
-            return f"Level {row.level}" if row.level else ""
+            # The agreed level, and the guidance's suggestion when it differs (both are kept).
+            if row.level and row.suggested_level and row.suggested_level != row.level:
+                return f"Level {row.level} (suggested {row.suggested_level})"
+            if row.level:
+                return f"Level {row.level}"
+            return f"Suggested {row.suggested_level}" if row.suggested_level else ""
         if column == self.LEAD:
             return row.lead_professional or ""
         if column == self.UPDATED:

@@ -153,6 +153,7 @@ class Summary:
     address: str | None = None
     reference: str | None = None
     level: int | None = None
+    suggested_level: int | None = None
     lead_professional: str | None = None
     next_review: dt.date | None = None
 
@@ -172,7 +173,16 @@ def summarise(definition: FormDefinition, document: dict[str, Any]) -> Summary:
         return value.strip() if isinstance(value, str) and value.strip() else None
 
     level = at(subject.level)
+    suggested = None
+    if definition.ruleset is not None:
+        from caf_desktop.thresholds import ruleset, suggested_level  # noqa: PLC0415
+
+        try:
+            suggested = suggested_level(ruleset(definition.ruleset), document).level
+        except CafError:
+            suggested = None
     return Summary(
+        suggested_level=suggested,
         given_names=text_at(subject.given_names) or "",
         family_name=text_at(subject.family_name) or "",
         date_of_birth=_date(at(subject.date_of_birth)),
@@ -203,6 +213,7 @@ class RecordInfo:
     child_dob: dt.date | None
     level: int | None
     lead_professional: str | None
+    suggested_level: int | None = None
     next_review: dt.date | None
     created: dt.datetime
     updated: dt.datetime
@@ -282,6 +293,7 @@ def _info(record: Record, *, with_document: bool = True) -> RecordInfo:
         child=record.child_name,
         child_dob=record.child_dob,
         level=record.level,
+        suggested_level=record.suggested_level,
         lead_professional=record.lead_professional,
         next_review=record.next_review,
         created=as_utc(record.created_at) or now(),
@@ -712,6 +724,7 @@ class Store:
         record.search_key = fold(f"{summary.child_name} {summary.reference or ''} {record.form_id}")
         record.child_dob = summary.date_of_birth or summary.expected_date
         record.level = summary.level
+        record.suggested_level = summary.suggested_level
         record.lead_professional = summary.lead_professional
         record.next_review = summary.next_review
 

@@ -367,3 +367,16 @@ def test_the_safeguarding_banner_is_audited_when_shown_and_acknowledged(
     qtbot.mouseClick(window.view.banner.button, Qt.MouseButton.LeftButton)
     actions = [e.action for e in store.audit_events(record_id)]
     assert actions[-2:] == ["safeguarding banner shown", "safeguarding acknowledged"]
+
+
+def test_the_case_list_shows_the_agreed_level_and_a_differing_suggestion(
+    store: Store, window: RecordsWindow
+) -> None:
+    document = example("caf-assessment")
+    document["level_of_need"] = {"agreed_level": 2, "rationale": "Needs are being met by school."}
+    record = store.add_record(shipped_catalogue().get("caf-assessment"), document)
+    assert store.get(record.id).suggested_level == 3
+    window.case_list.refresh()
+    model = window.case_list.model
+    row = next(r for r in range(model.rowCount()) if model.record_at(r).id == record.id)  # type: ignore[union-attr]
+    assert model.data(model.index(row, CaseListModel.LEVEL)) == "Level 2 (suggested 3)"
