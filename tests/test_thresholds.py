@@ -256,6 +256,7 @@ def test_an_agreed_level_that_differs_from_the_suggestion_needs_a_rationale_to_c
 
     from caf_desktop import validation
     from caf_desktop.definitions import shipped_catalogue
+
     from tests.conftest import EXAMPLES, load_json
 
     caf = shipped_catalogue().get("caf-assessment")
