@@ -58,7 +58,35 @@ def main() -> None:
         view.document.modified = False
         window.close()
         print(OUT / name)
+    guidance_screens(app)
     store_screens(app)
+
+
+def guidance_screens(app: object) -> None:
+    """The guidance panel following the indicators, and the safeguarding banner raised."""
+    from caf_desktop.gui.main_window import MainWindow  # noqa: PLC0415
+
+    document = json.loads((EXAMPLES / "caf-assessment" / "full.json").read_text(encoding="utf-8"))
+    window = MainWindow()
+    window.resize(1366, 768)
+    view = window.new_form(shipped_catalogue().get("caf-assessment"), document)
+    window.show()
+    view.build_all()
+    view.go_to("/parenting/basic_care/indicators")
+    for _ in range(8):
+        app.processEvents()  # type: ignore[attr-defined]
+    window.grab().save(str(OUT / "guidance-panel.png"))
+    indicators = [
+        *document["parenting"]["basic_care"]["indicators"],
+        "basic_care.l4.cannot_keep_out_dangerous_adults",
+    ]
+    view.document.set("/parenting/basic_care/indicators", indicators)
+    for _ in range(8):
+        app.processEvents()  # type: ignore[attr-defined]
+    window.grab().save(str(OUT / "safeguarding-banner.png"))
+    view.document.modified = False
+    window.close()
+    print(OUT / "guidance-panel.png", OUT / "safeguarding-banner.png")
 
 
 def store_screens(app: object) -> None:
