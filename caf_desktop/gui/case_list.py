@@ -46,7 +46,7 @@ def uk(day: dt.date | None) -> str:
 class CaseListModel(QAbstractTableModel):
     """Records as rows. Columns are named constants; `RecordRole` gives the row's RecordInfo."""
 
-    CHILD, DOB, FORM, STATUS, LEVEL, LEAD, UPDATED, REVIEW = range(8)
+    CHILD, DOB, FORM, STATUS, LEVEL, LEAD, UPDATED, REVIEW, ATTENTION = range(9)
     HEADERS: ClassVar[list[str]] = [
         "Child",
         "Date of birth",
@@ -56,8 +56,20 @@ class CaseListModel(QAbstractTableModel):
         "Lead professional",
         "Last change",
         "Next review",
+        "Needs attention",
     ]
-    SORT_KEYS: ClassVar[list[str]] = ["child", "dob", "form", "status", "level", "lead", "updated", "review"]
+    # Needs attention sorts by last change: it is a case's warning, not an order of its own.
+    SORT_KEYS: ClassVar[list[str]] = [
+        "child",
+        "dob",
+        "form",
+        "status",
+        "level",
+        "lead",
+        "updated",
+        "review",
+        "updated",
+    ]
     RecordRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, store: Store, parent: Any = None) -> None:
@@ -131,6 +143,8 @@ class CaseListModel(QAbstractTableModel):
             font = QFont()
             font.setBold(True)
             return font
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.ATTENTION and row.attention:
+            return row.attention
         if role == Qt.ItemDataRole.ToolTipRole and column == self.REVIEW and self.is_overdue(row):
             return "The review date has passed: arrange the review, or record why not."
         return None
@@ -155,6 +169,8 @@ class CaseListModel(QAbstractTableModel):
             return row.lead_professional or ""
         if column == self.UPDATED:
             return row.updated.astimezone().strftime("%d/%m/%Y %H:%M")
+        if column == self.ATTENTION:
+            return f"⚠ {row.attention}" if row.attention else ""
         if column == self.REVIEW:
             # Words, not colour alone: an overdue review says so.
             return f"⚠ Overdue: {uk(row.next_review)}" if self.is_overdue(row) else uk(row.next_review)
@@ -255,7 +271,7 @@ class CaseListPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((230, 105, 230, 95, 100, 170, 130)):
+        for column, width in enumerate((200, 100, 200, 90, 100, 150, 125, 110)):
             self.table.setColumnWidth(column, width)
         self.table.activated.connect(lambda index: self._open(index.row()))
         return self.table

@@ -567,15 +567,17 @@ class RecordsWindow(MainWindow):
         view = FormView(definition, self, document=record.document)
         self.record_id = record.id
         self._set_view(view)
+        notices = []
         if record.has_unsaved_changes and record.autosaved is not None:
             moment = record.autosaved.astimezone().strftime("%d/%m/%Y at %H:%M")
-            self.banner.setText(
+            notices.append(
                 f"⚠ Recovered draft: changes made on {moment} were kept but not yet saved as a version. "
                 "Save (Ctrl+S) keeps them as a version; History (Ctrl+H) shows the last saved version."
             )
-            self.banner.setVisible(True)
-        else:
-            self.banner.setVisible(False)
+        if record.attention:
+            notices.append(f"⚠ On this case: {record.attention}")
+        self.banner.setText("\n".join(notices))
+        self.banner.setVisible(bool(notices))
         self.store.audit("opened", record.id, {})
         return view
 

@@ -63,6 +63,7 @@ class Case(Base):
     opened: Mapped[dt.date] = mapped_column(Date)
     next_review: Mapped[dt.date | None] = mapped_column(Date)
     closed: Mapped[dt.date | None] = mapped_column(Date)
+    attention: Mapped[str | None] = mapped_column(Text)  # drift warnings, worked out at each save
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     child: Mapped[Child] = relationship(back_populates="cases")

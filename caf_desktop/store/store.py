@@ -221,6 +221,7 @@ class RecordInfo:
     autosaved: dt.datetime | None
     deleted: dt.datetime | None
     case_id: str | None = None
+    attention: str | None = None
 
     @property
     def has_unsaved_changes(self) -> bool:
@@ -302,6 +303,7 @@ def _info(record: Record, *, with_document: bool = True) -> RecordInfo:
         autosaved=as_utc(record.autosaved_at),
         deleted=as_utc(record.deleted_at),
         case_id=record.case.uuid if record.case is not None else None,
+        attention=record.case.attention if record.case is not None else None,
     )
 
 
@@ -732,6 +734,13 @@ class Store:
         case = record.case
         if case is None:
             return
+        from caf_desktop.drift import CaseRecord, drift_flags  # noqa: PLC0415
+
+        records = [record, *(r for r in case.records if r is not record)]
+        flags = drift_flags(
+            [CaseRecord(r.form_id, r.document, as_utc(r.created_at) or now()) for r in records], now().date()
+        )
+        case.attention = " ".join(f.message for f in flags) or None
         if summary.level is not None:
             case.agreed_level = summary.level
         if summary.lead_professional:

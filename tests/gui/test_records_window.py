@@ -380,3 +380,17 @@ def test_the_case_list_shows_the_agreed_level_and_a_differing_suggestion(
     model = window.case_list.model
     row = next(r for r in range(model.rowCount()) if model.record_at(r).id == record.id)  # type: ignore[union-attr]
     assert model.data(model.index(row, CaseListModel.LEVEL)) == "Level 2 (suggested 3)"
+
+
+def test_drift_shows_in_the_case_list_and_on_opening_the_case(store: Store, window: RecordsWindow) -> None:
+    meeting = example("tac-meeting")
+    meeting["outcome"] = {"decision": "continue", "next_review_date": "2026-01-05"}
+    record = store.add_record(shipped_catalogue().get("tac-meeting"), meeting)
+    assert store.get(record.id).attention is not None
+    assert "The review due on 05/01/2026 has not been held." in (store.get(record.id).attention or "")
+    window.case_list.refresh()
+    model = window.case_list.model
+    row = next(r for r in range(model.rowCount()) if model.record_at(r).id == record.id)  # type: ignore[union-attr]
+    assert model.data(model.index(row, CaseListModel.ATTENTION)).startswith("⚠ The review due on 05/01/2026")
+    window.open_record(record.id)
+    assert window.banner.text().startswith("⚠ On this case: The review due on 05/01/2026 has not been held.")

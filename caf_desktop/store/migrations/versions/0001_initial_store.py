@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("opened", sa.Date(), nullable=False),
         sa.Column("next_review", sa.Date(), nullable=True),
         sa.Column("closed", sa.Date(), nullable=True),
+        sa.Column("attention", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
