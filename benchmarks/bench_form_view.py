@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import cProfile
-import gc
 import io
 import os
 import pstats
@@ -32,7 +31,7 @@ from caf_desktop.gui.app import make_application
 from caf_desktop.gui.form_view import FormView
 from caf_desktop.gui.qt_containers import RepeatEditor
 from caf_desktop.gui.qt_fields import TextAreaEditor
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -63,12 +62,7 @@ app = make_application([sys.argv[0]])
 fixtures.refuse_a_leaking_binding()
 
 
-def flush() -> None:
-    """Runs what is pending, deferred deletions included, so one run does not pay for the last."""
-    app.processEvents()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    app.processEvents()
-    gc.collect()
+flush = fixtures.flush
 
 
 def discard(widget: QWidget) -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import cProfile
-import gc
 import io
 import os
 import pstats
@@ -45,7 +44,7 @@ from caf_desktop.gui.app import make_application
 from caf_desktop.gui.case_list import PAGE, CaseListModel, CaseListPage
 from caf_desktop.store.models import Case, Child, Record
 from caf_desktop.store.store import Profile, RecordQuery, Store, fold, summarise
-from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from sqlalchemy import event, func, insert, select
 
 import fixtures
@@ -80,11 +79,7 @@ app = make_application([sys.argv[0]])
 fixtures.refuse_a_leaking_binding()
 
 
-def flush() -> None:
-    app.processEvents()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    app.processEvents()
-    gc.collect()
+flush = fixtures.flush
 
 
 def profile(label: str, function: Callable[[], Any], *, runs: int = 1) -> None:

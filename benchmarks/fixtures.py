@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -465,3 +466,13 @@ def case_list_rows(
     pairs = [maker.child_and_case(number) for number in range(1, max(1, round(count / 2.2)) + 1)]
     records = [maker.record(number, *maker.rng.choice(pairs)) for number in range(1, count + 1)]
     return [child for child, _ in pairs], [case for _, case in pairs], records
+
+
+def flush() -> None:
+    """Runs what is pending, deferred deletions included, so one run does not pay for the last."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.processEvents()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()
+    gc.collect()

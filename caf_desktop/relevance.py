@@ -85,13 +85,13 @@ class Relevance:
         return any(pointers.is_within(pointer, p) for p in self.hidden | self.disabled)
 
 
-def _bound_scopes(elements: Iterable[Element], document: Any, base: str) -> Iterable[str]:
+def _bound_scopes(elements: Iterable[Element], base: str) -> Iterable[str]:
     """The concrete pointers of every control in these elements, for items that exist."""
     for element in elements:
         if isinstance(element, Control):
             yield base + element.scope
         elif isinstance(element, Group):
-            yield from _bound_scopes(element.elements, document, base)
+            yield from _bound_scopes(element.elements, base)
 
 
 class _Walker:
@@ -116,7 +116,7 @@ class _Walker:
                     self._detail(element, target, now_disabled)
             elif isinstance(element, Group):
                 if now_hidden:
-                    self.hidden.update(_bound_scopes(element.elements, self.document, base))
+                    self.hidden.update(_bound_scopes(element.elements, base))
                     continue
                 self.elements(element.elements, base, False, now_disabled)
 
@@ -137,7 +137,7 @@ def _compute(definition: FormDefinition, document: Any) -> tuple[frozenset[str],
         section_hidden = is_hidden(section.rule, document)
         section_disabled = is_disabled(section.rule, document)
         if section_hidden:
-            walker.hidden.update(_bound_scopes(section.elements, document, ""))
+            walker.hidden.update(_bound_scopes(section.elements, ""))
             continue
         walker.elements(section.elements, "", False, section_disabled)
     return frozenset(walker.hidden), frozenset(walker.disabled)

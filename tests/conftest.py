@@ -16,7 +16,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TESTS = Path(__file__).parent
 EXAMPLES = TESTS / "examples"
-DATA = TESTS / "data"
 
 
 @pytest.fixture(autouse=True)

@@ -5,24 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from caf_desktop.definitions import shipped_catalogue
+
 from tests.conftest import EXAMPLES, CliResult, load_json, write_json
 
 Cli = Callable[..., CliResult]
+# Every element the CAF offers indicators for must have them, at every level.
 ELEMENTS = {
-    "health",
-    "emotional_social",
-    "behavioural",
-    "identity",
-    "family_social_relationships",
-    "self_care",
-    "learning",
-    "basic_care",
-    "emotional_warmth",
-    "guidance_boundaries",
-    "family_history",
-    "wider_family",
-    "housing_employment_financial",
-    "social_community",
+    str(control.options["element"])
+    for _, control in shipped_catalogue().get("caf-assessment").controls()
+    if control.widget == "indicators"
 }
 
 

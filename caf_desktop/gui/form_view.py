@@ -836,10 +836,9 @@ class FormView(QWidget, EditorHost):
 
     def indicator_options(self, element: str | None) -> list[tuple[str, int, str]]:
         """The indicators an element offers, from the form's ruleset: (id, level, text), by level."""
-        rules = self._load_ruleset() if not hasattr(self, "ruleset") else self.ruleset
-        if element is None or rules is None:
+        if element is None or self.ruleset is None:
             return []
-        return [(i.id, i.level, i.text) for i in rules.indicators_of(element)]
+        return [(i.id, i.level, i.text) for i in self.ruleset.indicators_of(element)]
 
     # --- undo -------------------------------------------------------------------------------------------------
 

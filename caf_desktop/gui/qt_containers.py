@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from caf_desktop import pointers, schematree
+from caf_desktop import schematree
 from caf_desktop.gui.qt_fields import FieldEditor, FieldSpec, _small, register
 
 if TYPE_CHECKING:
@@ -424,6 +424,3 @@ def is_text_list(spec_root: schematree.Schema, schemas: list[schematree.Schema])
         for f in schematree.facets(spec_root, s["items"])
     ]
     return bool(items) and schematree.kind(spec_root, items) == "text"
-
-
-__all__ = ["GroupEditor", "ListEditor", "RepeatEditor", "TableEditor", "is_text_list", "pointers"]
