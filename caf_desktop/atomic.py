@@ -17,11 +17,16 @@ from typing import Any
 def write_text(path: Path, text: str, *, replace: bool = True) -> None:
     """Writes `text` to `path` in UTF-8. With `replace=False` an existing file is left alone and
     `FileExistsError` is raised, even if the file appeared while this one was being written."""
+    write_bytes(path, text.encode("utf-8"), replace=replace)
+
+
+def write_bytes(path: Path, data: bytes, *, replace: bool = True) -> None:
+    """Writes `data` to `path` whole or not at all (see `write_text`)."""
     handle, temporary_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     temporary = Path(temporary_name)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         if replace:

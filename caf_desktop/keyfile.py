@@ -67,7 +67,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _derive(passphrase: str, salt: bytes, cost: int) -> bytes:
+def derive_key(passphrase: str, salt: bytes, cost: int) -> bytes:
     return hashlib.scrypt(
         passphrase.encode("utf-8"), salt=salt, n=cost, r=8, p=1, maxmem=256 * 1024 * 1024, dklen=32
     )
@@ -75,7 +75,7 @@ def _derive(passphrase: str, salt: bytes, cost: int) -> bytes:
 
 def _wrap(key: bytes, passphrase: str, cost: int) -> dict[str, Any]:
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
-    ciphertext = AESGCM(_derive(passphrase, salt, cost)).encrypt(nonce, key, b"caf-desktop database key")
+    ciphertext = AESGCM(derive_key(passphrase, salt, cost)).encrypt(nonce, key, b"caf-desktop database key")
     return {
         "format": KEY_FILE_FORMAT,
         "kdf": {"name": "scrypt", "n": cost, "r": 8, "p": 1, "salt": _b64(salt)},
@@ -143,7 +143,7 @@ def unlock(path: Path, passphrase: str) -> bytes:
         raise UnlockDelayed(wait)
     wrapped = _read(path)
     try:
-        key = AESGCM(_derive(passphrase, wrapped.salt, wrapped.cost)).decrypt(
+        key = AESGCM(derive_key(passphrase, wrapped.salt, wrapped.cost)).decrypt(
             wrapped.nonce, wrapped.ciphertext, b"caf-desktop database key"
         )
     except InvalidTag:

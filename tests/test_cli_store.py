@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 import sqlcipher3
-from caf_desktop import demo, keyfile, validation
+from caf_desktop import demo, identity, keyfile, validation
 from caf_desktop.definitions import shipped_catalogue
+from caf_desktop.keyfile import WrongPassphrase
 from caf_desktop.store.store import Profile, RecordQuery, Store
 
 from tests.conftest import EXAMPLES, CliResult, load_json, write_json
@@ -99,13 +100,36 @@ def test_init_creates_the_encrypted_store(cli: Cli, passphrase: str, private_hom
         f"Created the encrypted store of records in {private_home} for Siân Ŵyn (coordinator)." in result.out
     )
     assert "Passphrase strength: " in result.out
-    assert {p.name for p in private_home.iterdir()} >= {"caf.db", "caf.key"}
+    assert {p.name for p in private_home.iterdir()} >= {
+        "caf.db",
+        "caf.key",
+        "identity.p12",
+        "age-identity.json",
+    }
     store = Store.open(private_home, PASSPHRASE)
     try:
         assert store.profile() == Profile("Siân Ŵyn", "coordinator", "Larkspur Academy")
-        assert [e.action for e in store.audit_events()] == ["store created"]
+        assert [e.action for e in store.audit_events()] == ["store created", "identity created"]
     finally:
         store.close()
+    made = identity.load_identity(private_home, PASSPHRASE)
+    assert made.name == "Siân Ŵyn"
+    assert made.self_signed
+    assert "CAF Desktop" not in made.name
+
+
+def test_the_identity_opens_with_the_new_passphrase_after_db_passwd(
+    cli: Cli, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = identity.load_identity(home, PASSPHRASE)
+    monkeypatch.setenv("CAF_DESKTOP_NEW_PASSPHRASE", NEW_PASSPHRASE)
+    result = cli("db", "passwd")
+    assert result.status == 0, result.err
+    with pytest.raises(WrongPassphrase):
+        identity.load_identity(home, PASSPHRASE)
+    after = identity.load_identity(home, NEW_PASSPHRASE)
+    assert after.fingerprint == before.fingerprint
+    assert after.age == before.age
 
 
 def test_init_refuses_an_existing_store(cli: Cli, home: Path) -> None:
@@ -538,7 +562,7 @@ def test_audit_verify_finds_an_edited_or_removed_event(cli: Cli, home: Path) -> 
         assert cli("records", "add", "caf-assessment", CAF_FULL).status == 0
     intact = cli("audit", "verify")
     assert intact.status == 0, intact.err
-    assert intact.out == "The audit trail is intact: 3 events checked.\n"
+    assert intact.out == "The audit trail is intact: 4 events checked.\n"
 
     with closing(raw_database(home)) as database:
         original = database.execute("SELECT details FROM audit_events WHERE id = 2").fetchone()[0]

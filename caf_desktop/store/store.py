@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
-from caf_desktop import keyfile, pointers
+from caf_desktop import identity, keyfile, pointers
 from caf_desktop.definitions import FormDefinition
 from caf_desktop.errors import CafError
 from caf_desktop.store.models import AuditEvent, Case, Child, Consent, Meta, Record, Revision
@@ -424,6 +424,10 @@ class Store:
         store = cls._open_sqlcipher(home, key)
         store.set_profile(profile)
         store.audit("store created", None, {"role": profile.role})
+        if not identity.has_identity(home):
+            made = identity.create_identity(profile.name, profile.organisation, profile.role)
+            identity.save_identity(home, made, passphrase, cost=kdf_cost)
+            store.audit("identity created", None, {"certificate": made.fingerprint})
         return store
 
     @classmethod
@@ -991,6 +995,8 @@ class Store:
             raise CafError(
                 "A shared database has no passphrase of its own: its server controls who may open it."
             )
+        keyfile.unlock(self.home / KEY_FILE, old)  # a wrong passphrase changes nothing
+        identity.change_passphrase(self.home, old, new)
         keyfile.change_passphrase(self.home / KEY_FILE, old, new)
         self.audit("passphrase changed")
 

@@ -84,21 +84,27 @@ def raw_sql(home: Path, *statements: str) -> list[Any]:
 
 
 def side_files(home: Path) -> set[str]:
-    return {p.name for p in home.iterdir()} - {"caf.db", "caf.key"}
+    return {p.name for p in home.iterdir()} - {"caf.db", "caf.key", "identity.p12", "age-identity.json"}
 
 
 # --- creating and opening ----------------------------------------------------------------------------------------
 
 
 def test_a_new_store_holds_the_profile_and_a_key_file(closed_home: Path, opened: list[Store]) -> None:
-    assert sorted(p.name for p in closed_home.iterdir()) == ["caf.db", "caf.key"]
+    assert sorted(p.name for p in closed_home.iterdir()) == [
+        "age-identity.json",
+        "caf.db",
+        "caf.key",
+        "identity.p12",
+    ]
     if os.name == "posix":
-        assert (closed_home / KEY_FILE).stat().st_mode & 0o777 == 0o600
+        for private in (KEY_FILE, "identity.p12", "age-identity.json"):
+            assert (closed_home / private).stat().st_mode & 0o777 == 0o600
     assert not (closed_home / "caf.db").read_bytes().startswith(b"SQLite format 3")  # encrypted
     store = open_store(opened, closed_home)
     assert store.profile() == PROFILE
     assert store.count() == 1
-    assert [e.action for e in store.audit_events()][:2] == ["store created", "created"]
+    assert [e.action for e in store.audit_events()][:3] == ["store created", "identity created", "created"]
     assert store.audit_events()[0].actor == "Test Worker"
     assert store.database_path == closed_home / "caf.db"
 
