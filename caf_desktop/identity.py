@@ -33,6 +33,7 @@ from caf_desktop.errors import CafError, UnsupportedFormat
 from caf_desktop.keyfile import DEFAULT_COST, WrongPassphrase, derive_key
 
 IDENTITY_FILE = "identity.p12"
+CERTIFICATE_FILE = "certificate.pem"  # the public certificate and its chain, readable without the passphrase
 AGE_IDENTITY_FILE = "age-identity.json"
 AGE_FILE_FORMAT = 1
 SELF_SIGNED_YEARS = 3
@@ -202,6 +203,11 @@ def save_identity(home: Path, identity: Identity, passphrase: str, *, cost: int 
     )
     atomic.write_bytes(home / IDENTITY_FILE, p12)
     _private(home / IDENTITY_FILE)
+    pem = b"".join(
+        certificate.public_bytes(serialization.Encoding.PEM)
+        for certificate in (identity.certificate, *identity.chain)
+    )
+    atomic.write_bytes(home / CERTIFICATE_FILE, pem)
     atomic.write_json(home / AGE_IDENTITY_FILE, _seal(identity.age, passphrase, cost))
     _private(home / AGE_IDENTITY_FILE)
 
@@ -245,6 +251,14 @@ def _unseal(path: Path, passphrase: str) -> AgeKey:
     except InvalidTag:
         raise WrongPassphrase() from None
     return AgeKey(secret.decode("ascii"), recipient)
+
+
+def own_certificates(home: Path) -> tuple[x509.Certificate, ...]:
+    """The user's certificate and its chain, from the public copy (empty if there is none yet)."""
+    try:
+        return tuple(x509.load_pem_x509_certificates((home / CERTIFICATE_FILE).read_bytes()))
+    except (OSError, ValueError):
+        return ()
 
 
 def has_identity(home: Path) -> bool:

@@ -84,7 +84,13 @@ def raw_sql(home: Path, *statements: str) -> list[Any]:
 
 
 def side_files(home: Path) -> set[str]:
-    return {p.name for p in home.iterdir()} - {"caf.db", "caf.key", "identity.p12", "age-identity.json"}
+    return {p.name for p in home.iterdir()} - {
+        "caf.db",
+        "caf.key",
+        "identity.p12",
+        "age-identity.json",
+        "certificate.pem",
+    }
 
 
 # --- creating and opening ----------------------------------------------------------------------------------------
@@ -95,6 +101,7 @@ def test_a_new_store_holds_the_profile_and_a_key_file(closed_home: Path, opened:
         "age-identity.json",
         "caf.db",
         "caf.key",
+        "certificate.pem",
         "identity.p12",
     ]
     if os.name == "posix":
