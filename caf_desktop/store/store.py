@@ -829,6 +829,19 @@ class Store:
         with self.session() as session:
             return _info(self._record(session, record_id))
 
+    def case_records(self, record_id: str) -> list[RecordInfo]:
+        """The record and the others of its child's case (not deleted), most recently saved first."""
+        with self.session() as session:
+            record = self._record(session, record_id)
+            if record.case_id is None:
+                return [_info(record)]
+            rows = session.scalars(
+                select(Record)
+                .where(Record.case_id == record.case_id, Record.deleted_at.is_(None))
+                .order_by(Record.updated_at.desc(), Record.id.desc())
+            ).all()
+            return [_info(row) for row in rows]
+
     def autosave(
         self, record_id: str, document: dict[str, Any], definition: FormDefinition | None = None
     ) -> None:
