@@ -50,6 +50,7 @@ from caf_desktop.store.store import KEY_FILE, ChildMatch, RecordInfo, Store
 # Typing is kept at most this long after it happens: the timer starts at the first change and is not
 # restarted by the next keystroke, so steady typing is saved every 1.5 s, not only when it stops.
 AUTOSAVE_DELAY_MS = 1500
+ATTENTION_CHECK_MS = 10 * 60 * 1000  # how often to see whether the day has changed
 DEFAULT_LOCK_MINUTES = 10
 SESSION_MARKER = "session.open"
 
@@ -405,6 +406,12 @@ class RecordsWindow(MainWindow):
             app.installEventFilter(self._watcher)
         self._check_last_session()
         self.store.purge_deleted()  # deleted records past their retention period go for good
+        # Reviews fall overdue as days pass with nobody saving: work drift out again each new day.
+        self._attention_timer = QTimer(self)
+        self._attention_timer.setInterval(ATTENTION_CHECK_MS)
+        self._attention_timer.timeout.connect(self.refresh_attention)
+        self._attention_timer.start()
+        self.refresh_attention()
         self._update_title()
         self._update_actions()
 
@@ -430,6 +437,13 @@ class RecordsWindow(MainWindow):
                 f"⚠ {opening}Recovered draft{'s' if count != 1 else ''}: {count} record{'s have' if count != 1 else ' has'} changes "
                 f"not yet saved as a version ({names}). Open one to check it, then Save (Ctrl+S)."
             )
+
+    def refresh_attention(self) -> None:
+        """Works out the case list's "Needs attention" again if the day has changed (cheap otherwise)."""
+        if self.locked:
+            return
+        if self.store.refresh_attention():
+            self.case_list.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.autosave()

@@ -753,6 +753,41 @@ class Store:
             case.next_review = summary.next_review
         case.updated_at = now()
 
+    def refresh_attention(self, today: dt.date | None = None, *, force: bool = False) -> int:
+        """Works drift out again for every open case with a TAC record, once a day: a review becomes
+        overdue as days pass, with nobody saving anything. Returns how many cases changed."""
+        from caf_desktop.drift import CaseRecord, drift_flags  # noqa: PLC0415
+
+        today = today or now().date()
+        changed = 0
+        with self.session() as session:
+            done = session.get(Meta, "attention.refreshed_on")
+            if done is not None and done.value == today.isoformat() and not force:
+                return 0
+            cases = session.scalars(
+                select(Case)
+                .where(Case.status == "open")
+                .where(
+                    Case.id.in_(
+                        select(Record.case_id).where(
+                            Record.form_id.in_(("tac-meeting", "tac-review")), Record.deleted_at.is_(None)
+                        )
+                    )
+                )
+            ).all()
+            for case in cases:
+                records = [r for r in case.records if r.deleted_at is None]
+                records.sort(key=lambda r: r.updated_at, reverse=True)
+                flags = drift_flags(
+                    [CaseRecord(r.form_id, r.document, as_utc(r.created_at) or now()) for r in records], today
+                )
+                attention = " ".join(f.message for f in flags) or None
+                if attention != case.attention:
+                    case.attention = attention
+                    changed += 1
+            session.merge(Meta(key="attention.refreshed_on", value=today.isoformat()))
+        return changed
+
     def _update_consents(self, session: Session, record: Record) -> None:
         consent = record.document.get("consent") if isinstance(record.document, dict) else None
         if not isinstance(consent, dict):

@@ -394,3 +394,29 @@ def test_drift_shows_in_the_case_list_and_on_opening_the_case(store: Store, wind
     assert model.data(model.index(row, CaseListModel.ATTENTION)).startswith("⚠ The review due on 05/01/2026")
     window.open_record(record.id)
     assert window.banner.text().startswith("⚠ On this case: The review due on 05/01/2026 has not been held.")
+
+
+def test_a_review_that_falls_overdue_overnight_shows_without_anyone_saving(
+    store: Store, window: RecordsWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from caf_desktop.store import store as store_module
+
+    meeting = example("tac-meeting")
+    meeting["outcome"] = {"decision": "continue", "next_review_date": "2099-01-05"}
+    for action in meeting["actions"]:
+        action["by_when"] = "2099-01-01"
+    record = store.add_record(shipped_catalogue().get("tac-meeting"), meeting)
+    window.case_list.refresh()
+    model = window.case_list.model
+
+    def shown() -> str:
+        row = next(r for r in range(model.rowCount()) if model.record_at(r).id == record.id)  # type: ignore[union-attr]
+        return str(model.data(model.index(row, CaseListModel.ATTENTION)))
+
+    assert shown() == ""
+    later = dt.datetime(2099, 1, 6, 9, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(store_module, "now", lambda: later)
+    window.refresh_attention()  # the window's timer does this every ten minutes
+    assert shown().startswith("⚠ The review due on 05/01/2099 has not been held.")
