@@ -40,7 +40,7 @@ from caf_desktop.definitions import Control, Element, FormDefinition, Group, Rul
 from caf_desktop.document import Change, EditableDocument
 from caf_desktop.errors import CafError
 from caf_desktop.findings import Finding
-from caf_desktop.gui import qt_containers
+from caf_desktop.gui import qt_containers, qt_signature  # noqa: F401 - qt_signature registers the signature pad
 from caf_desktop.gui.qt_fields import EditorHost, FieldEditor, FieldSpec, editor_class
 from caf_desktop.gui.qt_guidance import GuidancePanel, SafeguardingBanner
 from caf_desktop.relevance import is_disabled, is_hidden, relevance, without
