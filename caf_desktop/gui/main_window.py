@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.file_menu = file_menu
         self.new_action = self._action("&New form…", self.show_start, QKeySequence.StandardKey.New, file_menu)
         self._action("&Open JSON file…", self.open_file, QKeySequence.StandardKey.Open, file_menu)
         self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save, file_menu)

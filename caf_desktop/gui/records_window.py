@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -42,6 +42,7 @@ from caf_desktop import keyfile, pointers
 from caf_desktop.definitions import FormDefinition, shipped_catalogue
 from caf_desktop.diff import describe_changes
 from caf_desktop.errors import CafError
+from caf_desktop.gui import pdf_actions
 from caf_desktop.gui.case_list import CaseListPage, uk
 from caf_desktop.gui.form_view import FormView
 from caf_desktop.gui.main_window import MainWindow, restore_splitter, settings
@@ -461,9 +462,28 @@ class RecordsWindow(MainWindow):
     def _add_record_actions(self) -> None:
         self.new_action.setText("&New record…")
         self.save_as_action.setText("&Export as JSON file…")
+        file_menu = self.file_menu
+        first_after = file_menu.actions()[file_menu.actions().index(self.save_as_action) + 1]
+        self.export_pdf_action = QAction("Export as &PDF…", self)
+        self.export_pdf_action.setShortcut("Ctrl+E")
+        self.export_pdf_action.triggered.connect(lambda: pdf_actions.export_pdf(self))
+        self.print_action = QAction("&Print…", self)
+        self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_action.triggered.connect(lambda: pdf_actions.print_record(self))
+        self.verify_action = QAction("&Verify a signed PDF…", self)
+        self.verify_action.triggered.connect(lambda: pdf_actions.verify_signed_pdf(self))
+        for action in (self.export_pdf_action, self.print_action, self.verify_action):
+            file_menu.insertAction(first_after, action)
         record_menu = QMenu("&Record", self)
         self.history_action = self._action("&History…", self.show_history, "Ctrl+H", record_menu)
         self.audit_action = self._action("&Audit log…", self.show_audit, None, record_menu)
+        record_menu.addSeparator()
+        self._action(
+            "Print &TAC plan of this case…",
+            lambda: pdf_actions.print_tac_plan(self),
+            "Ctrl+Shift+P",
+            record_menu,
+        )
         record_menu.addSeparator()
         self.back_action = self._action("Back to the &case list", self.show_start, "Alt+Home", record_menu)
         self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)
@@ -477,7 +497,7 @@ class RecordsWindow(MainWindow):
             return
         super()._update_actions()
         has_record = getattr(self, "record_id", None) is not None
-        for name in ("history_action", "audit_action", "back_action"):
+        for name in ("history_action", "audit_action", "back_action", "export_pdf_action", "print_action"):
             action = getattr(self, name, None)
             if action is not None:
                 action.setEnabled(has_record and not self.locked)
