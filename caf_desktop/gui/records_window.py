@@ -489,6 +489,10 @@ class RecordsWindow(MainWindow):
         self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)
         self._action("&Preferences…", self.preferences, None, record_menu)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], record_menu)  # before Help
+        team_menu = QMenu("&Team", self)
+        self.team_action = self._action("Locality &team…", self.show_team, "Ctrl+T", team_menu)
+        self.menuBar().insertMenu(self.menuBar().actions()[-1], team_menu)
+        self.team_menu = team_menu
 
     def _update_actions(self) -> None:
         if getattr(self, "locked", False):
@@ -723,6 +727,18 @@ class RecordsWindow(MainWindow):
     def show_audit(self) -> None:
         if self.record_id is not None:
             AuditDialog(self.store, self.record_id, self).exec()
+
+    def show_team(self) -> None:
+        """The Team page: join, enrol, and for a coordinator, run the team."""
+        from caf_desktop.gui.team_page import TeamDialog  # noqa: PLC0415
+
+        if self.store.home is None:
+            QMessageBox.information(
+                self, "Locality team", "The team is managed from a laptop's own store, not a shared database."
+            )
+            return
+        dialog = TeamDialog(self.store, self.store.home, self)
+        dialog.exec()
 
     def preferences(self) -> None:
         dialog = PreferencesDialog(self)
