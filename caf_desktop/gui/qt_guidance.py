@@ -13,6 +13,7 @@ Signals (SafeguardingBanner):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
@@ -95,11 +96,8 @@ class SafeguardingBanner(QFrame):
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.text.setFont(font)
         layout.addWidget(self.text)
-        contacts = "\n".join(
-            f"{c.name}: {c.phone}" + (f" (out of hours {c.out_of_hours})" if c.out_of_hours else "")
-            for c in ruleset.contacts
-        )
-        self.contacts = QLabel(contacts, self)
+        self._ruleset = ruleset
+        self.contacts = QLabel(self._contact_lines({}), self)
         self.contacts.setObjectName("safeguarding-contacts")
         self.contacts.setWordWrap(True)
         layout.addWidget(self.contacts)
@@ -108,6 +106,17 @@ class SafeguardingBanner(QFrame):
         self.button.clicked.connect(self.acknowledge)
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft)
         self.active = False
+
+    def _contact_lines(self, numbers: Mapping[str, str]) -> str:
+        return "\n".join(
+            f"{c.name}: {numbers.get(c.id, c.phone)}"
+            + (f" (out of hours {c.out_of_hours})" if c.out_of_hours and c.id not in numbers else "")
+            for c in self._ruleset.contacts
+        )
+
+    def use_contacts(self, numbers: Mapping[str, str]) -> None:
+        """The locality's own numbers, by contact id, as the team's coordinator set them."""
+        self.contacts.setText(self._contact_lines(numbers))
         self.is_acknowledged = False
         self.setVisible(False)
 

@@ -550,11 +550,28 @@ class RecordsWindow(MainWindow):
                     f"{n} problem{'s' if n != 1 else ''}" if n else "No problems found"
                 )
             )
+            banner = getattr(view, "banner", None)
+            if banner is not None:
+                banner.use_contacts(self._locality_numbers())
             self.record_layout.addWidget(view, 1)
             restore_splitter(view)
             self.stack.setCurrentWidget(self.record_page)
         self._update_actions()
         self._update_title()
+
+    def _locality_numbers(self) -> dict[str, str]:
+        """The contact numbers the team's coordinator set, by id (none before joining a team)."""
+        from caf_desktop import team  # noqa: PLC0415
+
+        if self.store.home is None:
+            return {}
+        try:
+            joined = team.load_joined_team(self.store.home)
+        except CafError:
+            return {}  # a damaged team file: the banner keeps the ruleset's own wording
+        if joined is None:
+            return {}
+        return {c.id: c.phone for c in joined.contacts if not c.placeholder}
 
     def _audit_safeguarding(self, action: str) -> None:
         if self.record_id is not None:

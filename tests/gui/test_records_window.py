@@ -420,3 +420,25 @@ def test_a_review_that_falls_overdue_overnight_shows_without_anyone_saving(
     monkeypatch.setattr(store_module, "now", lambda: later)
     window.refresh_attention()  # the window's timer does this every ten minutes
     assert shown().startswith("⚠ The review due on 05/01/2099 has not been held.")
+
+
+def test_the_banner_names_the_numbers_the_teams_coordinator_set(
+    window: RecordsWindow, store: Store, qtbot: Any
+) -> None:
+    from caf_desktop import team
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QCheckBox
+
+    assert store.home is not None
+    team.create_team(store.home, PASSPHRASE, "Northtown Locality Team", contacts={"mash": "01632 960 123"})
+    open_caf(window)
+    assert window.view is not None
+    window.view.go_to("/development/health/indicators")
+    box = window.view.findChild(QCheckBox, "/development/health/indicators=health.l4.non_accidental_injury")
+    assert box is not None
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert window.view.banner is not None
+    assert window.view.banner.isVisible()
+    contacts = window.view.banner.contacts.text()
+    assert "01632 960 123" in contacts
+    assert "999" in window.view.banner.text.text() or "999" in contacts
