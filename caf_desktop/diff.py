@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from caf_desktop import pointers, schematree
@@ -75,3 +77,58 @@ def describe_changes(definition: FormDefinition, old: dict[str, Any], new: dict[
                 f"{label}: {_shown(definition, pointer, before[pointer])} → {_shown(definition, pointer, after[pointer])}"
             )
     return lines
+
+
+@dataclass(frozen=True)
+class DifferingAnswer:
+    """One answer two versions disagree on, as a person reads it, for a side-by-side view."""
+
+    pointer: str
+    label: str
+    left: str
+    right: str
+
+
+def side_by_side(
+    definition: FormDefinition, left: dict[str, Any], right: dict[str, Any]
+) -> list[DifferingAnswer]:
+    """The answers that differ between two versions, in the order of the form."""
+    before, after = _leaves(left), _leaves(right)
+    namer = FieldNamer(definition)
+    changed = [p for p in dict.fromkeys([*before, *after]) if before.get(p) != after.get(p)]
+    from caf_desktop.findings import Finding  # noqa: PLC0415
+
+    changed.sort(key=lambda p: namer.order(Finding(p, "")))
+    return [
+        DifferingAnswer(
+            pointer,
+            namer.context(pointer) + namer.title(pointer),
+            _shown(definition, pointer, before.get(pointer)),
+            _shown(definition, pointer, after.get(pointer)),
+        )
+        for pointer in changed
+    ]
+
+
+def combine(left: dict[str, Any], right: dict[str, Any], take_right: set[str]) -> dict[str, Any]:
+    """`left` with the answers at `take_right` (pointers from `side_by_side`) taken from `right`.
+
+    An answer `right` does not have is removed; whole items of a list are taken as they are."""
+    combined = copy.deepcopy(left)
+    removed = []
+    for pointer in sorted(take_right, key=_in_order):
+        value = pointers.resolve(right, pointer, _MISSING)
+        if value is _MISSING:
+            removed.append(pointer)
+        else:
+            pointers.assign(combined, pointer, copy.deepcopy(value))
+    for pointer in sorted(removed, key=_in_order, reverse=True):  # later items first: indexes hold
+        pointers.remove(combined, pointer)
+    return combined
+
+
+def _in_order(pointer: str) -> list[tuple[int, str]]:
+    return [(int(t), "") if t.isdigit() else (-1, t) for t in pointers.split(pointer)]
+
+
+_MISSING = object()

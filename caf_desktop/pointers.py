@@ -67,3 +67,34 @@ def remove(document: Any, pointer: str) -> None:
         container.pop(last, None)
     elif isinstance(container, list) and last.isdigit() and int(last) < len(container):
         del container[int(last)]
+
+
+def assign(document: Any, pointer: str, value: Any) -> None:
+    """Sets the value at the pointer, in place, making the objects on the way; an array index one
+    past the end appends (beyond that, the value is appended where the array ends)."""
+    tokens = split(pointer)
+    if not tokens:
+        raise ValueError("the whole document cannot be assigned through a pointer")
+    node = document
+    for token, following in zip(tokens, [*tokens[1:], None], strict=True):
+        if following is None:
+            break
+        if isinstance(node, list):
+            index = int(token)
+            if index >= len(node):
+                node.append({} if not following.isdigit() else [])
+                index = len(node) - 1
+            node = node[index]
+        else:
+            if not isinstance(node.get(token), dict | list):
+                node[token] = [] if following.isdigit() else {}
+            node = node[token]
+    last = tokens[-1]
+    if isinstance(node, list):
+        index = int(last)
+        if index < len(node):
+            node[index] = value
+        else:
+            node.append(value)
+    else:
+        node[last] = value
