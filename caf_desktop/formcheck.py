@@ -41,6 +41,8 @@ _WIDGET_KINDS: dict[str, set[str]] = {
     "repeat": {"array"},
     "table": {"array"},
     "indicators": {"array", "choices"},
+    # A drawn signature: a PNG picture, base64 text in the document (the consent block prints it).
+    "signature": {"text"},
 }
 
 _KIND_WORDS = {

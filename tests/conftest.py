@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -65,3 +66,19 @@ def write_json(path: Path, value: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(value, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
+
+
+def tool_missing(reason: str) -> NoReturn:
+    """Skips the test with `reason`, or fails it when CAF_DESKTOP_REQUIRE_TOOLS is set (as CI does)."""
+    if os.environ.get("CAF_DESKTOP_REQUIRE_TOOLS"):
+        pytest.fail(f"{reason} (CAF_DESKTOP_REQUIRE_TOOLS is set, so this is an error)")
+    pytest.skip(reason)
+
+
+def require_tool(name: str) -> str:
+    """The path of an external program the test needs (pdftotext, qpdf, ...); without it the test is
+    skipped with a reason on a developer's machine, and fails in CI."""
+    found = shutil.which(name)
+    if found is None:
+        tool_missing(f"{name} is not installed, so this test cannot run")
+    return found

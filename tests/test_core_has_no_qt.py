@@ -26,6 +26,7 @@ def test_the_core_has_modules_to_check() -> None:
         "caf_desktop.validation",
         "caf_desktop.formcheck",
         "caf_desktop.definitions",
+        "caf_desktop.pdf_render",
     } <= set(modules)
 
 
