@@ -42,7 +42,7 @@ from caf_desktop import keyfile, pointers
 from caf_desktop.definitions import FormDefinition, shipped_catalogue
 from caf_desktop.diff import describe_changes
 from caf_desktop.errors import CafError
-from caf_desktop.gui import pdf_actions
+from caf_desktop.gui import bundle_actions, pdf_actions
 from caf_desktop.gui.case_list import CaseListPage, uk
 from caf_desktop.gui.form_view import FormView
 from caf_desktop.gui.main_window import MainWindow, restore_splitter, settings
@@ -491,6 +491,14 @@ class RecordsWindow(MainWindow):
         self.menuBar().insertMenu(self.menuBar().actions()[-1], record_menu)  # before Help
         team_menu = QMenu("&Team", self)
         self.team_action = self._action("Locality &team…", self.show_team, "Ctrl+T", team_menu)
+        team_menu.addSeparator()
+        self._action(
+            "&Send records to the team…", lambda: bundle_actions.send_bundle(self), "Ctrl+Shift+B", team_menu
+        )
+        self._action(
+            "&Import bundles…", lambda: bundle_actions.import_bundles(self), "Ctrl+Shift+I", team_menu
+        )
+        self._action("Sync &conflicts…", lambda: bundle_actions.settle_conflicts(self), None, team_menu)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], team_menu)
         self.team_menu = team_menu
 

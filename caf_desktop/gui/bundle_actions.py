@@ -1,0 +1,518 @@
+"""Team, Send records; Team, Import bundles; Team, Sync conflicts: the GUI of sync bundles.
+
+Sending checks consent to share for every record and, where it does not cover one, asks for a
+decision under the seven golden rules before anything is written. Importing shows what each bundle
+would change (new, updated, identical, conflicting) before applying it, and a report afterwards that
+can be saved. A conflict shows the stored and the incoming version side by side, answer by answer;
+the coordinator keeps one, or takes chosen answers from the incoming one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressDialog,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caf_desktop import atomic, diff
+from caf_desktop.errors import CafError
+from caf_desktop.gui.pdf_actions import ask_passphrase
+
+if TYPE_CHECKING:
+    from caf_desktop.bundles import BundlePlan, ImportReport, Rejection
+    from caf_desktop.gui.records_window import RecordsWindow
+    from caf_desktop.identity import Identity
+    from caf_desktop.store.sync import ConflictInfo
+    from caf_desktop.team import TeamFile
+
+CHANGE_WORDS = {
+    "new": "New",
+    "updated": "Updated",
+    "identical": "Already here",
+    "conflict": "Conflict: kept beside ours",
+    "outdated": "Older than ours: ignored",
+}
+
+
+def _unlocked(window: RecordsWindow, purpose: str) -> tuple[Identity, TeamFile] | None:
+    """The identity and the joined team, or None after saying plainly why not."""
+    from caf_desktop import identity, team  # noqa: PLC0415
+
+    home = window.store.home
+    if home is None:
+        QMessageBox.information(window, "Bundles", "Bundles are sent and imported from a laptop's own store.")
+        return None
+    joined = team.load_joined_team(home)
+    if joined is None:
+        QMessageBox.information(
+            window, "Not in a team yet", "Join your locality team first: Team, Locality team, Join a team."
+        )
+        return None
+    passphrase = ask_passphrase(window, purpose)
+    if passphrase is None:
+        return None
+    try:
+        return identity.load_identity(home, passphrase), joined
+    except CafError as problem:
+        QMessageBox.warning(window, "Passphrase", str(problem))
+        return None
+
+
+# --- sending ---------------------------------------------------------------------------------------------
+
+
+class SendDialog(QDialog):
+    """Which records go in the bundle."""
+
+    def __init__(self, team_name: str, selected: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("send-bundle")
+        self.setWindowTitle("Send records to the team")
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"The bundle is signed by you and encrypted so that only {team_name}'s coordinators (and you) can "
+            "open it. Carry it on a USB stick or send it by secure e-mail.",
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.changed = QRadioButton("Records changed since the last bundle", self)
+        self.everything = QRadioButton("Every record", self)
+        self.only_selected = QRadioButton("Only the record selected", self)
+        self.changed.setChecked(True)
+        self.only_selected.setEnabled(selected is not None)
+        self.selected = selected
+        group = QButtonGroup(self)
+        for button in (self.changed, self.everything, self.only_selected):
+            group.addButton(button)
+            layout.addWidget(button)
+        note = QLabel(
+            "Consent to share is checked for every record. Typing not yet saved as a version stays on "
+            "this laptop. Pre-assessment checklists are never sent.",
+            self,
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        send = buttons.addButton("Choose a folder and send…", QDialogButtonBox.ButtonRole.AcceptRole)
+        send.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def selection(self) -> Any:
+        from caf_desktop.bundles import Selection  # noqa: PLC0415
+
+        if self.only_selected.isChecked() and self.selected is not None:
+            return [self.selected]
+        return Selection.ALL if self.everything.isChecked() else Selection.CHANGED
+
+
+def send_bundle(window: RecordsWindow) -> Path | None:
+    """Team, Send records: a signed, encrypted bundle for the team's coordinators."""
+    from caf_desktop import bundles, team  # noqa: PLC0415
+    from caf_desktop.gui.sharing_dialog import SharingDecisionDialog  # noqa: PLC0415
+    from caf_desktop.sharing import SharingRefused  # noqa: PLC0415
+
+    home = window.store.home
+    joined = team.load_joined_team(home) if home is not None else None
+    window.autosave()
+    selected = window.record_id or (window.case_list.selected().id if window.case_list.selected() else None)
+    dialog = SendDialog(joined.name if joined else "the team", selected, window)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    folder = QFileDialog.getExistingDirectory(window, "Where to put the bundle")
+    if not folder:
+        return None
+    unlocked = _unlocked(window, "sign the bundle")
+    if unlocked is None:
+        return None
+    identity, joined = unlocked
+    profile = window.store.profile()
+    me = profile.name if profile else identity.name
+    decision = None
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        for _ in range(2):
+            try:
+                report = bundles.export_bundle(
+                    window.store, identity, joined, dialog.selection(), Path(folder), without_consent=decision
+                )
+                break
+            except SharingRefused as refused:
+                QGuiApplication.restoreOverrideCursor()
+                asked = SharingDecisionDialog(refused.gaps, joined.name, me, window)
+                accepted = asked.exec() == QDialog.DialogCode.Accepted and not asked.missing()
+                QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+                if not accepted:
+                    window.statusBar().showMessage(
+                        "No bundle was written: consent to share does not cover it.", 8000
+                    )
+                    return None
+                decision = asked.decision()
+        else:  # pragma: no cover - a decision always covers what it was asked for
+            return None
+    except bundles.NothingToSend as nothing:
+        QMessageBox.information(window, "Nothing to send", str(nothing))
+        return None
+    except CafError as problem:
+        QMessageBox.warning(window, "No bundle was written", str(problem))
+        return None
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+    count = len(report.record_ids)
+    lines = [
+        f"Wrote {count} record{'s' if count != 1 else ''} to {report.path.name} in {report.path.parent}.",
+        f"Give it to {joined.name}'s coordinator.",
+    ]
+    if report.unsaved_typing:
+        lines.append(
+            f"{len(report.unsaved_typing)} record(s) had typing not yet saved as a version: their last saved "
+            "version was sent."
+        )
+    if report.without_consent:
+        lines.append(
+            f"{len(report.without_consent)} record(s) went under your decision to share without consent."
+        )
+    QMessageBox.information(window, "Bundle written", "\n".join(lines))
+    return report.path
+
+
+# --- importing -------------------------------------------------------------------------------------------
+
+
+def _table(headers: list[str], rows: list[list[str]], parent: QWidget) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def _form_title(form_id: str) -> str:
+    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+
+    try:
+        return shipped_catalogue().get(form_id).title
+    except CafError:
+        return form_id
+
+
+class ImportPreviewDialog(QDialog):
+    """What importing would change, bundle by bundle, and which bundles are refused and why."""
+
+    def __init__(
+        self, plans: list[BundlePlan], rejected: list[Rejection], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("import-preview")
+        self.setWindowTitle("Import bundles: what will change")
+        self.resize(900, 600)
+        layout = QVBoxLayout(self)
+        for plan in plans:
+            facts = plan.facts
+            heading = QLabel(
+                f"✔ {plan.bundle.path.name}: from {plan.bundle.signer.name}, made {(facts.created or '')[:16].replace('T', ' ')}, "
+                f"{len(plan.changes)} record(s). Signed by a member of the team and unchanged since.",
+                self,
+            )
+            heading.setWordWrap(True)
+            layout.addWidget(heading)
+            rows = [
+                [
+                    c.child or "(no name)",
+                    _form_title(c.form_id),
+                    CHANGE_WORDS.get(str(c.change), str(c.change)),
+                ]
+                for c in plan.changes
+            ]
+            table = _table(["Child", "Form", "What happens"], rows, self)
+            table.setObjectName(f"plan:{plan.bundle.path.name}")
+            layout.addWidget(table, 1)
+        for rejection in rejected:
+            label = QLabel(f"✖ {rejection.path.name} is refused: {rejection.reason}", self)
+            label.setObjectName(f"rejected:{rejection.path.name}")
+            label.setWordWrap(True)
+            label.setProperty("role", "error")
+            layout.addWidget(label)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.import_button = buttons.addButton(
+            f"Import {len(plans)} bundle{'s' if len(plans) != 1 else ''}",
+            QDialogButtonBox.ButtonRole.AcceptRole,
+        )
+        self.import_button.setEnabled(bool(plans))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+def report_text(report: ImportReport, when: dt.datetime) -> str:
+    """The import report a coordinator can save or print: counts, bundles, refusals (no names)."""
+    counts = report.as_json()
+    lines = [
+        f"CAF Desktop import report, {when:%d/%m/%Y %H:%M}",
+        "",
+        f"New records: {counts['imported']}",
+        f"Updated: {counts['updated']}",
+        f"Already here: {counts['identical']}",
+        f"Conflicts kept for a person to settle: {counts['conflicts']}",
+        f"Older than ours, ignored: {counts.get('outdated', 0)}",
+        "",
+    ]
+    for item in report.imported:
+        lines.append(
+            f"Imported {item.bundle.path.name} (bundle {item.bundle.bundle_id}) from {item.bundle.signer.name}."
+        )
+    for rejection in report.rejected:
+        lines.append(f"Refused {rejection.path.name}: {rejection.reason}")
+    return "\n".join(lines) + "\n"
+
+
+class ImportReportDialog(QDialog):
+    def __init__(self, text: str, conflicts: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("import-report")
+        self.setWindowTitle("Import report")
+        self.resize(700, 420)
+        self.text = text
+        layout = QVBoxLayout(self)
+        shown = QPlainTextEdit(text, self)
+        shown.setReadOnly(True)
+        shown.setObjectName("import-report-text")
+        layout.addWidget(shown)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.save_button = buttons.addButton("Save report…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.save_button.clicked.connect(self.save)
+        self.conflicts_button = buttons.addButton("Settle conflicts…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.conflicts_button.setVisible(conflicts > 0)
+        self.conflicts_button.clicked.connect(lambda: self.done(2))
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, "Save the import report", "import-report.txt", "Text (*.txt)"
+        )
+        if chosen:
+            atomic.write_text(Path(chosen), self.text)
+
+
+def import_bundles(window: RecordsWindow) -> ImportReport | None:
+    """Team, Import bundles: verify each, show what would change, apply, report."""
+    from caf_desktop import bundles  # noqa: PLC0415
+
+    chosen, _ = QFileDialog.getOpenFileNames(
+        window, "Import bundles", "", f"Bundles (*{bundles.SUFFIX});;All files (*)"
+    )
+    if not chosen:
+        return None
+    unlocked = _unlocked(window, "open the bundles")
+    if unlocked is None:
+        return None
+    identity, joined = unlocked
+    paths = [Path(p) for p in chosen]
+    plans, rejected = [], []
+    progress = QProgressDialog("Checking the bundles…", "Cancel", 0, len(paths), window)
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(400)
+    for number, path in enumerate(paths):
+        if progress.wasCanceled():
+            return None
+        progress.setValue(number)
+        try:
+            plans.append(bundles.inspect_bundle(window.store, identity, joined, path))
+        except CafError as problem:
+            rejected.append(bundles.Rejection(path, str(problem), getattr(problem, "code", "rejected")))
+    progress.setValue(len(paths))
+    preview = ImportPreviewDialog(plans, rejected, window)
+    if preview.exec() != QDialog.DialogCode.Accepted or not plans:
+        return None
+    report = bundles.import_bundles(
+        window.store, identity, joined, [plan.bundle.path for plan in plans], home=window.store.home
+    )
+    report.rejected[:0] = rejected
+    window.case_list.refresh()
+    shown = ImportReportDialog(
+        report_text(report, dt.datetime.now().astimezone()), report.count(bundles.Change.CONFLICT), window
+    )
+    if shown.exec() == 2:
+        settle_conflicts(window)
+    return report
+
+
+# --- conflicts ---------------------------------------------------------------------------------------------
+
+
+class ConflictDialog(QDialog):
+    """One conflict: the stored and incoming versions side by side, answer by answer."""
+
+    def __init__(self, conflict: ConflictInfo, stored: dict[str, Any], parent: QWidget | None = None) -> None:
+        from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+
+        super().__init__(parent)
+        self.setObjectName("conflict")
+        self.setWindowTitle("Settle a sync conflict")
+        self.resize(1100, 640)
+        self.conflict = conflict
+        self.stored = stored
+        self.definition = shipped_catalogue().lookup(
+            f"{conflict.incoming_form_id}@{conflict.incoming_form_version}"
+        )
+        self.rows = diff.side_by_side(self.definition, stored, conflict.incoming_document)
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            f"{self.definition.title}: our version {conflict.stored_version}, and the version {conflict.incoming_author} "
+            f"sent (based on our version {conflict.incoming_base_version}) in a bundle from {conflict.sender_name}. "
+            "Both changed it. Tick the answers to take from theirs, or keep one version whole.",
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.table = QTableWidget(len(self.rows), 3, self)
+        self.table.setObjectName("conflict-answers")
+        self.table.setHorizontalHeaderLabels(["Question", "Ours (stored)", "Theirs (incoming): tick to take"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(True)
+        for index, row in enumerate(self.rows):
+            self.table.setItem(index, 0, QTableWidgetItem(row.label))
+            self.table.setItem(index, 1, QTableWidgetItem(row.left))
+            theirs = QTableWidgetItem(row.right)
+            theirs.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+            theirs.setCheckState(Qt.CheckState.Unchecked)
+            self.table.setItem(index, 2, theirs)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.resizeRowsToContents()
+        layout.addWidget(self.table, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.keep_stored = buttons.addButton("Keep ours", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.keep_incoming = buttons.addButton("Keep theirs", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.combine_button = buttons.addButton(
+            "Combine: ours with the ticked answers", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.choice: str | None = None
+        self.keep_stored.clicked.connect(lambda: self._choose("stored"))
+        self.keep_incoming.clicked.connect(lambda: self._choose("incoming"))
+        self.combine_button.clicked.connect(lambda: self._choose("combined"))
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _choose(self, choice: str) -> None:
+        self.choice = choice
+        self.accept()
+
+    def ticked(self) -> set[str]:
+        return {
+            row.pointer
+            for index, row in enumerate(self.rows)
+            if self.table.item(index, 2).checkState() == Qt.CheckState.Checked
+        }
+
+    def combined(self) -> dict[str, Any]:
+        return diff.combine(self.stored, self.conflict.incoming_document, self.ticked())
+
+
+class ConflictsDialog(QDialog):
+    """The conflicts waiting for a person; Settle opens one side by side."""
+
+    def __init__(self, window: RecordsWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("conflicts")
+        self.setWindowTitle("Sync conflicts")
+        self.resize(720, 420)
+        self.window_ = window
+        layout = QVBoxLayout(self)
+        self.empty = QLabel("No conflicts are waiting.", self)
+        layout.addWidget(self.empty)
+        self.list = QListWidget(self)
+        self.list.setObjectName("conflict-list")
+        self.list.itemActivated.connect(lambda item: self.settle())
+        layout.addWidget(self.list, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.settle_button = QPushButton("Settle…", self)
+        self.settle_button.clicked.connect(self.settle)
+        buttons.addButton(self.settle_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.list.clear()
+        for conflict in self.window_.store.conflicts():
+            record = self.window_.store.get(conflict.record_id)
+            item_text = (
+                f"{record.child or '(no name)'}: {_form_title(conflict.incoming_form_id)}, from "
+                f"{conflict.sender_name}, received {conflict.received.astimezone():%d/%m/%Y %H:%M}"
+            )
+            self.list.addItem(item_text)
+            self.list.item(self.list.count() - 1).setData(Qt.ItemDataRole.UserRole, conflict.id)
+        self.empty.setVisible(self.list.count() == 0)
+        self.settle_button.setEnabled(self.list.count() > 0)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+
+    def settle(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            return
+        store = self.window_.store
+        conflict = store.conflict(str(item.data(Qt.ItemDataRole.UserRole)))
+        stored = store.get(conflict.record_id)
+        dialog = ConflictDialog(conflict, stored.document, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.choice is None:
+            return
+        try:
+            store.resolve_conflict(
+                conflict.id,
+                dialog.choice,
+                dialog.definition,
+                dialog.combined() if dialog.choice == "combined" else None,
+            )
+        except CafError as problem:
+            QMessageBox.warning(self, "Not settled", str(problem))
+            return
+        self.refresh()
+        self.window_.case_list.refresh()
+
+
+def settle_conflicts(window: RecordsWindow) -> None:
+    dialog = ConflictsDialog(window)
+    dialog.exec()
+
+
+__all__ = [
+    "ConflictDialog",
+    "ConflictsDialog",
+    "ImportPreviewDialog",
+    "ImportReportDialog",
+    "SendDialog",
+    "import_bundles",
+    "report_text",
+    "send_bundle",
+    "settle_conflicts",
+]

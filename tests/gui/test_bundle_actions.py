@@ -1,0 +1,231 @@
+"""Sending records to the team, importing them at the coordinator's, and settling a conflict, by GUI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from caf_desktop import team
+from caf_desktop.definitions import shipped_catalogue
+from caf_desktop.gui import bundle_actions
+from caf_desktop.gui.bundle_actions import (
+    ConflictDialog,
+    ImportPreviewDialog,
+    ImportReportDialog,
+    SendDialog,
+)
+from caf_desktop.gui.records_window import RecordsWindow
+from caf_desktop.gui.sharing_dialog import SharingDecisionDialog
+from caf_desktop.store.store import Profile, Store
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMessageBox, QTableWidget
+
+from tests.conftest import EXAMPLES
+
+PASSPHRASE = "correct horse battery staple"
+TEAM = "Northtown Locality Team"
+ALSO_KNOWN_AS = "AKA/previous names"
+
+
+def caf(given: str, share: dict[str, Any]) -> dict[str, Any]:
+    document = json.loads((EXAMPLES / "caf-assessment" / "full.json").read_text(encoding="utf-8"))
+    document["child"]["given_names"] = given
+    document["consent"]["share"] = share
+    return document
+
+
+@pytest.fixture
+def team_homes(tmp_path: Path, qtbot: Any) -> Iterator[dict[str, Any]]:
+    coordinator = Store.create(
+        tmp_path / "cora", PASSPHRASE, Profile("Cora Ordinator", "coordinator", "Northtown"), kdf_cost=2**12
+    )
+    worker = Store.create(
+        tmp_path / "hannah",
+        PASSPHRASE,
+        Profile("Hannah Testwell", "worker", "Brightwell Primary"),
+        kdf_cost=2**12,
+    )
+    assert coordinator.home is not None
+    assert worker.home is not None
+    made = team.create_team(coordinator.home, PASSPHRASE, TEAM)
+    team.join_team(worker.home, made)
+    request = team.make_request(worker.home, PASSPHRASE)
+    team.install_issued(
+        worker.home, PASSPHRASE, team.issue_certificate(coordinator.home, PASSPHRASE, request)
+    )
+    windows = {}
+    for key, store in (("coordinator", coordinator), ("worker", worker)):
+        window = RecordsWindow(store)
+        window.resize(1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        windows[key] = window
+    outbox = tmp_path / "usb-stick"
+    outbox.mkdir()
+    yield {"outbox": outbox, **windows}
+    for window in windows.values():
+        window.close()
+        window.deleteLater()
+    coordinator.close()
+    worker.close()
+
+
+class Person:
+    """Answers the dialogs as the worker or coordinator would, and keeps what they were told."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, outbox: Path) -> None:
+        self.told: list[tuple[str, str]] = []
+        self.previews: list[ImportPreviewDialog] = []
+        self.reports: list[str] = []
+        self.import_files: list[Path] = []
+        self.refuse_without_consent = True
+        monkeypatch.setattr(bundle_actions, "ask_passphrase", lambda parent, purpose: PASSPHRASE)
+        monkeypatch.setattr(SendDialog, "exec", lambda dialog: QDialog.DialogCode.Accepted)
+        monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(outbox))
+        monkeypatch.setattr(
+            QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(p) for p in self.import_files], "")
+        )
+        monkeypatch.setattr(
+            QMessageBox, "information", lambda p, t, text, *a: self.told.append(("info", text))
+        )
+        monkeypatch.setattr(
+            QMessageBox, "warning", lambda p, t, text, *a: self.told.append(("warning", text))
+        )
+        monkeypatch.setattr(ImportPreviewDialog, "exec", lambda dialog: self._preview(dialog))
+        monkeypatch.setattr(ImportReportDialog, "exec", lambda dialog: self._report(dialog))
+
+    def _preview(self, dialog: ImportPreviewDialog) -> int:
+        self.previews.append(dialog)
+        return (
+            QDialog.DialogCode.Accepted if dialog.import_button.isEnabled() else QDialog.DialogCode.Rejected
+        )
+
+    def _report(self, dialog: ImportReportDialog) -> int:
+        self.reports.append(dialog.text)
+        return QDialog.DialogCode.Rejected
+
+
+def plan_rows(dialog: ImportPreviewDialog) -> list[list[str]]:
+    (table,) = dialog.findChildren(QTableWidget)
+    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+
+
+def add(window: RecordsWindow, document: dict[str, Any]) -> str:
+    return window.store.add_record(shipped_catalogue().get("caf-assessment"), document).id
+
+
+def test_a_worker_sends_records_and_the_coordinator_sees_them_before_importing(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = Person(monkeypatch, team_homes["outbox"])
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    record_id = add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
+
+    sent = bundle_actions.send_bundle(worker)
+
+    assert sent is not None
+    assert sent.parent == team_homes["outbox"]
+    assert sent.name.startswith("caf-hannah-testwell-")
+    assert "Wrote 1 record" in person.told[-1][1]
+    person.import_files = [sent]
+    report = bundle_actions.import_bundles(coordinator)
+
+    assert report is not None
+    assert plan_rows(person.previews[0]) == [
+        ["Ada Łukasiewicz-O'Brien", "Common Assessment Framework (CAF) assessment", "New"]
+    ]
+    assert "New records: 1" in person.reports[0]
+    assert coordinator.store.get(record_id).child == "Ada Łukasiewicz-O'Brien"
+    assert "bundle imported" in {e.action for e in coordinator.store.audit_events()}
+
+
+def test_records_without_consent_to_share_are_not_sent_unless_the_worker_decides(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Person(monkeypatch, team_homes["outbox"])
+    worker: RecordsWindow = team_homes["worker"]
+    add(worker, caf("Kai", {"given": False}))
+    asked: list[SharingDecisionDialog] = []
+
+    def decline(dialog: SharingDecisionDialog) -> int:
+        asked.append(dialog)
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(SharingDecisionDialog, "exec", decline)
+    assert bundle_actions.send_bundle(worker) is None
+    assert len(asked) == 1
+    assert "consent to share was refused." in asked[0].findChild(QLabel, "sharing-gaps").text()
+    assert list(team_homes["outbox"].iterdir()) == []  # nothing written
+    assert "No bundle was written" in worker.statusBar().currentMessage()
+
+
+def test_a_changed_bundle_is_refused_and_nothing_is_imported(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = Person(monkeypatch, team_homes["outbox"])
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
+    sent = bundle_actions.send_bundle(worker)
+    assert sent is not None
+    data = bytearray(sent.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    sent.write_bytes(bytes(data))
+    before = coordinator.store.count()
+
+    person.import_files = [sent]
+    assert bundle_actions.import_bundles(coordinator) is None
+
+    (preview,) = person.previews
+    assert not preview.import_button.isEnabled()
+    refused = preview.findChild(QLabel, f"rejected:{sent.name}")
+    assert refused is not None
+    assert "Nothing was imported" in refused.text() or "nothing was imported" in refused.text().lower()
+    assert coordinator.store.count() == before
+
+
+def test_a_conflict_is_settled_by_taking_chosen_answers_from_the_incoming_version(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = Person(monkeypatch, team_homes["outbox"])
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    definition = shipped_catalogue().get("caf-assessment")
+    record_id = add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
+    person.import_files = [bundle_actions.send_bundle(worker)]  # type: ignore[list-item]
+    bundle_actions.import_bundles(coordinator)
+
+    ours = coordinator.store.get(record_id).document
+    ours["comments"]["parent_carer"] = "Coordinator's note."
+    ours["child"]["aka"] = "Addie"
+    coordinator.store.save(record_id, ours, definition)
+    theirs = worker.store.get(record_id).document
+    theirs["child"]["aka"] = "Ada-Lou"
+    worker.store.save(record_id, theirs, definition)
+    person.import_files = [bundle_actions.send_bundle(worker)]  # type: ignore[list-item]
+    bundle_actions.import_bundles(coordinator)
+    assert "Conflicts kept for a person to settle: 1" in person.reports[-1]
+    assert coordinator.store.get(record_id).document["child"]["aka"] == "Addie"  # nothing overwritten
+
+    def take_theirs_for_known_as(dialog: ConflictDialog) -> int:
+        labels = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+        row = next(i for i, label in enumerate(labels) if label.endswith(ALSO_KNOWN_AS))
+        assert dialog.table.item(row, 1).text() == "“Addie”"
+        assert dialog.table.item(row, 2).text() == "“Ada-Lou”"
+        dialog.table.item(row, 2).setCheckState(Qt.CheckState.Checked)
+        dialog.combine_button.click()
+        return dialog.result()
+
+    monkeypatch.setattr(ConflictDialog, "exec", take_theirs_for_known_as)
+    conflicts = bundle_actions.ConflictsDialog(coordinator)
+    assert conflicts.list.count() == 1
+    conflicts.settle()
+    settled = coordinator.store.get(record_id).document
+    assert settled["child"]["aka"] == "Ada-Lou"
+    assert settled["comments"]["parent_carer"] == "Coordinator's note."
+    assert conflicts.list.count() == 0
+    assert coordinator.store.conflicts() == []
