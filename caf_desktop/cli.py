@@ -120,10 +120,11 @@ def _parser() -> _Parser:
     threshold.set_defaults(handler=_threshold)
 
     _add_store_commands(commands)
-    from caf_desktop import cli_pdf, cli_team  # noqa: PLC0415 - they use this module's helpers
+    from caf_desktop import cli_bundle, cli_pdf, cli_team  # noqa: PLC0415 - they use this module's helpers
 
     cli_pdf.add_commands(commands)
     cli_team.add_commands(commands)
+    cli_bundle.add_commands(commands)
     return parser
 
 

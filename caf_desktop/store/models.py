@@ -10,7 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -152,3 +163,85 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- sync bundles (docs/bundles.md) ---------------------------------------------------------------------
+
+
+class BundleSent(Base):
+    """A sync bundle this store's user made: its per-sender sequence number is reserved here first."""
+
+    __tablename__ = "bundles_sent"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    sender: Mapped[str] = mapped_column(String(64))  # the sender's certificate fingerprint
+    sequence: Mapped[int] = mapped_column(Integer)
+    recipient: Mapped[str] = mapped_column(String(200), index=True)  # "team:<id>" or "worker:<fingerprint>"
+    file_sha256: Mapped[str | None] = mapped_column(String(64))  # None until the file is written
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("sender", "sequence", name="uq_bundles_sent_sender_sequence"),)
+
+
+class BundleSentRecord(Base):
+    """Which version of which record went into a bundle: "changed since the last bundle" reads this."""
+
+    __tablename__ = "bundle_sent_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundles_sent.id"), index=True)
+    record_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class BundleReceived(Base):
+    """A bundle imported into this store. The unique constraints are the replay check: the same bundle,
+    or another with the same sender and sequence number, cannot be imported twice, even by two
+    coordinators at the same moment."""
+
+    __tablename__ = "bundles_received"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    sender: Mapped[str] = mapped_column(String(64))  # the signer's certificate fingerprint
+    sequence: Mapped[int] = mapped_column(Integer)
+    team: Mapped[str] = mapped_column(String(64))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    created: Mapped[str] = mapped_column(String(40))  # as the sender's manifest says it (their clock)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("sender", "sequence", name="uq_bundles_received_sender_sequence"),)
+
+
+class BundleReceivedRecord(Base):
+    """Which record (and version) a received bundle held, and what importing it did."""
+
+    __tablename__ = "bundle_received_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundles_received.id"), index=True)
+    record_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))  # new, updated, identical, conflict, outdated
+
+
+class SyncConflict(Base):
+    """An incoming version kept beside the stored record because both changed: a person resolves it."""
+
+    __tablename__ = "sync_conflicts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    record_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    bundle_uuid: Mapped[str] = mapped_column(String(36))
+    sender: Mapped[str] = mapped_column(String(64))
+    sender_name: Mapped[str] = mapped_column(String(200))
+    stored_version: Mapped[int] = mapped_column(Integer)
+    incoming_version: Mapped[int] = mapped_column(Integer)
+    incoming_base_version: Mapped[int | None] = mapped_column(Integer)
+    incoming_status: Mapped[str] = mapped_column(String(20))
+    incoming_form_id: Mapped[str] = mapped_column(String(100))
+    incoming_form_version: Mapped[str] = mapped_column(String(40))
+    incoming_author: Mapped[str] = mapped_column(String(200))
+    incoming_updated: Mapped[str] = mapped_column(String(40))
+    incoming_document: Mapped[dict[str, Any]] = mapped_column(Document)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(String(20))  # stored, incoming, combined
+    resolved_by: Mapped[str | None] = mapped_column(String(200))

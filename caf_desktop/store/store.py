@@ -23,13 +23,40 @@ from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, delete, event, func, or_, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from caf_desktop import identity, keyfile, pointers
 from caf_desktop.definitions import FormDefinition
 from caf_desktop.errors import CafError
-from caf_desktop.store.models import AuditEvent, Case, Child, Consent, Meta, Record, Revision
+from caf_desktop.store.models import (
+    AuditEvent,
+    BundleReceived,
+    BundleReceivedRecord,
+    BundleSent,
+    BundleSentRecord,
+    Case,
+    Child,
+    Consent,
+    Meta,
+    Record,
+    Revision,
+    SyncConflict,
+)
+from caf_desktop.store.sync import (
+    RESOLUTIONS,
+    AlreadyImported,
+    Change,
+    ConflictInfo,
+    ConflictNotFound,
+    ImportOutcome,
+    IncomingBundle,
+    OutgoingRecord,
+    PlannedChange,
+    StoredState,
+    SyncedRecord,
+    classify,
+)
 
 DATABASE_FILE = "caf.db"
 KEY_FILE = "caf.key"
@@ -788,7 +815,9 @@ class Store:
             session.merge(Meta(key="attention.refreshed_on", value=today.isoformat()))
         return changed
 
-    def _update_consents(self, session: Session, record: Record) -> None:
+    def _update_consents(self, session: Session, record: Record, *, fresh: bool = False) -> None:
+        """Copies the document's consents into their rows (`fresh`: the record is new, so it has none yet
+        and looking them up can be skipped)."""
         consent = record.document.get("consent") if isinstance(record.document, dict) else None
         if not isinstance(consent, dict):
             return
@@ -796,9 +825,13 @@ class Store:
             part = consent.get(kind)
             if not isinstance(part, dict):
                 continue
-            row = session.scalars(
-                select(Consent).where(Consent.record_id == record.id, Consent.kind == kind)
-            ).first()
+            row = (
+                None
+                if fresh
+                else session.scalars(
+                    select(Consent).where(Consent.record_id == record.id, Consent.kind == kind)
+                ).first()
+            )
             if row is None:
                 row = Consent(record_id=record.id, kind=kind)
                 session.add(row)
@@ -1045,6 +1078,9 @@ class Store:
             )
         keyfile.unlock(self.home / KEY_FILE, old)  # a wrong passphrase changes nothing
         identity.change_passphrase(self.home, old, new)
+        from caf_desktop import team  # noqa: PLC0415 - only a coordinator's home holds the team CA
+
+        team.change_passphrase(self.home, old, new)
         keyfile.change_passphrase(self.home / KEY_FILE, old, new)
         self.audit("passphrase changed")
 
@@ -1071,3 +1107,673 @@ class Store:
                 f"The backup could not be written to {out}: {getattr(error, 'strerror', None) or 'the disk refused'}. Nothing was written."
             ) from error
         self.audit("backed up", None, {})
+
+    # Sync bundles (caf_desktop.bundles; docs/bundles.md) ------------------------------------------------------
+
+    def outgoing_records(self, record_ids: Sequence[str]) -> list[OutgoingRecord]:
+        """The records as a bundle carries them, in the order asked: the last saved version of each
+        (typing kept by autosave but not yet saved as a version stays here)."""
+        rows: dict[str, Record] = {}
+        with self.session() as session:
+            for chunk in _chunks(list(dict.fromkeys(record_ids))):
+                statement = (
+                    select(Record)
+                    .where(Record.uuid.in_(chunk))
+                    .options(selectinload(Record.case).selectinload(Case.child))
+                )
+                rows.update((r.uuid, r) for r in session.scalars(statement))
+            outgoing: list[OutgoingRecord] = []
+            for record_id in dict.fromkeys(record_ids):
+                record = rows.get(record_id)
+                if record is None or record.deleted_at is not None:
+                    raise RecordNotFound(record_id)
+                document = record.document
+                unsaved = record.autosaved_at is not None
+                if unsaved:
+                    latest = session.scalars(
+                        select(Revision)
+                        .where(Revision.record_id == record.id)
+                        .order_by(Revision.number.desc())
+                        .limit(1)
+                    ).first()
+                    document = latest.document if latest is not None else document
+                case = record.case
+                synced = SyncedRecord(
+                    id=record.uuid,
+                    form_id=record.form_id,
+                    form_version=record.form_version,
+                    status=record.status,
+                    version=record.version,
+                    base_version=record.base_version,
+                    document=document,
+                    author=record.author,
+                    updated=_iso(record.saved_at or record.updated_at),
+                    child_id=case.child.uuid if case is not None else None,
+                    case_id=case.uuid if case is not None else None,
+                )
+                outgoing.append(OutgoingRecord(synced, unsaved))
+            return outgoing
+
+    def changed_since_last_bundle(self, recipient: str, *, received_from: str | None = None) -> list[str]:
+        """The records (not deleted) whose current version has not yet gone to `recipient` in a bundle,
+        leaving out those received in a bundle and not changed here since. With `received_from` (a
+        sender's certificate fingerprint), only records that sender has sent here."""
+        with self.session() as session:
+            sent = {
+                (record_uuid, version)
+                for record_uuid, version in session.execute(
+                    select(BundleSentRecord.record_uuid, BundleSentRecord.version)
+                    .join(BundleSent, BundleSent.id == BundleSentRecord.bundle_id)
+                    .where(BundleSent.recipient == recipient, BundleSent.file_sha256.is_not(None))
+                )
+            }
+            statement = select(Record.uuid, Record.version, Record.base_version, Record.autosaved_at).where(
+                Record.deleted_at.is_(None)
+            )
+            if received_from is not None:
+                statement = statement.where(
+                    Record.uuid.in_(
+                        select(BundleReceivedRecord.record_uuid)
+                        .join(BundleReceived, BundleReceived.id == BundleReceivedRecord.bundle_id)
+                        .where(BundleReceived.sender == received_from)
+                    )
+                )
+            rows = session.execute(statement.order_by(Record.id)).all()
+        return [
+            uuid
+            for uuid, version, base_version, autosaved_at in rows
+            if (uuid, version) not in sent and (base_version != version or autosaved_at is not None)
+        ]
+
+    def reserve_bundle(self, bundle_id: str, sender: str, recipient: str) -> int:
+        """Takes the sender's next sequence number for a bundle about to be written (numbers only grow;
+        one taken by a bundle that was never written leaves a gap, which receivers accept)."""
+        for attempt in range(_RACE_RETRIES):
+            try:
+                with self.session() as session:
+                    last = session.scalar(
+                        select(func.max(BundleSent.sequence)).where(BundleSent.sender == sender)
+                    )
+                    sequence = (last or 0) + 1
+                    session.add(
+                        BundleSent(
+                            uuid=bundle_id,
+                            sender=sender,
+                            sequence=sequence,
+                            recipient=recipient,
+                            created_at=now(),
+                        )
+                    )
+            except StoreUnavailable as error:
+                if not _lost_a_race(error) or attempt == _RACE_RETRIES - 1:
+                    raise
+            else:
+                return sequence
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def bundle_written(
+        self, bundle_id: str, file_sha256: str, records: Sequence[tuple[str, int]], details: dict[str, Any]
+    ) -> None:
+        """Remembers what a written bundle holds (for "changed since the last bundle"), and audits it."""
+        with self.session() as session:
+            sent = session.scalars(select(BundleSent).where(BundleSent.uuid == bundle_id)).one()
+            sent.file_sha256 = file_sha256
+            session.add_all(
+                BundleSentRecord(bundle_id=sent.id, record_uuid=record_id, version=version)
+                for record_id, version in records
+            )
+            self._audit(session, "bundle exported", None, details)
+
+    def forget_bundle(self, bundle_id: str) -> None:
+        """Drops the reservation of a bundle that was not written (its sequence number stays unused)."""
+        with self.session() as session:
+            session.execute(
+                delete(BundleSent).where(BundleSent.uuid == bundle_id, BundleSent.file_sha256.is_(None))
+            )
+
+    def check_not_imported(self, bundle_id: str, sender: str, sequence: int) -> None:
+        """`AlreadyImported` if this bundle, or another with its sender and sequence number, was imported."""
+        with self.session() as session:
+            self._check_not_imported(session, bundle_id, sender, sequence)
+
+    @staticmethod
+    def _check_not_imported(session: Session, bundle_id: str, sender: str, sequence: int) -> None:
+        earlier = session.scalars(
+            select(BundleReceived).where(
+                or_(
+                    BundleReceived.uuid == bundle_id,
+                    (BundleReceived.sender == sender) & (BundleReceived.sequence == sequence),
+                )
+            )
+        ).first()
+        if earlier is not None:
+            raise AlreadyImported(
+                "bundle" if earlier.uuid == bundle_id else "sequence", as_utc(earlier.received_at)
+            )
+
+    def _stored_states(
+        self, session: Session, sender: str, record_ids: Sequence[str], *, for_update: bool
+    ) -> dict[str, tuple[Record, StoredState]]:
+        states: dict[str, tuple[Record, StoredState]] = {}
+        for chunk in _chunks(sorted(set(record_ids))):
+            statement = select(Record).where(Record.uuid.in_(chunk)).order_by(Record.uuid)
+            if for_update:
+                # Locked in one order, so two coordinators importing overlapping bundles take turns.
+                statement = statement.with_for_update()
+            records = list(session.scalars(statement))
+            received: dict[str, int] = {  # noqa: C416 - a Result has .keys(): dict() takes it for a mapping
+                record_uuid: version
+                for record_uuid, version in session.execute(
+                    select(BundleReceivedRecord.record_uuid, func.max(BundleReceivedRecord.version))
+                    .join(BundleReceived, BundleReceived.id == BundleReceivedRecord.bundle_id)
+                    .where(BundleReceived.sender == sender, BundleReceivedRecord.record_uuid.in_(chunk))
+                    .group_by(BundleReceivedRecord.record_uuid)
+                )
+            }
+            for record in records:
+                states[record.uuid] = (
+                    record,
+                    StoredState(
+                        form_id=record.form_id,
+                        version=record.version,
+                        base_version=record.base_version,
+                        status=record.status,
+                        document=record.document,
+                        unsaved_typing=record.autosaved_at is not None,
+                        received_version=received.get(record.uuid),
+                    ),
+                )
+        return states
+
+    def plan_import(self, sender: str, records: Sequence[SyncedRecord]) -> list[PlannedChange]:
+        """What importing these records from `sender` would do, changing nothing."""
+        with self.session() as session:
+            states = self._stored_states(session, sender, [r.id for r in records], for_update=False)
+        return [_planned(r, states.get(r.id)) for r in records]
+
+    def apply_import(self, bundle: IncomingBundle) -> ImportOutcome:
+        """Applies a verified bundle in one transaction: new records added, updates applied, conflicts
+        kept beside the stored record, the bundle remembered (so it cannot be imported again) and
+        audited. Two coordinators importing at once take turns on the records they share; whoever loses
+        a race for a new row starts again and then finds it there."""
+        for attempt in range(_RACE_RETRIES):
+            try:
+                with self.session() as session:
+                    return self._apply_import(session, bundle)
+            except StoreUnavailable as error:
+                if not _lost_a_race(error) or attempt == _RACE_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _apply_import(self, session: Session, bundle: IncomingBundle) -> ImportOutcome:
+        self._check_not_imported(session, bundle.id, bundle.sender, bundle.sequence)
+        moment = now()
+        received = BundleReceived(
+            uuid=bundle.id,
+            sender=bundle.sender,
+            sequence=bundle.sequence,
+            team=bundle.team,
+            file_sha256=bundle.file_sha256,
+            created=bundle.created,
+            received_at=moment,
+        )
+        session.add(received)
+        session.flush()  # a second import of the same bundle waits here, then fails and finds it
+        states = self._stored_states(session, bundle.sender, [r.id for r in bundle.records], for_update=True)
+        incoming_records = sorted(bundle.records, key=lambda r: r.id)
+        changes = [_planned(incoming, states.get(incoming.id)) for incoming in incoming_records]
+        events: list[tuple[str, str | None, dict[str, Any]]] = []
+        added: list[tuple[Record, SyncedRecord]] = []
+        # Rows are added in bulk and flushed once (not once per record): an import of a thousand records
+        # is otherwise mostly round trips.
+        with session.no_autoflush:
+            new = [i for i, c in zip(incoming_records, changes, strict=True) if c.change is Change.NEW]
+            children, cases = self._children_and_cases(session, new)
+            for incoming in new:
+                record = self._new_incoming(
+                    session,
+                    incoming,
+                    bundle.definitions[incoming.form_key],
+                    moment,
+                    children=children,
+                    cases=cases,
+                )
+                added.append((record, incoming))
+        session.flush()
+        with session.no_autoflush:
+            for record, incoming in added:
+                session.add(
+                    Revision(
+                        record_id=record.id,
+                        number=1,
+                        status=incoming.status,
+                        document=incoming.document,
+                        reason=f"imported from a bundle (version {incoming.version})",
+                        author=incoming.author,
+                        created_at=moment,
+                    )
+                )
+                self._update_consents(session, record, fresh=True)
+                events.append(
+                    (
+                        "imported from bundle",
+                        incoming.id,
+                        {"bundle": bundle.id, "version": incoming.version, "form": incoming.form_key},
+                    )
+                )
+            for incoming, planned in zip(incoming_records, changes, strict=True):
+                stored = states.get(incoming.id)
+                if planned.change is Change.UPDATED and stored is not None:
+                    definition = bundle.definitions[incoming.form_key]
+                    self._update_from_incoming(session, stored[0], incoming, definition, moment)
+                    events.append(
+                        (
+                            "updated from bundle",
+                            incoming.id,
+                            {
+                                "bundle": bundle.id,
+                                "version": incoming.version,
+                                "from_version": stored[1].version,
+                            },
+                        )
+                    )
+                elif planned.change is Change.CONFLICT and stored is not None:
+                    conflict_id = str(uuid_module.uuid4())
+                    session.add(
+                        SyncConflict(
+                            uuid=conflict_id,
+                            record_uuid=incoming.id,
+                            bundle_uuid=bundle.id,
+                            sender=bundle.sender,
+                            sender_name=bundle.sender_name,
+                            stored_version=stored[1].version,
+                            incoming_version=incoming.version,
+                            incoming_base_version=incoming.base_version,
+                            incoming_status=incoming.status,
+                            incoming_form_id=incoming.form_id,
+                            incoming_form_version=incoming.form_version,
+                            incoming_author=incoming.author,
+                            incoming_updated=incoming.updated,
+                            incoming_document=incoming.document,
+                            received_at=moment,
+                        )
+                    )
+                    events.append(
+                        (
+                            "sync conflict kept",
+                            incoming.id,
+                            {
+                                "bundle": bundle.id,
+                                "conflict": conflict_id,
+                                "stored_version": stored[1].version,
+                                "incoming_version": incoming.version,
+                            },
+                        )
+                    )
+                session.add(
+                    BundleReceivedRecord(
+                        bundle_id=received.id,
+                        record_uuid=incoming.id,
+                        version=incoming.version,
+                        outcome=planned.change.value,
+                    )
+                )
+        outcome = ImportOutcome(bundle.id, tuple(changes))
+        events.append(
+            (
+                "bundle imported",
+                None,
+                {
+                    "bundle": bundle.id,
+                    "sender": bundle.sender,
+                    "sequence": bundle.sequence,
+                    "file_sha256": bundle.file_sha256,
+                    **{change.value: outcome.count(change) for change in Change},
+                },
+            )
+        )
+        self._audit_many(session, events)
+        return outcome
+
+    def _audit_many(self, session: Session, events: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None:
+        """Appends several events to the chain in one go: the last event is read once, not per event."""
+        if not events:
+            return
+        if self.engine.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(424242)"))  # as `_audit` does
+        last = session.scalars(
+            select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1).with_for_update()
+        ).first()
+        previous = last.hash if last is not None else "0" * 64
+        rows = []
+        for action, record_uuid, details in events:
+            at = now().isoformat(timespec="microseconds")
+            digest = self._event_hash(previous, (at, self._actor, action, record_uuid, details))
+            rows.append(
+                AuditEvent(
+                    at=at,
+                    actor=self._actor,
+                    action=action,
+                    record_uuid=record_uuid,
+                    details=details,
+                    previous_hash=previous,
+                    hash=digest,
+                )
+            )
+            previous = digest
+        session.add_all(rows)  # inserted in this order, so their ids follow the chain
+        session.merge(Meta(key="audit.head", value=previous))
+
+    def audit_many(self, events: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None:
+        """Records several events (action, record id, details) in one transaction, in order."""
+        with self.session() as session:
+            self._audit_many(session, events)
+
+    @staticmethod
+    def _children_and_cases(
+        session: Session, incoming: Sequence[SyncedRecord]
+    ) -> tuple[dict[str, Child], dict[str, Case]]:
+        """The children and cases already stored that incoming records name, by id (two queries)."""
+        child_ids = sorted({r.child_id for r in incoming if r.child_id})
+        case_ids = sorted({r.case_id for r in incoming if r.case_id})
+        children: dict[str, Child] = {}
+        cases: dict[str, Case] = {}
+        for chunk in _chunks(child_ids):
+            children.update((c.uuid, c) for c in session.scalars(select(Child).where(Child.uuid.in_(chunk))))
+        for chunk in _chunks(case_ids):
+            cases.update((c.uuid, c) for c in session.scalars(select(Case).where(Case.uuid.in_(chunk))))
+        return children, cases
+
+    def _new_incoming(
+        self,
+        session: Session,
+        incoming: SyncedRecord,
+        definition: FormDefinition,
+        moment: dt.datetime,
+        *,
+        children: dict[str, Child],
+        cases: dict[str, Case],
+    ) -> Record:
+        """A new record from a bundle, in the child and case the sender's store had it in (same ids)."""
+        summary = summarise(definition, incoming.document)
+        child = children.get(incoming.child_id) if incoming.child_id else None
+        if child is None and (summary.family_name or summary.given_names):
+            child = Child(
+                uuid=incoming.child_id or str(uuid_module.uuid4()),
+                given_names=summary.given_names,
+                family_name=summary.family_name,
+                name_key=fold(summary.child_name),
+                family_key=fold(summary.family_name),
+                date_of_birth=summary.date_of_birth,
+                expected_date=summary.expected_date,
+                sex=summary.sex,
+                address=summary.address,
+                created_at=moment,
+                updated_at=moment,
+            )
+            session.add(child)
+            children[child.uuid] = child
+        case = cases.get(incoming.case_id) if incoming.case_id else None
+        if case is None and child is not None and child.id is not None:
+            case = session.scalars(
+                select(Case).where(Case.child_id == child.id, Case.status == "open").order_by(Case.id.desc())
+            ).first()
+        if case is None and child is not None:
+            case = Case(
+                uuid=incoming.case_id or str(uuid_module.uuid4()),
+                child=child,
+                status="open",
+                opened=moment.date(),
+                created_at=moment,
+                updated_at=moment,
+            )
+            session.add(case)
+            cases[case.uuid] = case
+        record = Record(
+            uuid=incoming.id,
+            case=case,
+            form_id=incoming.form_id,
+            form_version=incoming.form_version,
+            definition_digest=definition.digest,
+            status=incoming.status,
+            document=incoming.document,
+            version=incoming.version,
+            base_version=incoming.version,
+            author=incoming.author,
+            created_at=moment,
+            updated_at=_parse_iso(incoming.updated) or moment,
+            saved_at=moment,
+        )
+        self._copy_summary(record, summary)
+        session.add(record)
+        self._update_case(record, summary)
+        return record
+
+    def _replace_document(
+        self,
+        session: Session,
+        record: Record,
+        definition: FormDefinition,
+        document: dict[str, Any],
+        *,
+        status: str,
+        version: int,
+        base_version: int,
+        reason: str,
+        author: str,
+        moment: dt.datetime,
+    ) -> None:
+        number = session.scalar(select(func.max(Revision.number)).where(Revision.record_id == record.id)) or 0
+        if record.autosaved_at is not None and record.document != document:
+            # Typing kept but never saved is kept as a version before it is replaced.
+            number += 1
+            session.add(
+                Revision(
+                    record_id=record.id,
+                    number=number,
+                    status=record.status,
+                    document=record.document,
+                    reason="unsaved typing, kept before a sync change",
+                    author=self._actor,
+                    created_at=moment,
+                )
+            )
+        record.form_id = definition.id
+        record.form_version = definition.version
+        record.definition_digest = definition.digest
+        record.status = status
+        record.document = document
+        record.version = version
+        record.base_version = base_version
+        record.saved_at = moment
+        record.autosaved_at = None
+        record.updated_at = moment
+        summary = summarise(definition, document)
+        self._copy_summary(record, summary)
+        self._update_case(record, summary)
+        self._update_consents(session, record)
+        session.add(
+            Revision(
+                record_id=record.id,
+                number=number + 1,
+                status=status,
+                document=document,
+                reason=reason,
+                author=author,
+                created_at=moment,
+            )
+        )
+
+    def _update_from_incoming(
+        self,
+        session: Session,
+        record: Record,
+        incoming: SyncedRecord,
+        definition: FormDefinition,
+        moment: dt.datetime,
+    ) -> None:
+        self._replace_document(
+            session,
+            record,
+            definition,
+            incoming.document,
+            status=incoming.status,
+            version=incoming.version,
+            base_version=incoming.version,
+            reason=f"updated from a bundle (version {incoming.version})",
+            author=incoming.author,
+            moment=moment,
+        )
+        record.updated_at = _parse_iso(incoming.updated) or moment
+
+    def conflicts(self, *, include_resolved: bool = False) -> list[ConflictInfo]:
+        """Incoming versions kept beside stored records, oldest first; resolved ones only if asked."""
+        with self.session() as session:
+            statement = select(SyncConflict).order_by(SyncConflict.id)
+            if not include_resolved:
+                statement = statement.where(SyncConflict.resolved_at.is_(None))
+            return [_conflict_info(c) for c in session.scalars(statement)]
+
+    def conflict(self, conflict_id: str) -> ConflictInfo:
+        with self.session() as session:
+            found = session.scalars(select(SyncConflict).where(SyncConflict.uuid == conflict_id)).first()
+            if found is None:
+                raise ConflictNotFound(conflict_id)
+            return _conflict_info(found)
+
+    def resolve_conflict(
+        self,
+        conflict_id: str,
+        keep: str,
+        definition: FormDefinition,
+        document: dict[str, Any] | None = None,
+    ) -> RecordInfo:
+        """Settles a conflict: keep the stored version, the incoming one, or a `document` combined by
+        a person (`keep="combined"`). `definition` is the form of the version kept. Nothing is lost:
+        the version not kept stays in the record's revisions or in the resolved conflict."""
+        if keep not in RESOLUTIONS:
+            raise CafError(
+                f"{keep!r} is not a way to settle a conflict; use one of {', '.join(RESOLUTIONS)}."
+            )
+        if (keep == "combined") != (document is not None):
+            raise CafError("A combined version needs its document, and only a combined version takes one.")
+        moment = now()
+        with self.session() as session:
+            conflict = session.scalars(
+                select(SyncConflict).where(SyncConflict.uuid == conflict_id).with_for_update()
+            ).first()
+            if conflict is None:
+                raise ConflictNotFound(conflict_id)
+            if conflict.resolved_at is not None:
+                raise CafError(
+                    f"The sync conflict {conflict_id} was already settled by {conflict.resolved_by} "
+                    f"(kept {conflict.resolution}); nothing was changed."
+                )
+            record = self._record(session, conflict.record_uuid, for_update=True)
+            newer = max(record.version, conflict.incoming_version) + 1
+            if keep == "incoming":
+                # The incoming version as it is: both sides now hold the same version.
+                self._replace_document(
+                    session,
+                    record,
+                    definition,
+                    conflict.incoming_document,
+                    status=conflict.incoming_status,
+                    version=conflict.incoming_version,
+                    base_version=conflict.incoming_version,
+                    reason=f"sync conflict settled: kept the version from {conflict.sender_name}",
+                    author=self._actor,
+                    moment=moment,
+                )
+            else:
+                # A new version here, built on the incoming one, so that the other side takes it as an
+                # update when it comes back to them.
+                self._replace_document(
+                    session,
+                    record,
+                    definition,
+                    record.document if document is None else document,
+                    status=record.status,
+                    version=newer,
+                    base_version=conflict.incoming_version,
+                    reason="sync conflict settled: "
+                    + ("kept this copy" if keep == "stored" else "combined both versions"),
+                    author=self._actor,
+                    moment=moment,
+                )
+            conflict.resolved_at = moment
+            conflict.resolution = keep
+            conflict.resolved_by = self._actor
+            self._audit(
+                session,
+                "sync conflict settled",
+                record.uuid,
+                {"conflict": conflict_id, "kept": keep, "version": record.version},
+            )
+            return _info(record)
+
+
+_RACE_RETRIES = 5
+# PostgreSQL's unique violation, deadlock and serialisation failure: another writer got there first.
+_RACE_STATES = frozenset({"23505", "40P01", "40001"})
+
+
+def _lost_a_race(error: StoreUnavailable) -> bool:
+    cause = error.__cause__
+    if isinstance(cause, IntegrityError):
+        return True
+    state = getattr(getattr(cause, "orig", None), "sqlstate", None)
+    return state in _RACE_STATES
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _iso(moment: dt.datetime | None) -> str:
+    return (as_utc(moment) or now()).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _parse_iso(text_value: str) -> dt.datetime | None:
+    try:
+        parsed = dt.datetime.fromisoformat(text_value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _planned(incoming: SyncedRecord, stored: tuple[Record, StoredState] | None) -> PlannedChange:
+    record, state = stored if stored is not None else (None, None)
+    return PlannedChange(
+        record_id=incoming.id,
+        change=classify(state, incoming),
+        form_id=incoming.form_id,
+        form_version=incoming.form_version,
+        incoming_version=incoming.version,
+        stored_version=state.version if state is not None else None,
+        child=record.child_name if record is not None else "",
+    )
+
+
+def _conflict_info(conflict: SyncConflict) -> ConflictInfo:
+    return ConflictInfo(
+        id=conflict.uuid,
+        record_id=conflict.record_uuid,
+        bundle_id=conflict.bundle_uuid,
+        sender=conflict.sender,
+        sender_name=conflict.sender_name,
+        stored_version=conflict.stored_version,
+        incoming_version=conflict.incoming_version,
+        incoming_base_version=conflict.incoming_base_version,
+        incoming_status=conflict.incoming_status,
+        incoming_form_id=conflict.incoming_form_id,
+        incoming_form_version=conflict.incoming_form_version,
+        incoming_author=conflict.incoming_author,
+        incoming_updated=conflict.incoming_updated,
+        incoming_document=conflict.incoming_document,
+        received=as_utc(conflict.received_at) or now(),
+        resolved=as_utc(conflict.resolved_at),
+        resolution=conflict.resolution,
+        resolved_by=conflict.resolved_by,
+    )

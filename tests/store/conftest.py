@@ -64,7 +64,20 @@ def _drop_database(admin: object, name: str) -> None:
 
 
 # Children after their parents, so that no foreign key is in the way.
-STORE_TABLES = ("audit_events", "consents", "revisions", "records", "cases", "children", "meta")
+STORE_TABLES = (
+    "sync_conflicts",
+    "bundle_received_records",
+    "bundles_received",
+    "bundle_sent_records",
+    "bundles_sent",
+    "audit_events",
+    "consents",
+    "revisions",
+    "records",
+    "cases",
+    "children",
+    "meta",
+)
 
 
 @pytest.fixture(scope="module")

@@ -176,8 +176,125 @@ def upgrade() -> None:
     with op.batch_alter_table("revisions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_revisions_record_id"), ["record_id"], unique=False)
 
+    # Sync bundles (docs/bundles.md).
+    op.create_table(
+        "bundles_received",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uuid", sa.String(length=36), nullable=False),
+        sa.Column("sender", sa.String(length=64), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("team", sa.String(length=64), nullable=False),
+        sa.Column("file_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created", sa.String(length=40), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("sender", "sequence", name="uq_bundles_received_sender_sequence"),
+        sa.UniqueConstraint("uuid"),
+    )
+    op.create_table(
+        "bundles_sent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uuid", sa.String(length=36), nullable=False),
+        sa.Column("sender", sa.String(length=64), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("recipient", sa.String(length=200), nullable=False),
+        sa.Column("file_sha256", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("sender", "sequence", name="uq_bundles_sent_sender_sequence"),
+        sa.UniqueConstraint("uuid"),
+    )
+    with op.batch_alter_table("bundles_sent", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_bundles_sent_recipient"), ["recipient"], unique=False)
+
+    op.create_table(
+        "sync_conflicts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uuid", sa.String(length=36), nullable=False),
+        sa.Column("record_uuid", sa.String(length=36), nullable=False),
+        sa.Column("bundle_uuid", sa.String(length=36), nullable=False),
+        sa.Column("sender", sa.String(length=64), nullable=False),
+        sa.Column("sender_name", sa.String(length=200), nullable=False),
+        sa.Column("stored_version", sa.Integer(), nullable=False),
+        sa.Column("incoming_version", sa.Integer(), nullable=False),
+        sa.Column("incoming_base_version", sa.Integer(), nullable=True),
+        sa.Column("incoming_status", sa.String(length=20), nullable=False),
+        sa.Column("incoming_form_id", sa.String(length=100), nullable=False),
+        sa.Column("incoming_form_version", sa.String(length=40), nullable=False),
+        sa.Column("incoming_author", sa.String(length=200), nullable=False),
+        sa.Column("incoming_updated", sa.String(length=40), nullable=False),
+        sa.Column(
+            "incoming_document",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolution", sa.String(length=20), nullable=True),
+        sa.Column("resolved_by", sa.String(length=200), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("uuid"),
+    )
+    with op.batch_alter_table("sync_conflicts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sync_conflicts_record_uuid"), ["record_uuid"], unique=False)
+
+    op.create_table(
+        "bundle_received_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("bundle_id", sa.Integer(), nullable=False),
+        sa.Column("record_uuid", sa.String(length=36), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bundle_id"],
+            ["bundles_received.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("bundle_received_records", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_bundle_received_records_bundle_id"), ["bundle_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_bundle_received_records_record_uuid"), ["record_uuid"], unique=False
+        )
+
+    op.create_table(
+        "bundle_sent_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("bundle_id", sa.Integer(), nullable=False),
+        sa.Column("record_uuid", sa.String(length=36), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bundle_id"],
+            ["bundles_sent.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("bundle_sent_records", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_bundle_sent_records_bundle_id"), ["bundle_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_bundle_sent_records_record_uuid"), ["record_uuid"], unique=False)
+
 
 def downgrade() -> None:
+
+    with op.batch_alter_table("bundle_sent_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bundle_sent_records_record_uuid"))
+        batch_op.drop_index(batch_op.f("ix_bundle_sent_records_bundle_id"))
+
+    op.drop_table("bundle_sent_records")
+    with op.batch_alter_table("bundle_received_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bundle_received_records_record_uuid"))
+        batch_op.drop_index(batch_op.f("ix_bundle_received_records_bundle_id"))
+
+    op.drop_table("bundle_received_records")
+    with op.batch_alter_table("sync_conflicts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sync_conflicts_record_uuid"))
+
+    op.drop_table("sync_conflicts")
+    with op.batch_alter_table("bundles_sent", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bundles_sent_recipient"))
+
+    op.drop_table("bundles_sent")
+    op.drop_table("bundles_received")
 
     with op.batch_alter_table("revisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_revisions_record_id"))

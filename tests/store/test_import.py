@@ -1,0 +1,442 @@
+"""The store's side of sync bundles, on SQLCipher and PostgreSQL: what an import changes, replays,
+conflicts and how they are settled, what was sent, and two coordinators importing at the same time.
+
+Bundles here are `IncomingBundle`s made directly (their signing and encryption are tests/test_bundles.py's
+business); the rules they exercise are `caf_desktop.store.sync.classify`'s.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from caf_desktop.errors import CafError
+from caf_desktop.store.models import Base, BundleReceived, Case, Child, Record
+from caf_desktop.store.store import Store
+from caf_desktop.store.sync import (
+    AlreadyImported,
+    Change,
+    ConflictNotFound,
+    IncomingBundle,
+    StoredState,
+    SyncedRecord,
+    classify,
+)
+from sqlalchemy import func, select
+
+from tests.store.support import assessment, definition, edited
+from tests.store.test_postgresql import run_together
+
+CAF = definition("caf-assessment")
+ANN = "a" * 64  # the senders' certificate fingerprints
+BEN = "b" * 64
+
+
+def synced(
+    record_id: str,
+    document: dict[str, Any],
+    *,
+    version: int = 1,
+    base_version: int | None = None,
+    status: str = "draft",
+    child_id: str | None = None,
+    case_id: str | None = None,
+) -> SyncedRecord:
+    return SyncedRecord(
+        id=record_id,
+        form_id="caf-assessment",
+        form_version="1.0.0",
+        status=status,
+        version=version,
+        base_version=base_version,
+        document=document,
+        author="Hannah Testwell",
+        updated="2026-11-26T09:00:00Z",
+        child_id=child_id,
+        case_id=case_id,
+    )
+
+
+def bundle(
+    *records: SyncedRecord, sender: str = ANN, sequence: int = 1, bundle_id: str | None = None
+) -> IncomingBundle:
+    return IncomingBundle(
+        id=bundle_id or str(uuid.uuid4()),
+        sender=sender,
+        sender_name="Hannah Testwell",
+        sequence=sequence,
+        team=str(uuid.UUID(int=7)),
+        file_sha256="f" * 64,
+        created="2026-11-26T09:30:00Z",
+        records=records,
+        definitions={"caf-assessment@1.0.0": CAF},
+    )
+
+
+def changes(outcome: Any) -> list[Change]:
+    return [c.change for c in outcome.changes]
+
+
+# --- the rules, as a table ------------------------------------------------------------------------------
+
+DOC = {"a": 1}
+OTHER = {"a": 2}
+
+
+@pytest.mark.parametrize(
+    ("stored", "incoming", "expected"),
+    [
+        (None, synced("r", DOC), Change.NEW),
+        (StoredState("caf-assessment", 3, None, "draft", DOC), synced("r", DOC, version=9), Change.IDENTICAL),
+        # Built on the stored version: an update.
+        (
+            StoredState("caf-assessment", 3, None, "draft", DOC),
+            synced("r", OTHER, version=4, base_version=3),
+            Change.UPDATED,
+        ),
+        # ...unless there is typing here not yet saved.
+        (
+            StoredState("caf-assessment", 3, None, "draft", DOC, unsaved_typing=True),
+            synced("r", OTHER, version=4, base_version=3),
+            Change.CONFLICT,
+        ),
+        # Not changed here since it was imported: a newer version updates, an older one is ignored.
+        (StoredState("caf-assessment", 3, 3, "draft", DOC), synced("r", OTHER, version=5), Change.UPDATED),
+        (StoredState("caf-assessment", 3, 3, "draft", DOC), synced("r", OTHER, version=2), Change.OUTDATED),
+        (StoredState("caf-assessment", 3, 3, "draft", DOC), synced("r", OTHER, version=3), Change.CONFLICT),
+        # Changed here since, and there: a conflict.
+        (StoredState("caf-assessment", 4, 3, "draft", DOC), synced("r", OTHER, version=4), Change.CONFLICT),
+        (
+            StoredState("caf-assessment", 4, 3, "draft", DOC),
+            synced("r", OTHER, version=5, base_version=3),
+            Change.CONFLICT,
+        ),
+        # A version already received from the same sender, or older: a late bundle.
+        (
+            StoredState("caf-assessment", 4, 3, "draft", DOC, received_version=3),
+            synced("r", OTHER, version=2),
+            Change.OUTDATED,
+        ),
+        # The same document with another status is a change like any other.
+        (
+            StoredState("caf-assessment", 3, 3, "draft", DOC),
+            synced("r", DOC, version=4, status="complete"),
+            Change.UPDATED,
+        ),
+        # One id, another form: a person must look.
+        (StoredState("tac-meeting", 1, 1, "draft", DOC), synced("r", OTHER, version=2), Change.CONFLICT),
+    ],
+)
+def test_what_an_incoming_record_does(
+    stored: StoredState | None, incoming: SyncedRecord, expected: Change
+) -> None:
+    assert classify(stored, incoming) is expected
+
+
+# --- applying -------------------------------------------------------------------------------------------
+
+
+def test_new_records_keep_their_ids_versions_child_and_case(store: Store) -> None:
+    record_id, child_id, case_id = (str(uuid.uuid4()) for _ in range(3))
+    document = assessment("Oluwaseun", "Adeyemi", "2018-07-09")
+
+    outcome = store.apply_import(
+        bundle(synced(record_id, document, version=4, status="complete", child_id=child_id, case_id=case_id))
+    )
+
+    assert changes(outcome) == [Change.NEW]
+    info = store.get(record_id)
+    assert (info.version, info.base_version, info.status) == (4, 4, "complete")
+    assert info.document == document
+    assert info.child == "Oluwaseun Adeyemi"
+    assert info.case_id == case_id
+    with store.session() as session:
+        assert session.scalars(select(Child.uuid)).all() == [child_id]
+    assert [r.reason for r in store.revisions(record_id)] == ["imported from a bundle (version 4)"]
+    actions = [(e.action, e.record_uuid) for e in store.audit_events()]
+    assert actions[-2:] == [("imported from bundle", record_id), ("bundle imported", None)]
+    assert store.audit_events()[-1].details == {
+        "bundle": outcome.bundle_id,
+        "sender": ANN,
+        "sequence": 1,
+        "file_sha256": "f" * 64,
+        "new": 1,
+        "updated": 0,
+        "identical": 0,
+        "conflict": 0,
+        "outdated": 0,
+    }
+
+
+def test_two_records_of_one_child_share_the_case(store: Store) -> None:
+    child_id, case_id = str(uuid.uuid4()), str(uuid.uuid4())
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    document = assessment("Siân", "Pritchard", "2016-02-02")
+
+    store.apply_import(bundle(synced(first, document, child_id=child_id, case_id=case_id)))
+    store.apply_import(bundle(synced(second, document, child_id=child_id, case_id=case_id), sequence=2))
+
+    assert store.get(first).case_id == store.get(second).case_id == case_id
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_a_bundle_is_applied_once(store: Store) -> None:
+    record_id = str(uuid.uuid4())
+    first = bundle(synced(record_id, assessment()))
+    store.apply_import(first)
+
+    with pytest.raises(AlreadyImported, match="This bundle was already imported on "):
+        store.apply_import(first)
+    with pytest.raises(AlreadyImported, match="same sender and sequence number"):
+        store.apply_import(bundle(synced(str(uuid.uuid4()), assessment()), sequence=1))
+    with pytest.raises(AlreadyImported):
+        store.check_not_imported(first.id, BEN, 9)
+
+    store.apply_import(bundle(synced(str(uuid.uuid4()), assessment()), sequence=1, sender=BEN))
+    store.apply_import(bundle(synced(str(uuid.uuid4()), assessment()), sequence=7))  # a gap is fine
+    assert store.count() == 3
+
+
+def test_an_update_replaces_the_document_and_keeps_the_old_one_as_a_revision(store: Store) -> None:
+    record_id = str(uuid.uuid4())
+    original = assessment()
+    store.apply_import(bundle(synced(record_id, original)))
+    newer = edited(original, "She wants to stay at her school.")
+
+    outcome = store.apply_import(bundle(synced(record_id, newer, version=2), sequence=2))
+
+    assert changes(outcome) == [Change.UPDATED]
+    info = store.get(record_id)
+    assert info.document == newer
+    assert (info.version, info.base_version) == (2, 2)
+    assert [r.document for r in store.revisions(record_id)] == [original, newer]
+
+
+def test_unsaved_typing_is_never_overwritten(store: Store) -> None:
+    record = store.add_record(CAF, assessment())
+    store.autosave(record.id, edited(record.document, "typed, not saved"))
+
+    outcome = store.apply_import(
+        bundle(synced(record.id, edited(record.document, "from the bundle"), version=2, base_version=1))
+    )
+
+    assert changes(outcome) == [Change.CONFLICT]
+    assert store.get(record.id).document["child_voice"]["wishes"] == "typed, not saved"
+    [conflict] = store.conflicts()
+    settled = store.resolve_conflict(conflict.id, "incoming", CAF)
+    assert settled.document["child_voice"]["wishes"] == "from the bundle"
+    kept = [r.document["child_voice"].get("wishes") for r in store.revisions(record.id)]
+    assert "typed, not saved" in kept  # kept as a version before it was replaced
+
+
+def conflicted(store: Store) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A record changed here (version 2) and in a bundle (version 2): one open conflict."""
+    record_id = str(uuid.uuid4())
+    original = assessment()
+    store.apply_import(bundle(synced(record_id, original)))
+    ours, theirs = edited(original, "ours"), edited(original, "theirs")
+    store.save(record_id, ours, CAF)
+    outcome = store.apply_import(bundle(synced(record_id, theirs, version=2), sequence=2))
+    assert changes(outcome) == [Change.CONFLICT]
+    return record_id, ours, theirs
+
+
+@pytest.mark.parametrize(
+    ("keep", "wishes", "version", "base_version"),
+    [("stored", "ours", 3, 2), ("incoming", "theirs", 2, 2), ("combined", "ours and theirs", 3, 2)],
+)
+def test_settling_a_conflict(store: Store, keep: str, wishes: str, version: int, base_version: int) -> None:
+    record_id, ours, theirs = conflicted(store)
+    [conflict] = store.conflicts()
+    assert conflict.incoming_document == theirs
+    assert store.get(record_id).document == ours  # nothing overwritten until someone decides
+
+    combined = edited(ours, "ours and theirs") if keep == "combined" else None
+    settled = store.resolve_conflict(conflict.id, keep, CAF, combined)
+
+    assert settled.document["child_voice"]["wishes"] == wishes
+    assert (settled.version, settled.base_version) == (version, base_version)
+    assert store.conflicts() == []
+    [done] = store.conflicts(include_resolved=True)
+    assert (done.resolution, done.resolved_by) == (keep, "Test Worker")
+    event = store.audit_events(record_id)[-1]
+    assert (event.action, event.details["kept"]) == ("sync conflict settled", keep)
+    with pytest.raises(CafError, match="already settled"):
+        store.resolve_conflict(conflict.id, "stored", CAF)
+
+
+def test_settling_asks_for_a_document_only_when_combining(store: Store) -> None:
+    conflicted(store)
+    [conflict] = store.conflicts()
+    with pytest.raises(CafError, match="combined version needs its document"):
+        store.resolve_conflict(conflict.id, "combined", CAF)
+    with pytest.raises(CafError, match="not a way to settle"):
+        store.resolve_conflict(conflict.id, "both", CAF)
+    with pytest.raises(ConflictNotFound):
+        store.resolve_conflict(str(uuid.uuid4()), "stored", CAF)
+
+
+def test_a_settled_record_goes_back_as_an_update(store: Store) -> None:
+    """After "keep stored", the sender's next bundle built on what we sent back is an update."""
+    record_id, ours, _ = conflicted(store)
+    [conflict] = store.conflicts()
+    settled = store.resolve_conflict(conflict.id, "stored", CAF)
+    back = store.outgoing_records([record_id])[0].record
+    assert (back.version, back.base_version) == (settled.version, 2)
+
+    later = edited(ours, "both sides agree now")
+    outcome = store.apply_import(bundle(synced(record_id, later, version=4, base_version=3), sequence=3))
+
+    assert changes(outcome) == [Change.UPDATED]
+
+
+def test_many_audit_events_in_one_go_keep_the_chain(store: Store) -> None:
+    store.audit("opened")
+    store.audit_many([("shared", "r1", {"basis": "consent"}), ("shared", "r2", {"basis": "consent"})])
+    store.audit("closed")
+
+    assert [(e.action, e.record_uuid) for e in store.audit_events()][-4:] == [
+        ("opened", None),
+        ("shared", "r1"),
+        ("shared", "r2"),
+        ("closed", None),
+    ]
+    assert store.verify_audit().ok
+
+
+# --- what was sent --------------------------------------------------------------------------------------
+
+
+def test_sequence_numbers_and_changed_since_the_last_bundle(store: Store) -> None:
+    first = store.add_record(CAF, assessment())
+    second = store.add_record(CAF, assessment("Barnaby", "Okonkwo", "2019-05-01"))
+    received = str(uuid.uuid4())
+    store.apply_import(bundle(synced(received, assessment("Tūī", "Ngata", "2015-05-05"))))
+    team = "team:" + str(uuid.UUID(int=7))
+
+    assert store.changed_since_last_bundle(team) == [first.id, second.id]  # not the one received
+    one = str(uuid.uuid4())
+    assert store.reserve_bundle(one, ANN, team) == 1
+    store.bundle_written(one, "e" * 64, [(first.id, 1), (second.id, 1)], {"bundle": one})
+    assert store.changed_since_last_bundle(team) == []
+    store.save(second.id, edited(second.document, "more"), CAF)
+    assert store.changed_since_last_bundle(team) == [second.id]
+    assert store.changed_since_last_bundle("worker:" + BEN) == [first.id, second.id]
+    assert store.changed_since_last_bundle("worker:" + BEN, received_from=ANN) == []
+
+    unwritten = str(uuid.uuid4())
+    assert store.reserve_bundle(unwritten, ANN, team) == 2
+    store.forget_bundle(unwritten)
+    assert store.reserve_bundle(str(uuid.uuid4()), ANN, team) == 2  # never written: its number is free
+    assert store.reserve_bundle(str(uuid.uuid4()), BEN, team) == 1  # each sender counts their own
+
+
+def test_outgoing_records_carry_the_last_saved_version(store: Store) -> None:
+    record = store.add_record(CAF, assessment())
+    store.autosave(record.id, edited(record.document, "not saved yet"))
+
+    [outgoing] = store.outgoing_records([record.id])
+
+    assert outgoing.unsaved_typing
+    assert outgoing.record.document == record.document
+    assert outgoing.record.case_id == record.case_id
+    assert outgoing.record.updated.endswith("Z")
+
+
+def test_the_models_and_the_migration_agree(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+# --- two coordinators at once (PostgreSQL) --------------------------------------------------------------
+
+StoreFactory = Callable[..., Store]
+
+
+def test_two_coordinators_importing_overlapping_bundles_at_once(pg_store_factory: StoreFactory) -> None:
+    ann = pg_store_factory(actor="Ann Coordinator")
+    ben = pg_store_factory(ann.database_name, actor="Ben Coordinator", profile=False)
+    ids = [str(uuid.UUID(int=n + 1)) for n in range(45)]
+    documents = {i: assessment(f"Child{n}", "Fieldfare", "2017-01-01") for n, i in enumerate(ids)}
+    children = {i: str(uuid.uuid4()) for i in ids}
+    # Two workers' bundles that share 15 records (say, both sent the same family's CAFs).
+    from_ann = bundle(*(synced(i, documents[i], child_id=children[i]) for i in ids[:30]), sender=ANN)
+    from_ben = bundle(*(synced(i, documents[i], child_id=children[i]) for i in ids[15:]), sender=BEN)
+    outcomes: list[Any] = []
+
+    failures = run_together(
+        lambda: outcomes.append(ann.apply_import(from_ann)),
+        lambda: outcomes.append(ben.apply_import(from_ben)),
+    )
+
+    assert failures == []
+    with ann.session() as session:
+        assert session.scalar(select(func.count()).select_from(Record)) == 45
+        assert session.scalar(select(func.count(func.distinct(Record.uuid)))) == 45
+        assert session.scalar(select(func.count()).select_from(Child)) == 45
+    counts = sorted((o.count(Change.NEW), o.count(Change.IDENTICAL)) for o in outcomes)
+    assert sum(new for new, _ in counts) == 45
+    assert sum(same for _, same in counts) == 15
+    assert ann.verify_audit().ok
+
+
+def test_the_same_bundle_imported_by_two_at_once_goes_in_once(pg_store_factory: StoreFactory) -> None:
+    ann = pg_store_factory(actor="Ann Coordinator")
+    ben = pg_store_factory(ann.database_name, actor="Ben Coordinator", profile=False)
+    shared = bundle(
+        *(synced(str(uuid.uuid4()), assessment(f"Child{n}", "Wren", "2018-03-03")) for n in range(20))
+    )
+    refused: list[BaseException] = []
+
+    def attempt(store: Store) -> Callable[[], None]:
+        def job() -> None:
+            try:
+                store.apply_import(shared)
+            except AlreadyImported as error:
+                refused.append(error)
+
+        return job
+
+    assert run_together(attempt(ann), attempt(ben)) == []
+
+    assert len(refused) == 1
+    assert ann.count() == 20
+    assert ann.verify_audit().ok
+
+
+def test_updates_racing_for_one_record_lose_nothing(pg_store_factory: StoreFactory) -> None:
+    """Version 2 (on 1) and version 3 (on 2) arrive at once from one worker, in two bundles: whichever
+    is applied first, the record ends at version 3 with version 3's document."""
+    ann = pg_store_factory(actor="Ann Coordinator")
+    ben = pg_store_factory(ann.database_name, actor="Ben Coordinator", profile=False)
+    for _ in range(5):
+        record_id = str(uuid.uuid4())
+        original = assessment()
+        ann.apply_import(bundle(synced(record_id, original), sequence=_next_sequence(ann)))
+        second = edited(original, "second")
+        third = edited(copy.deepcopy(second), "third")
+        two = bundle(synced(record_id, second, version=2, base_version=1), sequence=_next_sequence(ann))
+        three = bundle(synced(record_id, third, version=3, base_version=2), sequence=two.sequence + 1)
+
+        assert (
+            run_together(lambda two=two: ann.apply_import(two), lambda three=three: ben.apply_import(three))
+            == []
+        )
+
+        info = ann.get(record_id)
+        assert (info.version, info.document["child_voice"]["wishes"]) == (3, "third")
+        assert ann.conflicts() == []
+    assert ann.verify_audit().ok
+
+
+def _next_sequence(store: Store) -> int:
+    with store.session() as session:
+        return int(session.scalar(select(func.max(BundleReceived.sequence))) or 0) + 1
