@@ -386,10 +386,16 @@ class ConflictDialog(QDialog):
         )
         self.rows = diff.side_by_side(self.definition, stored, conflict.incoming_document)
         layout = QVBoxLayout(self)
+        based_on = (
+            f" (made from version {conflict.incoming_base_version})"
+            if conflict.incoming_base_version is not None
+            else ""
+        )
         intro = QLabel(
-            f"{self.definition.title}: our version {conflict.stored_version}, and the version {conflict.incoming_author} "
-            f"sent (based on our version {conflict.incoming_base_version}) in a bundle from {conflict.sender_name}. "
-            "Both changed it. Tick the answers to take from theirs, or keep one version whole.",
+            f"{self.definition.title}: our version {conflict.stored_version}, and version "
+            f"{conflict.incoming_version} by {conflict.incoming_author}{based_on}, in a bundle from "
+            f"{conflict.sender_name}. Both sides changed it since. Tick the answers to take from theirs, "
+            "or keep one version whole.",
             self,
         )
         intro.setWordWrap(True)
@@ -421,6 +427,10 @@ class ConflictDialog(QDialog):
         self.combine_button.clicked.connect(lambda: self._choose("combined"))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.table.resizeRowsToContents()  # the columns have their real widths only now
 
     def _choose(self, choice: str) -> None:
         self.choice = choice

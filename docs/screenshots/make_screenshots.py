@@ -11,6 +11,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +61,7 @@ def main() -> None:
         print(OUT / name)
     guidance_screens(app)
     store_screens(app)
+    sharing_and_team_screens(app)
 
 
 def guidance_screens(app: object) -> None:
@@ -128,6 +130,118 @@ def store_screens(app: object) -> None:
         window.close()
         store.close()
         print(OUT / "case-list.png", OUT / "welcome.png", OUT / "locked.png")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _settle(app: object, widget: Any, name: str) -> None:
+    widget.show()
+    for _ in range(8):
+        app.processEvents()  # type: ignore[attr-defined]
+    widget.grab().save(str(OUT / name))
+    widget.close()
+    print(OUT / name)
+
+
+def sharing_and_team_screens(app: object) -> None:  # noqa: PLR0915 - one story, told in order
+    """The consent block with a drawn signature, Export as PDF, the golden rules, the Team page, an
+    import's preview and a conflict side by side: a coordinator and a worker, both fictional."""
+    from caf_desktop import bundles, sharing, team  # noqa: PLC0415
+    from caf_desktop.gui.bundle_actions import ConflictDialog, ImportPreviewDialog  # noqa: PLC0415
+    from caf_desktop.gui.main_window import MainWindow  # noqa: PLC0415
+    from caf_desktop.gui.pdf_actions import ExportPdfDialog  # noqa: PLC0415
+    from caf_desktop.gui.sharing_dialog import SharingDecisionDialog  # noqa: PLC0415
+    from caf_desktop.gui.team_page import TeamDialog  # noqa: PLC0415
+    from caf_desktop.identity import load_identity  # noqa: PLC0415
+    from caf_desktop.store.store import Profile, Store  # noqa: PLC0415
+    from PySide6.QtCore import QPoint, Qt  # noqa: PLC0415
+    from PySide6.QtTest import QTest  # noqa: PLC0415
+
+    passphrase = "maple kettle orbit lantern"  # noqa: S105 - fictional homes, deleted at the end
+    document = json.loads((EXAMPLES / "caf-assessment" / "full.json").read_text(encoding="utf-8"))
+    document["consent"]["signatures"]["held_on_paper"] = False
+    window = MainWindow()
+    window.resize(1366, 768)
+    view = window.new_form(shipped_catalogue().get("caf-assessment"), document)
+    window.show()
+    view.build_all()
+    pad = view.go_to("/consent/signatures/child/image").focus_widget()  # type: ignore[union-attr]
+    points = [
+        QPoint(30, 90),
+        QPoint(60, 40),
+        QPoint(90, 95),
+        QPoint(130, 35),
+        QPoint(170, 90),
+        QPoint(230, 60),
+    ]
+    QTest.mousePress(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
+    for point in points[1:]:
+        QTest.mouseMove(pad, point)
+    QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
+    view._validate_now()
+    view.document.modified = False  # closing must not ask whether to save
+    _settle(app, window, "signature-pad.png")
+
+    home = Path(tempfile.mkdtemp(prefix="caf-screens-"))
+    try:
+        cora = Store.create(
+            home / "cora", passphrase, Profile("Cora Ordinator", "coordinator", "Northtown"), kdf_cost=2**12
+        )
+        hannah = Store.create(
+            home / "hannah",
+            passphrase,
+            Profile("Hannah Testwell", "worker", "Brightwell Primary"),
+            kdf_cost=2**12,
+        )
+        assert cora.home is not None
+        assert hannah.home is not None
+        made = team.create_team(
+            cora.home, passphrase, "Northtown Locality Team", contacts={"mash": "01632 960 001"}
+        )
+        team.join_team(hannah.home, made)
+        request = team.make_request(hannah.home, passphrase)
+        team.install_issued(hannah.home, passphrase, team.issue_certificate(cora.home, passphrase, request))
+        _settle(app, TeamDialog(cora, cora.home), "team-page.png")
+
+        definition = shipped_catalogue().get("caf-assessment")
+        refused = json.loads(json.dumps(document))
+        refused["child"]["given_names"] = "Kai"
+        refused["consent"]["share"] = {"given": False}
+        kai = hannah.add_record(definition, refused).id
+        dialog = SharingDecisionDialog(sharing.check(hannah, [kai], made.name), made.name, "Hannah Testwell")
+        dialog.resize(720, 640)
+        _settle(app, dialog, "sharing-without-consent.png")
+        _settle(
+            app,
+            ExportPdfDialog(can_sign=None, signer="Hannah Testwell", agencies=["School Nursing Service"]),
+            "export-pdf.png",
+        )
+
+        document["consent"]["share"]["scope"] = "all_listed"  # the locality team may have it
+        ada = hannah.add_record(definition, document).id
+        identity = load_identity(hannah.home, passphrase)
+        outbox = home / "outbox"
+        outbox.mkdir()
+        first = bundles.export_bundle(hannah, identity, made, [ada], outbox)
+        coordinator_identity = load_identity(cora.home, passphrase)
+        bundles.import_bundle(cora, coordinator_identity, made, first.path)
+        ours = cora.get(ada).document
+        ours["child"]["aka"] = "Addie"
+        cora.save(ada, ours, definition)
+        theirs = hannah.get(ada).document
+        theirs["child"]["aka"] = "Ada-Lou"
+        theirs["comments"]["child"] = "Zoë says she would like to join the netball club."
+        hannah.save(ada, theirs, definition)
+        second = bundles.export_bundle(hannah, identity, made, [ada], outbox)
+        plan = bundles.inspect_bundle(cora, coordinator_identity, made, second.path)
+        preview = ImportPreviewDialog([plan], [])
+        preview.resize(900, 420)
+        _settle(app, preview, "import-preview.png")
+        bundles.import_bundle(cora, coordinator_identity, made, second.path)
+        (conflict,) = cora.conflicts()
+        _settle(app, ConflictDialog(conflict, cora.get(ada).document), "conflict.png")
+        cora.close()
+        hannah.close()
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -94,8 +94,16 @@ class Person:
         monkeypatch.setattr(
             QMessageBox, "warning", lambda p, t, text, *a: self.told.append(("warning", text))
         )
-        monkeypatch.setattr(ImportPreviewDialog, "exec", lambda dialog: self._preview(dialog))
-        monkeypatch.setattr(ImportReportDialog, "exec", lambda dialog: self._report(dialog))
+
+        # Patched onto the classes, so each is called with the dialog as its only argument.
+        def preview(dialog: ImportPreviewDialog) -> int:
+            return self._preview(dialog)
+
+        def report(dialog: ImportReportDialog) -> int:
+            return self._report(dialog)
+
+        monkeypatch.setattr(ImportPreviewDialog, "exec", preview)
+        monkeypatch.setattr(ImportReportDialog, "exec", report)
 
     def _preview(self, dialog: ImportPreviewDialog) -> int:
         self.previews.append(dialog)
