@@ -10,6 +10,8 @@ the coordinator keeps one, or takes chosen answers from the incoming one.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +20,12 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QListWidget,
@@ -40,7 +45,7 @@ from caf_desktop.errors import CafError
 from caf_desktop.gui.pdf_actions import ask_passphrase
 
 if TYPE_CHECKING:
-    from caf_desktop.bundles import BundlePlan, ImportReport, Rejection
+    from caf_desktop.bundles import Addressee, BundlePlan, ExportReport, ImportReport, Rejection
     from caf_desktop.gui.records_window import RecordsWindow
     from caf_desktop.identity import Identity
     from caf_desktop.store.sync import ConflictInfo
@@ -85,13 +90,37 @@ def _unlocked(window: RecordsWindow, purpose: str) -> tuple[Identity, TeamFile] 
 class SendDialog(QDialog):
     """Which records go in the bundle."""
 
-    def __init__(self, team_name: str, selected: str | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        team_name: str,
+        selected: str | None,
+        parent: QWidget | None = None,
+        *,
+        workers: Sequence[Addressee] = (),
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("send-bundle")
-        self.setWindowTitle("Send records to the team")
+        self.setWindowTitle("Send records")
         layout = QVBoxLayout(self)
+        self.workers = list(workers)
+        self.to = QComboBox(self)
+        self.to.setObjectName("send-to")
+        self.to.setAccessibleName("Send to")
+        self.to.addItem(f"{team_name}'s coordinators")
+        for worker in self.workers:
+            self.to.addItem(worker.name)
+        self.with_team_file = QCheckBox("Include the latest team file (new contacts, revocations)", self)
+        self.with_team_file.setObjectName("send-team-file")
+        if self.workers:  # a coordinator sends back to one worker too
+            row = QHBoxLayout()
+            row.addWidget(QLabel("Send to:", self))
+            row.addWidget(self.to, 1)
+            layout.addLayout(row)
+            layout.addWidget(self.with_team_file)
+            self.to.currentIndexChanged.connect(lambda i: self.with_team_file.setEnabled(i > 0))
+        self.with_team_file.setEnabled(False)
         intro = QLabel(
-            f"The bundle is signed by you and encrypted so that only {team_name}'s coordinators (and you) can "
+            "The bundle is signed by you and encrypted so that only the people it is for (and you) can "
             "open it. Carry it on a USB stick or send it by secure e-mail.",
             self,
         )
@@ -121,12 +150,36 @@ class SendDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    def addressee(self) -> Addressee | None:
+        """One worker, or None for the team's coordinators."""
+        index = self.to.currentIndex()
+        return self.workers[index - 1] if index > 0 else None
+
     def selection(self) -> Any:
         from caf_desktop.bundles import Selection  # noqa: PLC0415
 
         if self.only_selected.isChecked() and self.selected is not None:
             return [self.selected]
         return Selection.ALL if self.everything.isChecked() else Selection.CHANGED
+
+
+def _sent_message(report: ExportReport, team_name: str) -> str:
+    count = len(report.record_ids)
+    who = f"{team_name}'s coordinator" if report.addressee.to_team else report.addressee.name
+    lines = [
+        f"Wrote {count} record{'s' if count != 1 else ''} to {report.path.name} in {report.path.parent}.",
+        f"Give it to {who}.",
+    ]
+    if report.unsaved_typing:
+        lines.append(
+            f"{len(report.unsaved_typing)} record(s) had typing not yet saved as a version: their last saved "
+            "version was sent."
+        )
+    if report.without_consent:
+        lines.append(
+            f"{len(report.without_consent)} record(s) went under your decision to share without consent."
+        )
+    return "\n".join(lines)
 
 
 def send_bundle(window: RecordsWindow) -> Path | None:
@@ -139,7 +192,8 @@ def send_bundle(window: RecordsWindow) -> Path | None:
     joined = team.load_joined_team(home) if home is not None else None
     window.autosave()
     selected = window.record_id or (window.case_list.selected().id if window.case_list.selected() else None)
-    dialog = SendDialog(joined.name if joined else "the team", selected, window)
+    workers = bundles.members_of(home) if home is not None and team.is_coordinator(home) else []
+    dialog = SendDialog(joined.name if joined else "the team", selected, window, workers=workers)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     folder = QFileDialog.getExistingDirectory(window, "Where to put the bundle")
@@ -156,13 +210,27 @@ def send_bundle(window: RecordsWindow) -> Path | None:
     try:
         for _ in range(2):
             try:
+                to = dialog.addressee()
+                attachments = (
+                    [bundles.Attachment(bundles.TEAM_FILE, json.dumps(dict(joined.document)).encode())]
+                    if to is not None and dialog.with_team_file.isChecked()
+                    else []
+                )
                 report = bundles.export_bundle(
-                    window.store, identity, joined, dialog.selection(), Path(folder), without_consent=decision
+                    window.store,
+                    identity,
+                    joined,
+                    dialog.selection(),
+                    Path(folder),
+                    to=to,
+                    without_consent=decision,
+                    attachments=attachments,
                 )
                 break
             except SharingRefused as refused:
                 QGuiApplication.restoreOverrideCursor()
-                asked = SharingDecisionDialog(refused.gaps, joined.name, me, window)
+                recipient = dialog.addressee().consent_name if dialog.addressee() else joined.name
+                asked = SharingDecisionDialog(refused.gaps, recipient, me, window)
                 accepted = asked.exec() == QDialog.DialogCode.Accepted and not asked.missing()
                 QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
                 if not accepted:
@@ -181,21 +249,7 @@ def send_bundle(window: RecordsWindow) -> Path | None:
         return None
     finally:
         QGuiApplication.restoreOverrideCursor()
-    count = len(report.record_ids)
-    lines = [
-        f"Wrote {count} record{'s' if count != 1 else ''} to {report.path.name} in {report.path.parent}.",
-        f"Give it to {joined.name}'s coordinator.",
-    ]
-    if report.unsaved_typing:
-        lines.append(
-            f"{len(report.unsaved_typing)} record(s) had typing not yet saved as a version: their last saved "
-            "version was sent."
-        )
-    if report.without_consent:
-        lines.append(
-            f"{len(report.without_consent)} record(s) went under your decision to share without consent."
-        )
-    QMessageBox.information(window, "Bundle written", "\n".join(lines))
+    QMessageBox.information(window, "Bundle written", _sent_message(report, joined.name))
     return report.path
 
 

@@ -45,7 +45,7 @@ def team_homes(tmp_path: Path, qtbot: Any) -> Iterator[dict[str, Any]]:
     worker = Store.create(
         tmp_path / "hannah",
         PASSPHRASE,
-        Profile("Hannah Testwell", "worker", "Brightwell Primary"),
+        Profile("Hannah Testwell", "worker", "Brightwell Primary School"),
         kdf_cost=2**12,
     )
     assert coordinator.home is not None
@@ -237,3 +237,44 @@ def test_a_conflict_is_settled_by_taking_chosen_answers_from_the_incoming_versio
     assert settled["comments"]["parent_carer"] == "Coordinator's note."
     assert conflicts.list.count() == 0
     assert coordinator.store.conflicts() == []
+
+
+def test_the_coordinator_sends_an_updated_record_and_the_team_file_back_to_a_worker(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = Person(monkeypatch, team_homes["outbox"])
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    definition = shipped_catalogue().get("caf-assessment")
+    record_id = add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
+    person.import_files = [bundle_actions.send_bundle(worker)]  # type: ignore[list-item]
+    bundle_actions.import_bundles(coordinator)
+    assert coordinator.store.home is not None
+    team.set_contacts(coordinator.store.home, PASSPHRASE, {"mash": "01632 960 777"})
+    updated = coordinator.store.get(record_id).document
+    updated["comments"]["parent_carer"] = "Agreed at the TAC meeting: fortnightly visits."
+    coordinator.store.save(record_id, updated, definition)
+
+    def to_the_worker(dialog: SendDialog) -> int:
+        assert [dialog.to.itemText(i) for i in range(dialog.to.count())][1:] == ["Hannah Testwell"]
+        dialog.to.setCurrentIndex(1)
+        dialog.with_team_file.setChecked(True)
+        dialog.only_selected.setChecked(True)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SendDialog, "exec", to_the_worker)
+    coordinator.open_record(record_id)
+    back = bundle_actions.send_bundle(coordinator)
+    assert back is not None
+    assert "Give it to Hannah Testwell." in person.told[-1][1]
+
+    person.import_files = [back]
+    bundle_actions.import_bundles(worker)
+    assert plan_rows(person.previews[-1])[0][2] == "Updated"
+    assert worker.store.get(record_id).document["comments"]["parent_carer"].startswith("Agreed at the TAC")
+    assert worker.store.home is not None
+    joined = team.load_joined_team(worker.store.home)
+    assert joined is not None
+    contact = joined.contact("mash")
+    assert contact is not None
+    assert contact.phone == "01632 960 777"  # the newer team file came with it
