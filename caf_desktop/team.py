@@ -686,9 +686,10 @@ def change_passphrase(home: Path, old: str, new: str) -> None:
     _save_ca(home, key, certificate, new)
 
 
-def _team_ca(
+def new_certificate_authority(
     name: str, team_id: str, now: dt.datetime
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A team's certificate authority: a new key and its self-signed CA certificate (pathlen 0)."""
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name(
         [
@@ -817,7 +818,7 @@ def create_team(
     moment = _now(now)
     own = identity.load_identity(home, passphrase)  # checks the passphrase before anything is made
     team_id = str(uuid.uuid4())
-    ca_key, ca_certificate = _team_ca(name, team_id, moment)
+    ca_key, ca_certificate = new_certificate_authority(name, team_id, moment)
     coordinator_certificate = identity.signing_certificate(
         own.certificate.subject,
         own.key.public_key(),

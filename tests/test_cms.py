@@ -5,64 +5,25 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
-from caf_desktop import cms, identity
+from caf_desktop import cms, identity, team
 from caf_desktop.identity import Identity
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests.conftest import require_tool
 
 MANIFEST = b'{"format": 1, "bundle": "0b6c6f0e-8a0e-4f4e-9d4e-3f1c2d5e6a7b", "records": 3}\n'
 
 
-def require_tool(name: str) -> str:
-    """The path of an external tool; without it the test is skipped with a reason, or fails when
-    CAF_DESKTOP_REQUIRE_TOOLS is set (as CI does)."""
-    found = shutil.which(name)
-    if found is None:
-        reason = f"{name} is not installed, so this interoperability test did not run"
-        if os.environ.get("CAF_DESKTOP_REQUIRE_TOOLS"):
-            pytest.fail(f"{reason} (CAF_DESKTOP_REQUIRE_TOOLS is set, so this is an error)")
-        pytest.skip(reason)
-    return found
-
-
 def make_ca(name: str = "Testford Locality Team CA") -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, certificate
+    """A team CA made the way `team init` makes one."""
+    return team.new_certificate_authority(name, str(uuid.uuid4()), dt.datetime.now(dt.UTC))
 
 
 CA = make_ca()

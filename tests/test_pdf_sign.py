@@ -11,14 +11,15 @@ import datetime as dt
 import io
 import json
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
-from caf_desktop import identity, pdf_sign
+from caf_desktop import identity, pdf_sign, team
 from caf_desktop.identity import AgeKey, Identity
 from caf_desktop.pdf_sign import PdfUnreadable, SignatureReport, sign_pdf, trust_roots, verify_pdf
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
@@ -51,38 +52,10 @@ def worker(name: str = "Alex Worker") -> Identity:
 
 
 def team_ca(
-    name: str = "Fictonwood Early Help team CA",
+    name: str = "Fictonwood Early Help team",
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, certificate
+    """A team CA made the way `team init` makes one."""
+    return team.new_certificate_authority(name, str(uuid.uuid4()), dt.datetime.now(dt.UTC))
 
 
 def enrolled_worker(name: str, ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate) -> Identity:

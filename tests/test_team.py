@@ -23,7 +23,8 @@ from caf_desktop.errors import CafError, UnsupportedFormat
 from caf_desktop.keyfile import WrongPassphrase
 from cryptography import x509
 
-from tests.test_cms import MANIFEST, require_tool
+from tests.conftest import require_tool
+from tests.test_cms import MANIFEST
 
 PASSPHRASE = "correct horse battery staple"
 KDF_COST = 2**12

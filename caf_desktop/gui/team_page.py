@@ -41,15 +41,6 @@ if TYPE_CHECKING:
 JSON_FILES = "Team files (*.json)"
 
 
-def _bold(text: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    label.setWordWrap(True)
-    return label
-
-
 class ContactsDialog(QDialog):
     """The locality contact numbers a coordinator sets (shown on every safeguarding banner)."""
 
