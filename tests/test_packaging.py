@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import EXAMPLES
+from tests.test_pdf_render import pdftotext
+
 ROOT = Path(__file__).parent.parent
 
 
@@ -89,3 +92,39 @@ def test_the_installed_package_checks_and_validates_from_anywhere(wheel: Path, t
         check=False,
     )
     assert validate.returncode == 0, validate.stdout + validate.stderr
+
+
+def test_the_fonts_ship_in_the_wheel_and_print_from_an_installed_copy(wheel: Path, tmp_path: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for font in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "LICENSE-DejaVu.txt"):
+        assert f"caf_desktop/_resources/fonts/{font}" in names
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+        check=True,
+    )
+    program = (
+        "import json, sys\n"
+        "from caf_desktop import pdf_render\n"
+        "from caf_desktop.definitions import shipped_catalogue\n"
+        f"assert str(pdf_render.resources_root()).startswith({str(site)!r}), pdf_render.resources_root()\n"
+        "document = json.loads(open(sys.argv[1], encoding='utf-8').read())\n"
+        "pdf = pdf_render.render_pdf(shipped_catalogue().get('tac-review'), document)\n"
+        "open(sys.argv[2], 'wb').write(pdf)\n"
+    )
+    printed = tmp_path / "printed.pdf"
+    environment = {
+        "PYTHONPATH": str(site),
+        "PATH": "/usr/bin:/bin",
+        "CAF_DESKTOP_HOME": str(tmp_path / "home"),
+    }
+    run = subprocess.run(
+        [sys.executable, "-c", program, str(EXAMPLES / "tac-review" / "full.json"), str(printed)],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Nguyễn Văn An" in pdftotext(printed.read_bytes())

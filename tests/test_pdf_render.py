@@ -14,13 +14,10 @@ import functools
 import io
 import json
 import re
-import shutil
 import struct
 import subprocess
-import sys
 import tempfile
 import unicodedata
-import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -590,68 +587,6 @@ def test_the_status_line_is_on_every_page() -> None:
     status = "Draft: not marked complete. Printed 26/11/2026 14:05"
     pages = pages_text(render_pdf(form("tac-review"), example("tac-review"), status_line=status))
     assert all(status in page for page in pages)
-
-
-def test_the_fonts_ship_in_the_wheel_and_print_from_an_installed_copy(tmp_path: Path) -> None:
-    # Built from a copy of the sources: a build in the working tree writes build/ there, and would
-    # race with tests/test_packaging.py's build when the tests run in parallel.
-    source = tmp_path / "source"
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for folder in ("caf_desktop", "forms", "resources"):
-        shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, source / name)
-    out = tmp_path / "wheel"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(out),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = out.glob("caf_desktop-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    for font in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "LICENSE-DejaVu.txt"):
-        assert f"caf_desktop/_resources/fonts/{font}" in names
-    site = tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
-        check=True,
-    )
-    program = (
-        "import json, sys\n"
-        "from caf_desktop import pdf_render\n"
-        "from caf_desktop.definitions import shipped_catalogue\n"
-        f"assert str(pdf_render.resources_root()).startswith({str(site)!r}), pdf_render.resources_root()\n"
-        "document = json.loads(open(sys.argv[1], encoding='utf-8').read())\n"
-        "pdf = pdf_render.render_pdf(shipped_catalogue().get('tac-review'), document)\n"
-        "open(sys.argv[2], 'wb').write(pdf)\n"
-    )
-    printed = tmp_path / "printed.pdf"
-    environment = {
-        "PYTHONPATH": str(site),
-        "PATH": "/usr/bin:/bin",
-        "CAF_DESKTOP_HOME": str(tmp_path / "home"),
-    }
-    run = subprocess.run(
-        [sys.executable, "-c", program, str(EXAMPLES / "tac-review" / "full.json"), str(printed)],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    assert "Nguyễn Văn An" in pdftotext(printed.read_bytes())
 
 
 # --- the helper for external tools -------------------------------------------------------------------------
