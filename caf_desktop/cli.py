@@ -446,8 +446,9 @@ def _open_shared(url: str) -> Store:
 
 
 @contextmanager
-def _opened(args: argparse.Namespace) -> Iterator[Store]:
-    """The store the command works on: the shared database if one is named, else the home's own."""
+def _opened(args: argparse.Namespace, *, passphrase: str | None = None) -> Iterator[Store]:
+    """The store the command works on: the shared database if one is named, else the home's own
+    (unlocked by `passphrase` if the command has already asked for it, for its identity too)."""
     from sqlalchemy.exc import OperationalError  # noqa: PLC0415
 
     from caf_desktop.store.store import Store  # noqa: PLC0415
@@ -457,7 +458,7 @@ def _opened(args: argparse.Namespace) -> Iterator[Store]:
         store = _open_shared(url)
     else:
         home = _home_with_store()
-        store = Store.open(home, _passphrase())
+        store = Store.open(home, passphrase if passphrase is not None else _passphrase())
     try:
         yield store
     except OperationalError as error:  # a full disk, a server that went away

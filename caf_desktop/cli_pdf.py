@@ -134,27 +134,8 @@ def _undone_on_failure(out: Path) -> Iterator[None]:
 @contextmanager
 def _store(args: argparse.Namespace, passphrase: str | None) -> Iterator[Store]:
     """`cli._opened`, with the passphrase already asked for (the identity needs it too: one prompt)."""
-    from sqlalchemy.exc import OperationalError  # noqa: PLC0415
-
-    from caf_desktop.store.store import Store  # noqa: PLC0415
-
-    url = cli._database_url(args)
-    if url:
-        store = cli._open_shared(url)
-    else:
-        home = cli._home_with_store()
-        store = Store.open(home, passphrase if passphrase is not None else cli._passphrase())
-    try:
+    with cli._opened(args, passphrase=passphrase) as store:
         yield store
-    except OperationalError as error:  # a full disk, a server that went away
-        reason = (
-            str(error.orig).strip().splitlines()[0][:200] if error.orig is not None else "no reason given"
-        )
-        raise CafError(
-            f"The records could not be read or written ({reason}). Try again; if it persists, ask your IT team."
-        ) from None
-    finally:
-        store.close()
 
 
 def _identity(passphrase: str) -> Identity:

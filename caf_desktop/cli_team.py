@@ -134,27 +134,20 @@ def _contact_numbers(args: argparse.Namespace) -> dict[str, str]:
 @contextmanager
 def _unlocked(args: argparse.Namespace) -> Iterator[tuple[Store, str]]:
     """The store to audit in, and the passphrase that also opens the identity and the team CA (asked for
-    once: `cli._opened` would ask again)."""
+    once)."""
     from caf_desktop.keyfile import WrongPassphrase  # noqa: PLC0415
-    from caf_desktop.store.store import Store  # noqa: PLC0415
 
     passphrase = cli._passphrase()
-    if cli._database_url(args):
-        with cli._opened(args) as store:
+    with cli._opened(args, passphrase=passphrase) as store:
+        try:
             yield store, passphrase
-        return
-    store = Store.open(cli._home_with_store(), passphrase)
-    try:
-        yield store, passphrase
-    except WrongPassphrase:
-        # The store opened with this passphrase, so a key file beside it kept an earlier one.
-        raise CafError(
-            "Your passphrase opens the records but not your identity or the team's certificate authority, "
-            "which are still protected by an earlier passphrase (from before `db passwd`?). Nothing was "
-            "changed. Ask your IT support for help; do not delete any file in the home folder."
-        ) from None
-    finally:
-        store.close()
+        except WrongPassphrase:
+            # The store opened with this passphrase, so a key file beside it kept an earlier one.
+            raise CafError(
+                "Your passphrase opens the records but not your identity or the team's certificate authority, "
+                "which are still protected by an earlier passphrase (from before `db passwd`?). Nothing was "
+                "changed. Ask your IT support for help; do not delete any file in the home folder."
+            ) from None
 
 
 def _coordinator_home() -> Path:
