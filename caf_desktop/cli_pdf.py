@@ -257,10 +257,11 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _pdf_verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from caf_desktop.pdf_sign import trust_roots, verify_pdf  # noqa: PLC0415
+    from caf_desktop.pdf_sign import revocations, trust_roots, verify_pdf  # noqa: PLC0415
 
     path = Path(args.file)
-    reports = verify_pdf(_read_bytes(path), trust_roots(paths.home()), source=str(path))
+    home = paths.home()
+    reports = verify_pdf(_read_bytes(path), trust_roots(home), source=str(path), revoked=revocations(home))
     cli._redactor.remember([r.signer for r in reports])
     if args.json:
         cli._print_json([r.as_json() for r in reports], stdout)

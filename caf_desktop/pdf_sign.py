@@ -14,10 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-import json
 import logging
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,6 @@ from caf_desktop.errors import CafError
 from caf_desktop.identity import Identity
 
 DEFAULT_REASON = "I confirm that this record is accurate."
-TEAM_FILE = "team.json"
 FIELD_PREFIX = "Signature"
 STAMP_FONT_SIZE = 7.5
 STAMP_PREFIX = "Signed digitally by"
@@ -350,7 +348,7 @@ def _trust(status: PdfSignatureStatus, signed_at: dt.datetime | None) -> tuple[b
     return True, f"trusted (certificate issued by {identities.common_name(anchor)})"
 
 
-def _report(embedded: Any, roots: list[Any]) -> SignatureReport:
+def _report(embedded: Any, roots: list[Any], revoked: Revoked | None = None) -> SignatureReport:
     try:
         signer = identities.common_name(_cryptography_certificate(embedded.signer_cert))
     except (*_DAMAGED, SignatureValidationError):
@@ -375,6 +373,8 @@ def _report(embedded: Any, roots: list[Any]) -> SignatureReport:
     if status is None:
         return SignatureReport(signer, signed_at, False, False, f"{opening}, but {_CHANGED}")
     trusted, trust_words = _trust(status, signed_at)
+    if trusted and revoked is not None and revoked(_cryptography_certificate(status.signing_cert)):
+        trusted, trust_words = False, "the signer is not trusted: your team has revoked their certificate"
     if not _intact(status):
         return SignatureReport(signer, signed_at, False, trusted, f"{opening}, but {_CHANGED}")
     separator = "; but " if not trusted else "; "
@@ -383,10 +383,18 @@ def _report(embedded: Any, roots: list[Any]) -> SignatureReport:
     )
 
 
+Revoked = Callable[[x509.Certificate], bool]
+
+
 def verify_pdf(
-    pdf: bytes, trust_roots: Sequence[x509.Certificate], *, source: str | None = None
+    pdf: bytes,
+    trust_roots: Sequence[x509.Certificate],
+    *,
+    source: str | None = None,
+    revoked: Revoked | None = None,
 ) -> list[SignatureReport]:
     """A report for each signature in the PDF, in signing order (an empty list if it has none).
+    A signer whose certificate `revoked` says the team has revoked is not trusted.
 
     `PdfUnreadable` if the file is not a PDF or is too damaged to read; `source` names it there.
     """
@@ -398,20 +406,32 @@ def verify_pdf(
         embedded = list(PdfFileReader(io.BytesIO(pdf)).embedded_signatures)
     except _DAMAGED as error:
         raise PdfUnreadable("is a damaged PDF that cannot be read. Ask for a fresh copy.", source) from error
-    return [_report(signature, roots) for signature in embedded]
+    return [_report(signature, roots, revoked) for signature in embedded]
 
 
 def trust_roots(home: Path) -> list[x509.Certificate]:
     """The certificates a signature must chain to: the user's own certificate (and the chain that
-    issued it), and the team CA's certificate from `team.json` if the user has joined a team."""
+    issued it), and the CA of the team the user has joined (its team file's signature checked)."""
     roots = list(identities.own_certificates(home))
-    try:
-        team = json.loads((home / TEAM_FILE).read_text(encoding="utf-8"))
-        pem = team["ca_certificate"]
-        roots.extend(x509.load_pem_x509_certificates(pem.encode("ascii")))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass  # no team yet, or a team file this version cannot read: the user's own certificate only
+    team = _joined_team(home)
+    if team is not None:
+        roots.append(team.ca_certificate)
     unique: dict[bytes, x509.Certificate] = {}
     for root in roots:
         unique.setdefault(_sha256(root), root)
     return list(unique.values())
+
+
+def revocations(home: Path) -> Revoked | None:
+    """Whether the user's team has revoked a certificate (None before joining a team)."""
+    team = _joined_team(home)
+    return team.is_revoked if team is not None else None
+
+
+def _joined_team(home: Path) -> Any:
+    from caf_desktop import team  # noqa: PLC0415 - the team module is needed only with a team
+
+    try:
+        return team.load_joined_team(home)
+    except CafError:
+        return None  # a team file this version cannot read, or one that fails its check: trust only you

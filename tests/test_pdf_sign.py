@@ -311,14 +311,24 @@ def pem(certificate: x509.Certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
+TEAM_PASSPHRASE = "a fictional team passphrase"
+
+
+def team_home(root: Path, name: str) -> Path:
+    home = root / name.lower().replace(" ", "-")
+    home.mkdir()
+    identity.save_identity(home, identity.create_identity(name), TEAM_PASSPHRASE, cost=2**12)
+    return home
+
+
 def test_trust_roots_are_your_own_certificate_and_your_teams_ca(tmp_path: Path, alex: Identity) -> None:
     (tmp_path / identity.CERTIFICATE_FILE).write_text(pem(alex.certificate), encoding="ascii")
     assert trust_roots(tmp_path) == [alex.certificate]
-    _key, ca = team_ca()
-    (tmp_path / "team.json").write_text(
-        json.dumps({"name": "Fictonwood", "ca_certificate": pem(ca)}), encoding="utf-8"
-    )
-    assert trust_roots(tmp_path) == [alex.certificate, ca]
+    coordinator = team_home(tmp_path, "Cora Ordinator")
+    made = team.create_team(coordinator, TEAM_PASSPHRASE, "Fictonwood Locality Team")
+    roots = trust_roots(coordinator)
+    assert made.ca_certificate in roots
+    assert identity.load_identity(coordinator, TEAM_PASSPHRASE).certificate in roots
 
 
 @pytest.mark.parametrize(
@@ -335,6 +345,34 @@ def test_an_unreadable_team_file_is_skipped(tmp_path: Path, alex: Identity, team
     (tmp_path / identity.CERTIFICATE_FILE).write_text(pem(alex.certificate), encoding="ascii")
     (tmp_path / "team.json").write_text(team_file, encoding="utf-8")
     assert trust_roots(tmp_path) == [alex.certificate]
+
+
+def test_a_team_file_its_ca_did_not_sign_adds_no_trust(tmp_path: Path, alex: Identity) -> None:
+    """Anyone can write a team.json naming their own CA; only a team file signed by it counts."""
+    (tmp_path / identity.CERTIFICATE_FILE).write_text(pem(alex.certificate), encoding="ascii")
+    _key, ca = team_ca()
+    (tmp_path / "team.json").write_text(
+        json.dumps({"name": "Fictonwood", "ca_certificate": pem(ca)}), encoding="utf-8"
+    )
+    assert trust_roots(tmp_path) == [alex.certificate]
+
+
+def test_a_member_the_team_revoked_is_no_longer_trusted(tmp_path: Path) -> None:
+    coordinator = team_home(tmp_path, "Cora Ordinator")
+    made = team.create_team(coordinator, TEAM_PASSPHRASE, "Fictonwood Locality Team")
+    member = team_home(tmp_path, "Rex Revokeson")
+    team.join_team(member, made)
+    issued = team.issue_certificate(coordinator, TEAM_PASSPHRASE, team.make_request(member, TEAM_PASSPHRASE))
+    team.install_issued(member, TEAM_PASSPHRASE, issued)
+    signed = sign_pdf(small_pdf(), identity.load_identity(member, TEAM_PASSPHRASE))
+
+    before = only(verify_pdf(signed, trust_roots(coordinator), revoked=pdf_sign.revocations(coordinator)))
+    assert (before.intact, before.trusted) == (True, True)
+
+    team.revoke(coordinator, TEAM_PASSPHRASE, "Rex Revokeson")
+    after = only(verify_pdf(signed, trust_roots(coordinator), revoked=pdf_sign.revocations(coordinator)))
+    assert (after.intact, after.trusted) == (True, False)
+    assert "your team has revoked their certificate" in after.summary
 
 
 def test_a_home_without_an_identity_trusts_nobody(tmp_path: Path) -> None:

@@ -292,10 +292,15 @@ def print_tac_plan(window: RecordsWindow) -> None:
 
 
 def verify_pdf_file(window: QWidget, path: Path, home: Path | None) -> list[SignatureReport] | None:
-    from caf_desktop.pdf_sign import trust_roots, verify_pdf  # noqa: PLC0415
+    from caf_desktop.pdf_sign import revocations, trust_roots, verify_pdf  # noqa: PLC0415
 
     try:
-        return verify_pdf(path.read_bytes(), trust_roots(home) if home else [], source=path.name)
+        return verify_pdf(
+            path.read_bytes(),
+            trust_roots(home) if home else [],
+            source=path.name,
+            revoked=revocations(home) if home else None,
+        )
     except OSError as error:
         QMessageBox.warning(window, "Cannot read the file", f"{path} cannot be read: {error.strerror}.")
     except CafError as problem:
