@@ -108,8 +108,22 @@ def _validator_for(schema_json: str) -> Any:
     return _Base(json.loads(schema_json), format_checker=format_checker)
 
 
+# The validator of each schema object seen, by id, with the schema kept alive so that the id is not
+# reused: writing the whole schema out as JSON (to find its validator) cost more than many checks.
+# Schemas are treated as immutable, as FormDefinitions are.
+_VALIDATORS_BY_ID_LIMIT = 64
+_validators_by_id: dict[int, tuple[Mapping[str, Any], Any]] = {}
+
+
 def _validator(schema: Mapping[str, Any]) -> Any:
-    return _validator_for(json.dumps(schema, sort_keys=True))
+    found = _validators_by_id.get(id(schema))
+    if found is not None and found[0] is schema:
+        return found[1]
+    validator = _validator_for(json.dumps(schema, sort_keys=True))
+    if len(_validators_by_id) >= _VALIDATORS_BY_ID_LIMIT:
+        _validators_by_id.clear()
+    _validators_by_id[id(schema)] = (schema, validator)
+    return validator
 
 
 # --- the document as it is judged ----------------------------------------------------------------------
@@ -121,6 +135,38 @@ def _without_blanks(value: Any) -> Any:
         return {k: _without_blanks(v) for k, v in value.items() if not (isinstance(v, str) and not v.strip())}
     if isinstance(value, list):
         return [_without_blanks(v) for v in value]
+    return value
+
+
+def _without_blanks_shared(value: Any) -> Any:
+    """`_without_blanks(value)`, but sharing every part that holds no blank text with `value` (no copy
+    at all for a document without blanks): only for reading, never for changing."""
+    if isinstance(value, dict):
+        copied: dict[Any, Any] | None = None
+        for key, item in value.items():
+            if isinstance(item, str):
+                if item.strip():
+                    continue
+                if copied is None:
+                    copied = dict(value)
+                del copied[key]
+            elif isinstance(item, dict | list):
+                lean = _without_blanks_shared(item)
+                if lean is not item:
+                    if copied is None:
+                        copied = dict(value)
+                    copied[key] = lean
+        return value if copied is None else copied
+    if isinstance(value, list):
+        items: list[Any] | None = None
+        for index, item in enumerate(value):
+            if isinstance(item, dict | list):
+                lean = _without_blanks_shared(item)
+                if lean is not item:
+                    if items is None:
+                        items = list(value)
+                    items[index] = lean
+        return value if items is None else items
     return value
 
 
@@ -198,6 +244,43 @@ def is_valid(
     definition: FormDefinition, document: Any, *, complete: bool = False, today: dt.date | None = None
 ) -> bool:
     return next(iter_findings(definition, document, complete=complete, today=today), None) is None
+
+
+def is_valid_draft(definition: FormDefinition, document: Any, *, today: dt.date | None = None) -> bool:
+    """Whether `findings(definition, document, today=today)` (draft mode) is empty: the same answer
+    as `is_valid`, fast (a compiled check, `caf_desktop.fastcheck`), for checking many records.
+
+    `findings` reports nothing exactly when the document is an object and every error jsonschema
+    finds in it (blank answers and hidden answers left out) is one a draft tolerates; the compiled
+    draft check answers that. When it says no, or cannot compile the schema, the exact check decides.
+
+    Relevance: `findings` validates the document without the answers rules hide. Pruning only
+    deletes answers (object members at layout-control pointers, or array items), and when
+    `fastcheck.removal_safe(schema)` holds, deleting answers from a document the draft check accepts
+    always leaves one it accepts (the argument is in `removal_safe`): so accepting the unpruned
+    document is sound, and relevance (about 0.9 ms for a full CAF) is skipped. It holds for every
+    shipped form: their `if`s only make answers required (`then`/`else` hold only `required`, which
+    a draft never fails), their `oneOf`s are lists of constant choices, their one `uniqueItems` is
+    over text, and they have no `not` and no `prefixItems`. For other schemas the document is pruned
+    first, as `findings` does. (Missing answers of questions not asked are tolerated anyway: a draft
+    tolerates every missing answer.)
+    """
+    from caf_desktop import fastcheck  # noqa: PLC0415 - fastcheck builds on this module
+
+    if not isinstance(document, dict):
+        return False  # findings says the document must be an object
+    check = fastcheck.compile_schema(definition.schema, draft=True)
+    if check is not None:
+        judged = _without_blanks_shared(document)
+        if not fastcheck.removal_safe(definition.schema):
+            judged = without(judged, relevance(definition, judged).hidden)  # `without` copies
+        token = _today.set(today or dt.date.today())
+        try:
+            if check(judged):
+                return True
+        finally:
+            _today.reset(token)
+    return not findings(definition, document, today=today)
 
 
 def _is_missing_answer(error: ValidationError) -> bool:
