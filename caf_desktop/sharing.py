@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from caf_desktop.errors import CafError
 
 if TYPE_CHECKING:
-    from caf_desktop.store.store import RecordInfo, Store
+    from caf_desktop.store.store import ConsentSources, Store
 
 
 @dataclass(frozen=True)
@@ -205,10 +205,13 @@ class SharingGap:
 
 def consent_for(store: Store, record_id: str) -> ConsentToShare | None:
     """The consent to share that applies to a record: its own, else the newest in its child's case."""
-    records = store.case_records(record_id)
-    own = [r for r in records if r.id == record_id]
-    for record in own + [r for r in records if r.id != record_id]:
-        consent = ConsentToShare.from_document(record.document, record.id)
+    return _applying(store.consent_sources([record_id])[record_id])
+
+
+def _applying(source: ConsentSources) -> ConsentToShare | None:
+    """The first of a record's consent sources (its own first) that records consent to share."""
+    for source_record, document in source.documents:
+        consent = ConsentToShare.from_document(document, source_record)
         if consent is not None:
             return consent
     return None
@@ -222,24 +225,30 @@ def check(
     is_locality_team: bool = True,
     today: dt.date | None = None,
 ) -> list[SharingGap]:
-    """The records that consent does not cover sharing with `recipient` (empty: share them all)."""
+    """The records that consent does not cover sharing with `recipient` (empty: share them all).
+    The store is asked once for all the records (`Store.consent_sources`), not once per record."""
     from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
     from caf_desktop.errors import UnknownForm  # noqa: PLC0415
 
     catalogue = shipped_catalogue()
+    forms: dict[tuple[str, str], tuple[str, bool]] = {}
+    sources = store.consent_sources(record_ids)
     gaps: list[SharingGap] = []
     for record_id in record_ids:
-        info: RecordInfo = store.get(record_id)
-        try:
-            definition = catalogue.lookup(f"{info.form_id}@{info.form_version}")
-            title, shareable = definition.title, definition.shareable
-        except UnknownForm:
-            title, shareable = info.form_id, True
+        source = sources[record_id]
+        form = (source.form_id, source.form_version)
+        if form not in forms:
+            try:
+                definition = catalogue.lookup(f"{source.form_id}@{source.form_version}")
+                forms[form] = (definition.title, definition.shareable)
+            except UnknownForm:
+                forms[form] = (source.form_id, True)
+        title, shareable = forms[form]
         if not shareable:
             gaps.append(
                 SharingGap(
                     record_id,
-                    info.child,
+                    source.child,
                     title,
                     "this form is a decision aid for the practitioner and is never shared.",
                     can_share_without_consent=False,
@@ -247,10 +256,10 @@ def check(
             )
             continue
         reason = uncovered_reason(
-            consent_for(store, record_id), recipient, is_locality_team=is_locality_team, today=today
+            _applying(source), recipient, is_locality_team=is_locality_team, today=today
         )
         if reason is not None:
-            gaps.append(SharingGap(record_id, info.child, title, reason))
+            gaps.append(SharingGap(record_id, source.child, title, reason))
     return gaps
 
 
@@ -311,6 +320,7 @@ def log_shared(
     Records whose consent covers the sharing are logged as shared with consent even when a decision
     to share without consent was made for others in the same bundle."""
     without = {gap.record_id for gap in gaps}
+    events: list[tuple[str, str | None, dict[str, Any]]] = []
     for record_id in record_ids:
         details: dict[str, Any] = {"recipient": recipient, "purpose": purpose}
         if record_id in without and without_consent is not None:
@@ -323,4 +333,5 @@ def log_shared(
             }
         else:
             details["basis"] = "consent"
-        store.audit("shared", record_id, details)
+        events.append(("shared", record_id, details))
+    store.audit_many(events)  # one transaction for them all, in order

@@ -931,3 +931,94 @@ def test_a_record_goes_through_a_bundle_unchanged(
         sent.status,
     )
     assert (received.version, received.base_version) == (sent.version, sent.base_version)
+    assert received.document_json is not None
+    assert json.loads(received.document_json) == received.document  # the text the store keeps
+
+
+# --- reading a record's JSON, and the document's text with it --------------------------------------------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _texts,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_texts, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    members=st.dictionaries(
+        st.sampled_from(["document", "uuid", "é", ""]) | _texts, _json_values, max_size=5
+    ),
+    indent=st.sampled_from([None, 0, 2]),
+    ensure_ascii=st.booleans(),
+    compact=st.booleans(),
+)
+def test_a_record_file_is_read_as_json_loads_reads_it(
+    members: dict[str, Any], indent: int | None, ensure_ascii: bool, compact: bool
+) -> None:
+    text = json.dumps(
+        members, indent=indent, ensure_ascii=ensure_ascii, separators=(",", ":") if compact else None
+    )
+
+    read = bundles._json_object(f" \n{text}\t ", "document")
+
+    assert read is not None
+    found, kept = read
+    assert found == json.loads(text)
+    assert list(found) == list(json.loads(text))
+    if "document" in members:
+        assert kept is not None
+        assert json.loads(kept) == members["document"]
+    else:
+        assert kept is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ('{"document": {"a": 1}, "document": {"b": 2}}', '{"b": 2}'),  # the last one, as json.loads
+        ('{ "document" :\n\t{"a" : [1, 2]} }', '{"a" : [1, 2]}'),
+        ('{"documents": 1}', None),
+        ("{}", None),
+    ],
+)
+def test_the_documents_text_is_as_it_stands(text: str, kept: str | None) -> None:
+    assert bundles._json_object(text, "document") == (json.loads(text), kept)
+
+
+@pytest.mark.parametrize("text", ["[1]", '"text"', '{"a": 1,}', '{"a" 1}', '{"a": 1} {}', "\ufeff{}", ""])
+def test_what_is_not_one_json_object_is_refused(text: str) -> None:
+    try:
+        loaded = json.loads(text)
+    except ValueError:
+        loaded = None
+    assert not isinstance(loaded, dict)  # the control: not a record file for json.loads either
+    assert bundles._json_object(text, "document") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"), [('{"a": nul}', "Expecting value"), ('{"a": "unterminated}', "Unterminated string")]
+)
+def test_malformed_json_in_an_object_is_refused_as_json_loads_refuses_it(text: str, problem: str) -> None:
+    with pytest.raises(json.JSONDecodeError, match=problem):
+        json.loads(text)
+    with pytest.raises(json.JSONDecodeError, match=problem):
+        bundles._json_object(text, "document")
+
+
+def test_a_record_file_laid_out_otherwise_is_imported_the_same(
+    world: World, coordinator_store: Store, tmp_path: Path
+) -> None:
+    """A hand-made record file (indented, non-ASCII escaped): its document is stored as it reads."""
+    record_id, document = str(uuid.uuid4()), caf("Siân", "Ŵyn-Łukasiewicz")
+    name, data = record_file(record_id, document)
+    laid_out = json.dumps(json.loads(data), indent=3, ensure_ascii=True).encode("ascii")
+
+    result = import_as_coordinator(
+        coordinator_store, world, hand_made(world, tmp_path, entries=[(name, laid_out)])
+    )
+
+    assert result.count(Change.NEW) == 1
+    assert coordinator_store.get(record_id).document == document
+    assert coordinator_store.revisions(record_id)[0].document == document
+    assert coordinator_store.get(record_id).child == "Siân Ŵyn-Łukasiewicz"

@@ -9,6 +9,7 @@ is copied aside; a store written by a newer app is refused with a sentence.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -19,9 +20,24 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import URL, Engine, create_engine, delete, event, func, or_, select, text
+from sqlalchemy import (
+    URL,
+    Engine,
+    Text,
+    bindparam,
+    cast,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
@@ -31,6 +47,7 @@ from caf_desktop.definitions import FormDefinition
 from caf_desktop.errors import CafError
 from caf_desktop.store.models import (
     AuditEvent,
+    Base,
     BundleReceived,
     BundleReceivedRecord,
     BundleSent,
@@ -63,6 +80,8 @@ KEY_FILE = "caf.key"
 BACKUP_FOLDER = "backups"
 RETENTION_DAYS_AFTER_DELETE = 30
 STATUSES = ("draft", "complete", "signed", "shared", "closed")
+_T = TypeVar("_T")
+_TABLES = Base.metadata.tables  # for inserts by executemany, without an ORM object per row
 
 
 class StoreNotInitialised(CafError):
@@ -189,11 +208,17 @@ class Summary:
         return " ".join(p for p in (self.given_names.strip(), self.family_name.strip()) if p)
 
 
+@functools.lru_cache(maxsize=1024)
+def _tokens(pointer: str) -> tuple[str, ...]:
+    """A pointer's tokens, split once (a definition's `subject` names the same few in every record)."""
+    return tuple(pointers.split(pointer))
+
+
 def summarise(definition: FormDefinition, document: dict[str, Any]) -> Summary:
     subject = definition.subject
 
     def at(pointer: str | None) -> Any:
-        return pointers.resolve(document, pointer, None) if pointer else None
+        return pointers.resolve(document, _tokens(pointer), None) if pointer else None
 
     def text_at(pointer: str | None) -> str | None:
         value = at(pointer)
@@ -221,6 +246,42 @@ def summarise(definition: FormDefinition, document: dict[str, Any]) -> Summary:
         lead_professional=text_at(subject.lead_professional),
         next_review=_date(at(subject.next_review)),
     )
+
+
+def _summary_values(form_id: str, summary: Summary) -> dict[str, Any]:
+    """A record's columns for the case list, from its document's summary."""
+    return {
+        "child_name": summary.child_name,
+        "search_key": fold(f"{summary.child_name} {summary.reference or ''} {form_id}"),
+        "child_dob": summary.date_of_birth or summary.expected_date,
+        "level": summary.level,
+        "suggested_level": summary.suggested_level,
+        "lead_professional": summary.lead_professional,
+        "next_review": summary.next_review,
+    }
+
+
+def _consent_values(document: Any) -> dict[str, dict[str, Any]]:
+    """The consents a document records (`/consent/assess`, `/consent/share`), as their rows' columns."""
+    consent = document.get("consent") if isinstance(document, dict) else None
+    if not isinstance(consent, dict):
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for kind in ("assess", "share"):
+        part = consent.get(kind)
+        if not isinstance(part, dict):
+            continue
+        found[kind] = {
+            "given": part.get("given") if isinstance(part.get("given"), bool) else None,
+            "given_by": part.get("given_by"),
+            "role": part.get("given_by_role"),
+            "basis": part.get("basis"),
+            "scope": part.get("scope"),
+            "agencies": part.get("agencies") if isinstance(part.get("agencies"), list) else None,
+            "given_on": _date(part.get("date")),
+            "withdrawn_on": _date(part.get("withdrawn_date")) if part.get("withdrawn") else None,
+        }
+    return found
 
 
 # --- what the store hands out (plain data, never live ORM objects) -------------------------------------
@@ -254,6 +315,24 @@ class RecordInfo:
     def has_unsaved_changes(self) -> bool:
         """Autosaved since the last explicit save: typing that was kept but not yet saved on purpose."""
         return self.autosaved is not None and (self.saved is None or self.autosaved > self.saved)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentSources:
+    """What `sharing.check` needs of a record: its form and child, and the parts of the documents that
+    may record the consent to share that applies to it (`consent`, `services`, `assessor` and
+    `lead_professional`; the others are left out), by record id, in the order they are looked at: the
+    record's own first, then the others of its child's case (not deleted), most recently saved first."""
+
+    record_id: str
+    form_id: str
+    form_version: str
+    child: str
+    documents: tuple[tuple[str, dict[str, Any]], ...] = field(repr=False)
+
+
+# The parts of a document that say whether consent to share covers a recipient (`sharing.ConsentToShare`).
+CONSENT_PARTS = ("consent", "services", "assessor", "lead_professional")
 
 
 @dataclass(frozen=True)
@@ -753,13 +832,8 @@ class Store:
 
     @staticmethod
     def _copy_summary(record: Record, summary: Summary) -> None:
-        record.child_name = summary.child_name
-        record.search_key = fold(f"{summary.child_name} {summary.reference or ''} {record.form_id}")
-        record.child_dob = summary.date_of_birth or summary.expected_date
-        record.level = summary.level
-        record.suggested_level = summary.suggested_level
-        record.lead_professional = summary.lead_professional
-        record.next_review = summary.next_review
+        for key, value in _summary_values(record.form_id, summary).items():
+            setattr(record, key, value)
 
     def _update_case(self, record: Record, summary: Summary) -> None:
         case = record.case
@@ -818,13 +892,7 @@ class Store:
     def _update_consents(self, session: Session, record: Record, *, fresh: bool = False) -> None:
         """Copies the document's consents into their rows (`fresh`: the record is new, so it has none yet
         and looking them up can be skipped)."""
-        consent = record.document.get("consent") if isinstance(record.document, dict) else None
-        if not isinstance(consent, dict):
-            return
-        for kind in ("assess", "share"):
-            part = consent.get(kind)
-            if not isinstance(part, dict):
-                continue
+        for kind, values in _consent_values(record.document).items():
             row = (
                 None
                 if fresh
@@ -835,14 +903,8 @@ class Store:
             if row is None:
                 row = Consent(record_id=record.id, kind=kind)
                 session.add(row)
-            row.given = part.get("given") if isinstance(part.get("given"), bool) else None
-            row.given_by = part.get("given_by")
-            row.role = part.get("given_by_role")
-            row.basis = part.get("basis")
-            row.scope = part.get("scope")
-            row.agencies = part.get("agencies") if isinstance(part.get("agencies"), list) else None
-            row.given_on = _date(part.get("date"))
-            row.withdrawn_on = _date(part.get("withdrawn_date")) if part.get("withdrawn") else None
+            for key, value in values.items():
+                setattr(row, key, value)
             row.updated_at = now()
 
     def add_record(
@@ -909,6 +971,63 @@ class Store:
                 .order_by(Record.updated_at.desc(), Record.id.desc())
             ).all()
             return [_info(row) for row in rows]
+
+    def consent_sources(self, record_ids: Sequence[str]) -> dict[str, ConsentSources]:
+        """For each record, the documents (their consent-bearing parts only) that `case_records` would
+        give, own first: three queries for all the records, not several per record. `RecordNotFound`
+        for the first id (in the order given) that is not in the store."""
+        wanted = list(dict.fromkeys(record_ids))
+        parts = [Record.document[part].label(part) for part in CONSENT_PARTS]
+        with self.session() as session:
+            # The columns before the document only: reading those after it would read the document too.
+            rows: dict[str, Any] = {}
+            for chunk in _chunks(wanted):
+                rows.update(
+                    (row.uuid, row)
+                    for row in session.execute(
+                        select(
+                            Record.id, Record.uuid, Record.case_id, Record.form_id, Record.form_version
+                        ).where(Record.uuid.in_(chunk))
+                    )
+                )
+            for record_id in wanted:
+                if record_id not in rows:
+                    raise RecordNotFound(record_id)
+            case_ids = sorted({row.case_id for row in rows.values() if row.case_id is not None})
+            caseless = sorted(row.id for row in rows.values() if row.case_id is None)
+            by_case: dict[int, list[tuple[str, dict[str, Any]]]] = {}
+            read: dict[str, tuple[str, dict[str, Any]]] = {}  # by record id: child's name, parts
+            for chunk in _chunks(case_ids):
+                statement = (
+                    select(Record.uuid, Record.case_id, Record.child_name, Record.deleted_at, *parts)
+                    .where(Record.case_id.in_(chunk))
+                    .order_by(Record.case_id, Record.updated_at.desc(), Record.id.desc())
+                )
+                for row in session.execute(statement):
+                    read[row.uuid] = (row.child_name, _consent_parts(row))
+                    if row.deleted_at is None:
+                        by_case.setdefault(row.case_id, []).append((row.uuid, read[row.uuid][1]))
+            for chunk in _chunks(caseless):
+                statement = select(Record.uuid, Record.child_name, *parts).where(Record.id.in_(chunk))
+                for row in session.execute(statement):
+                    read[row.uuid] = (row.child_name, _consent_parts(row))
+        sources: dict[str, ConsentSources] = {}
+        for record_id in wanted:
+            row = rows[record_id]
+            child, own = read[record_id]
+            if row.case_id is None:
+                documents = [(record_id, own)]
+            else:
+                case = by_case.get(row.case_id, [])  # the record itself is not there if it is deleted
+                documents = [d for d in case if d[0] == record_id] + [d for d in case if d[0] != record_id]
+            sources[record_id] = ConsentSources(
+                record_id=record_id,
+                form_id=row.form_id,
+                form_version=row.form_version,
+                child=child,
+                documents=tuple(documents),
+            )
+        return sources
 
     def autosave(
         self, record_id: str, document: dict[str, Any], definition: FormDefinition | None = None
@@ -1218,10 +1337,14 @@ class Store:
         with self.session() as session:
             sent = session.scalars(select(BundleSent).where(BundleSent.uuid == bundle_id)).one()
             sent.file_sha256 = file_sha256
-            session.add_all(
-                BundleSentRecord(bundle_id=sent.id, record_uuid=record_id, version=version)
-                for record_id, version in records
-            )
+            if records:  # one executemany, not an ORM object per row
+                session.execute(
+                    insert(_TABLES["bundle_sent_records"]),
+                    [
+                        {"bundle_id": sent.id, "record_uuid": record_id, "version": version}
+                        for record_id, version in records
+                    ],
+                )
             self._audit(session, "bundle exported", None, details)
 
     def forget_bundle(self, bundle_id: str) -> None:
@@ -1323,44 +1446,20 @@ class Store:
         incoming_records = sorted(bundle.records, key=lambda r: r.id)
         changes = [_planned(incoming, states.get(incoming.id)) for incoming in incoming_records]
         events: list[tuple[str, str | None, dict[str, Any]]] = []
-        added: list[tuple[Record, SyncedRecord]] = []
-        # Rows are added in bulk and flushed once (not once per record): an import of a thousand records
-        # is otherwise mostly round trips.
+        new = [i for i, c in zip(incoming_records, changes, strict=True) if c.change is Change.NEW]
+        if new:
+            # New records are most of a bundle: their rows go in by executemany, table by table.
+            self._insert_new(session, bundle, new, moment)
+            events.extend(
+                (
+                    "imported from bundle",
+                    incoming.id,
+                    {"bundle": bundle.id, "version": incoming.version, "form": incoming.form_key},
+                )
+                for incoming in new
+            )
+        # Updates and conflicts are rarer, and change stored rows: the ORM does those, flushed once.
         with session.no_autoflush:
-            new = [i for i, c in zip(incoming_records, changes, strict=True) if c.change is Change.NEW]
-            children, cases = self._children_and_cases(session, new)
-            for incoming in new:
-                record = self._new_incoming(
-                    session,
-                    incoming,
-                    bundle.definitions[incoming.form_key],
-                    moment,
-                    children=children,
-                    cases=cases,
-                )
-                added.append((record, incoming))
-        session.flush()
-        with session.no_autoflush:
-            for record, incoming in added:
-                session.add(
-                    Revision(
-                        record_id=record.id,
-                        number=1,
-                        status=incoming.status,
-                        document=incoming.document,
-                        reason=f"imported from a bundle (version {incoming.version})",
-                        author=incoming.author,
-                        created_at=moment,
-                    )
-                )
-                self._update_consents(session, record, fresh=True)
-                events.append(
-                    (
-                        "imported from bundle",
-                        incoming.id,
-                        {"bundle": bundle.id, "version": incoming.version, "form": incoming.form_key},
-                    )
-                )
             for incoming, planned in zip(incoming_records, changes, strict=True):
                 stored = states.get(incoming.id)
                 if planned.change is Change.UPDATED and stored is not None:
@@ -1410,14 +1509,19 @@ class Store:
                             },
                         )
                     )
-                session.add(
-                    BundleReceivedRecord(
-                        bundle_id=received.id,
-                        record_uuid=incoming.id,
-                        version=incoming.version,
-                        outcome=planned.change.value,
-                    )
-                )
+        if incoming_records:
+            session.execute(
+                insert(_TABLES["bundle_received_records"]),
+                [
+                    {
+                        "bundle_id": received.id,
+                        "record_uuid": incoming.id,
+                        "version": incoming.version,
+                        "outcome": planned.change.value,
+                    }
+                    for incoming, planned in zip(incoming_records, changes, strict=True)
+                ],
+            )
         outcome = ImportOutcome(bundle.id, tuple(changes))
         events.append(
             (
@@ -1436,7 +1540,8 @@ class Store:
         return outcome
 
     def _audit_many(self, session: Session, events: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None:
-        """Appends several events to the chain in one go: the last event is read once, not per event."""
+        """Appends several events to the chain in one go: the last event is read once, not per event,
+        and the events go in by one executemany, in order, so their ids follow the chain."""
         if not events:
             return
         if self.engine.dialect.name == "postgresql":
@@ -1450,24 +1555,213 @@ class Store:
             at = now().isoformat(timespec="microseconds")
             digest = self._event_hash(previous, (at, self._actor, action, record_uuid, details))
             rows.append(
-                AuditEvent(
-                    at=at,
-                    actor=self._actor,
-                    action=action,
-                    record_uuid=record_uuid,
-                    details=details,
-                    previous_hash=previous,
-                    hash=digest,
-                )
+                {
+                    "at": at,
+                    "actor": self._actor,
+                    "action": action,
+                    "record_uuid": record_uuid,
+                    "details": details,
+                    "previous_hash": previous,
+                    "hash": digest,
+                }
             )
             previous = digest
-        session.add_all(rows)  # inserted in this order, so their ids follow the chain
+        session.execute(insert(_TABLES["audit_events"]), rows)
         session.merge(Meta(key="audit.head", value=previous))
 
     def audit_many(self, events: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None:
         """Records several events (action, record id, details) in one transaction, in order."""
         with self.session() as session:
             self._audit_many(session, events)
+
+    def _json_text(self, name: str) -> Any:
+        """A bound parameter for a `Document` column that takes a document as JSON text already made
+        (the column's own type would `json.dumps` it; any JSON text of the document reads back the
+        same), so a document bound twice (the record and its first revision) is encoded once, or not
+        at all when the bundle's text of it is given. PostgreSQL casts the text to JSONB."""
+        parameter = bindparam(name, type_=Text())
+        return cast(parameter, JSONB) if self.engine.dialect.name == "postgresql" else parameter
+
+    def _insert_new(
+        self,
+        session: Session,
+        bundle: IncomingBundle,
+        new: Sequence[SyncedRecord],
+        moment: dt.datetime,
+    ) -> None:
+        """New records from a bundle, in the child and case the sender's store had them in (same ids),
+        each with its first revision and its consents: the rows the ORM would make of them one by one
+        (`add_record`'s), in a few executemany statements for the whole bundle. A child or case already
+        stored is taken as it is (and the case updated as a save would); a child named by no stored one
+        is made once for all its records, and so is a case."""
+        stored_children, stored_cases = self._children_and_cases(session, new)
+        children: dict[str, Child | _NewRow] = dict(stored_children)
+        cases: dict[str, Case | _NewRow] = dict(stored_cases)
+        # The newest open case of each stored child, for a record whose case is not stored (one query).
+        open_cases: dict[int, Case] = {}
+        for id_chunk in _chunks(sorted(child.id for child in stored_children.values())):
+            for open_case in session.scalars(
+                select(Case)
+                .where(Case.child_id.in_(id_chunk), Case.status == "open")
+                .order_by(Case.id.desc())
+            ):
+                open_cases.setdefault(open_case.child_id, open_case)
+        planned: list[tuple[SyncedRecord, FormDefinition, Summary, Case | _NewRow | None]] = []
+        in_case: dict[Case | _NewRow, list[tuple[SyncedRecord, Summary]]] = {}
+        for incoming in new:
+            definition = bundle.definitions[incoming.form_key]
+            summary = summarise(definition, incoming.document)  # once per record
+            child = children.get(incoming.child_id) if incoming.child_id else None
+            if child is None and (summary.family_name or summary.given_names):
+                child = _NewRow(
+                    {
+                        "uuid": incoming.child_id or str(uuid_module.uuid4()),
+                        "given_names": summary.given_names,
+                        "family_name": summary.family_name,
+                        "name_key": fold(summary.child_name),
+                        "family_key": fold(summary.family_name),
+                        "date_of_birth": summary.date_of_birth,
+                        "expected_date": summary.expected_date,
+                        "sex": summary.sex,
+                        "address": summary.address,
+                        "created_at": moment,
+                        "updated_at": moment,
+                    }
+                )
+                children[child.values["uuid"]] = child
+            case: Case | _NewRow | None = cases.get(incoming.case_id) if incoming.case_id else None
+            if case is None and isinstance(child, Child):
+                case = open_cases.get(child.id)
+            if case is None and child is not None:
+                case = _NewRow(
+                    {
+                        "uuid": incoming.case_id or str(uuid_module.uuid4()),
+                        "status": "open",
+                        "opened": moment.date(),
+                        "created_at": moment,
+                    },
+                    parent=child,
+                )
+                cases[case.values["uuid"]] = case
+            planned.append((incoming, definition, summary, case))
+            if case is not None:
+                in_case.setdefault(case, []).append((incoming, summary))
+
+        made_children = [c for c in children.values() if isinstance(c, _NewRow)]
+        _insert_made(session, "children", made_children)
+        self._settle_cases(session, in_case, moment)
+        _insert_made(session, "cases", [c for c in cases.values() if isinstance(c, _NewRow)])
+
+        # Each document as JSON text once, for both its rows: the text the bundle held, if given.
+        encoded = [
+            incoming.document_json if incoming.document_json is not None else json.dumps(incoming.document)
+            for incoming, *_ in planned
+        ]
+        record_rows = []
+        for (incoming, definition, summary, its_case), document_json in zip(planned, encoded, strict=True):
+            record_rows.append(
+                {
+                    "uuid": incoming.id,
+                    "case_id": its_case.id if its_case is not None else None,
+                    "form_id": incoming.form_id,
+                    "form_version": incoming.form_version,
+                    "definition_digest": definition.digest,
+                    "status": incoming.status,
+                    "document_json": document_json,
+                    "version": incoming.version,
+                    "base_version": incoming.version,
+                    "author": incoming.author,
+                    "created_at": moment,
+                    "updated_at": _parse_iso(incoming.updated) or moment,
+                    "saved_at": moment,
+                    **_summary_values(incoming.form_id, summary),
+                }
+            )
+        table = _TABLES["records"]
+        statement = (
+            insert(table)
+            .values(document=self._json_text("document_json"))
+            .returning(table.c.uuid, table.c.id)
+        )
+        rows = session.execute(statement, record_rows)
+        record_ids: dict[str, int] = {uuid: id_ for uuid, id_ in rows}  # noqa: C416 - see _stored_states
+        table = _TABLES["revisions"]
+        session.execute(
+            insert(table).values(document=self._json_text("document_json")),
+            [
+                {
+                    "record_id": record_ids[incoming.id],
+                    "number": 1,
+                    "status": incoming.status,
+                    "document_json": document_json,
+                    "reason": f"imported from a bundle (version {incoming.version})",
+                    "author": incoming.author,
+                    "created_at": moment,
+                }
+                for (incoming, *_), document_json in zip(planned, encoded, strict=True)
+            ],
+        )
+        updated_at = now()
+        consent_rows = [
+            {"record_id": record_ids[incoming.id], "kind": kind, **values, "updated_at": updated_at}
+            for incoming, *_ in planned
+            for kind, values in _consent_values(incoming.document).items()
+        ]
+        if consent_rows:
+            session.execute(insert(_TABLES["consents"]), consent_rows)
+
+    @staticmethod
+    def _settle_cases(
+        session: Session,
+        in_case: dict[Case | _NewRow, list[tuple[SyncedRecord, Summary]]],
+        moment: dt.datetime,
+    ) -> None:
+        """What the new records make of their cases, as `_update_case` would after each one: the drift
+        of all the case's records (the last one first, then those stored, then the other new ones), and
+        the agreed level, lead professional and next review of the last record that says them."""
+        from caf_desktop.drift import CaseRecord, drift_flags  # noqa: PLC0415
+
+        stored: dict[int, list[CaseRecord]] = {}
+        stored_ids = sorted(case.id for case in in_case if isinstance(case, Case))
+        for id_chunk in _chunks(stored_ids):
+            for case_id, form_id, document, created_at in session.execute(
+                select(Record.case_id, Record.form_id, Record.document, Record.created_at)
+                .where(Record.case_id.in_(id_chunk))
+                .order_by(Record.id)
+            ):
+                stored.setdefault(case_id, []).append(
+                    CaseRecord(form_id, document, as_utc(created_at) or now())
+                )
+        for case, members in in_case.items():
+            added = [CaseRecord(incoming.form_id, incoming.document, moment) for incoming, _ in members]
+            before = stored.get(case.id, []) if isinstance(case, Case) else []
+            flags = drift_flags([added[-1], *before, *added[:-1]], now().date())
+            values: dict[str, Any] = (
+                {
+                    "agreed_level": case.agreed_level,
+                    "lead_professional": case.lead_professional,
+                    "next_review": case.next_review,
+                }
+                if isinstance(case, Case)
+                else {"agreed_level": None, "lead_professional": None, "next_review": None}
+            )
+            values["attention"] = " ".join(f.message for f in flags) or None
+            for _, summary in members:
+                if summary.level is not None:
+                    values["agreed_level"] = summary.level
+                if summary.lead_professional:
+                    values["lead_professional"] = summary.lead_professional
+                if summary.next_review is not None:
+                    values["next_review"] = summary.next_review
+            values["updated_at"] = now()
+            if isinstance(case, Case):
+                for key, value in values.items():
+                    setattr(case, key, value)
+            else:
+                parent = case.parent
+                assert parent is not None  # a case is made for a child
+                assert parent.id is not None  # who is in by now
+                case.values |= values | {"child_id": parent.id}
 
     @staticmethod
     def _children_and_cases(
@@ -1483,71 +1777,6 @@ class Store:
         for chunk in _chunks(case_ids):
             cases.update((c.uuid, c) for c in session.scalars(select(Case).where(Case.uuid.in_(chunk))))
         return children, cases
-
-    def _new_incoming(
-        self,
-        session: Session,
-        incoming: SyncedRecord,
-        definition: FormDefinition,
-        moment: dt.datetime,
-        *,
-        children: dict[str, Child],
-        cases: dict[str, Case],
-    ) -> Record:
-        """A new record from a bundle, in the child and case the sender's store had it in (same ids)."""
-        summary = summarise(definition, incoming.document)
-        child = children.get(incoming.child_id) if incoming.child_id else None
-        if child is None and (summary.family_name or summary.given_names):
-            child = Child(
-                uuid=incoming.child_id or str(uuid_module.uuid4()),
-                given_names=summary.given_names,
-                family_name=summary.family_name,
-                name_key=fold(summary.child_name),
-                family_key=fold(summary.family_name),
-                date_of_birth=summary.date_of_birth,
-                expected_date=summary.expected_date,
-                sex=summary.sex,
-                address=summary.address,
-                created_at=moment,
-                updated_at=moment,
-            )
-            session.add(child)
-            children[child.uuid] = child
-        case = cases.get(incoming.case_id) if incoming.case_id else None
-        if case is None and child is not None and child.id is not None:
-            case = session.scalars(
-                select(Case).where(Case.child_id == child.id, Case.status == "open").order_by(Case.id.desc())
-            ).first()
-        if case is None and child is not None:
-            case = Case(
-                uuid=incoming.case_id or str(uuid_module.uuid4()),
-                child=child,
-                status="open",
-                opened=moment.date(),
-                created_at=moment,
-                updated_at=moment,
-            )
-            session.add(case)
-            cases[case.uuid] = case
-        record = Record(
-            uuid=incoming.id,
-            case=case,
-            form_id=incoming.form_id,
-            form_version=incoming.form_version,
-            definition_digest=definition.digest,
-            status=incoming.status,
-            document=incoming.document,
-            version=incoming.version,
-            base_version=incoming.version,
-            author=incoming.author,
-            created_at=moment,
-            updated_at=_parse_iso(incoming.updated) or moment,
-            saved_at=moment,
-        )
-        self._copy_summary(record, summary)
-        session.add(record)
-        self._update_case(record, summary)
-        return record
 
     def _replace_document(
         self,
@@ -1726,9 +1955,35 @@ def _lost_a_race(error: StoreUnavailable) -> bool:
     return state in _RACE_STATES
 
 
-def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+@dataclass(eq=False)
+class _NewRow:
+    """A child or case a bundle's new records need, before it is inserted (then `id` is its id)."""
+
+    values: dict[str, Any]
+    parent: Child | _NewRow | None = None  # a case's child
+    id: int | None = None
+
+
+def _insert_made(session: Session, table_name: str, made: Sequence[_NewRow]) -> None:
+    """Inserts new children or cases by one executemany, and gives each its id (by its uuid)."""
+    if not made:
+        return
+    table = _TABLES[table_name]
+    statement = insert(table).returning(table.c.uuid, table.c.id)
+    rows = session.execute(statement, [row.values for row in made])
+    ids: dict[str, int] = {uuid: id_ for uuid, id_ in rows}  # noqa: C416 - see Store._stored_states
+    for row in made:
+        row.id = ids[row.values["uuid"]]
+
+
+def _chunks(items: list[_T], size: int = 500) -> Iterator[list[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _consent_parts(row: Any) -> dict[str, Any]:
+    """The consent-bearing parts of a document, as `consent_sources` selects them (absent ones left out)."""
+    return {part: value for part in CONSENT_PARTS if (value := getattr(row, part)) is not None}
 
 
 def _iso(moment: dt.datetime | None) -> str:

@@ -48,6 +48,9 @@ class SyncedRecord:
     updated: str  # ISO 8601 UTC, as the sender's store last changed it
     child_id: str | None = None
     case_id: str | None = None
+    # The document as the JSON text it was read from, when a bundle's file holds it: the store keeps
+    # that text rather than encoding `document` again. It must be the text `document` was parsed from.
+    document_json: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def form_key(self) -> str:

@@ -8,13 +8,14 @@ business); the rules they exercise are `caf_desktop.store.sync.classify`'s.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from caf_desktop.errors import CafError
-from caf_desktop.store.models import Base, BundleReceived, Case, Child, Record
+from caf_desktop.store.models import Base, BundleReceived, Case, Child, Consent, Record
 from caf_desktop.store.store import Store
 from caf_desktop.store.sync import (
     AlreadyImported,
@@ -25,9 +26,9 @@ from caf_desktop.store.sync import (
     SyncedRecord,
     classify,
 )
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from tests.store.support import assessment, definition, edited
+from tests.store.support import assessment, definition, edited, example
 from tests.store.test_postgresql import run_together
 
 CAF = definition("caf-assessment")
@@ -182,6 +183,146 @@ def test_two_records_of_one_child_share_the_case(store: Store) -> None:
     assert store.get(first).case_id == store.get(second).case_id == case_id
     with store.session() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def _tac(kind: str, given: str, family: str, dob: str, **changes: Any) -> dict[str, Any]:
+    """A TAC meeting or review about this child (from the shipped examples)."""
+    document = example(f"{kind}/full")
+    document["child"].update(given_names=given, family_name=family, date_of_birth=dob)
+    for part, values in changes.items():
+        document[part].update(values)
+    return document
+
+
+def _synced_form(form_id: str, record_id: str, document: dict[str, Any], **options: Any) -> SyncedRecord:
+    made = synced(record_id, document, **options)
+    return dataclasses.replace(made, form_id=form_id)
+
+
+def test_new_records_in_every_situation_make_the_rows_a_save_would(store: Store) -> None:
+    """New records go in by bulk inserts, not one by one through the ORM: the rows must be what the
+    one-by-one import made. A child and case stored, a stored child whose case is closed, a child and
+    case new in the bundle with two records, a record about nobody, one that names no child or case."""
+    ada = store.add_record(CAF, assessment("Ada", "Quill", "2015-01-01", level=2, lead="Pat Lead"))
+    store.add_record(
+        definition("tac-meeting"),
+        _tac("tac-meeting", "Ada", "Quill", "2015-01-01"),
+        child_id=_child_of(store, ada.id),
+    )
+    ben = store.add_record(CAF, assessment("Ben", "Brook", "2016-02-02"))
+    with store.session() as session:
+        session.execute(update(Case).where(Case.uuid == ben.case_id).values(status="closed"))
+    child_ada, case_ada, child_ben = _child_of(store, ada.id), ada.case_id, _child_of(store, ben.id)
+    ids = {
+        name: str(uuid.UUID(int=n + 1)) for n, name in enumerate(("r1", "r2", "r3", "r4", "r5", "r6", "r7"))
+    }
+    cleo_child, cleo_case, ben_case = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    documents = {
+        "r1": assessment("Ada", "Quill", "2015-01-01", level=3),
+        "r2": _tac("tac-review", "Ada", "Quill", "2015-01-01"),
+        "r3": assessment("Cleo", "New", "2018-03-03", level=1, lead="Lee Lead"),
+        "r4": _tac("tac-meeting", "Cleo", "New", "2018-03-03", engagement={"missed_appointments": 3}),
+        "r5": assessment("", "", None),
+        "r6": assessment("Dee", "Dee", "2013-03-03", reference="REF-6"),
+        "r7": assessment("Ben", "Brook", "2016-02-02"),
+    }
+    incoming = bundle(
+        synced(ids["r1"], documents["r1"], child_id=child_ada, case_id=str(uuid.uuid4()), version=2),
+        _synced_form("tac-review", ids["r2"], documents["r2"], child_id=child_ada, case_id=case_ada),
+        synced(ids["r3"], documents["r3"], child_id=cleo_child, case_id=cleo_case, status="complete"),
+        _synced_form("tac-meeting", ids["r4"], documents["r4"], child_id=cleo_child, case_id=cleo_case),
+        synced(ids["r5"], documents["r5"]),
+        synced(ids["r6"], documents["r6"]),
+        synced(ids["r7"], documents["r7"], child_id=child_ben, case_id=ben_case),
+    )
+    incoming = dataclasses.replace(
+        incoming,
+        definitions={
+            **incoming.definitions,
+            "tac-meeting@1.0.0": definition("tac-meeting"),
+            "tac-review@1.0.0": definition("tac-review"),
+        },
+    )
+
+    outcome = store.apply_import(incoming)
+
+    assert changes(outcome) == [Change.NEW] * 7
+    actions = [(e.action, e.record_uuid) for e in store.audit_events()]
+    assert actions[-8:] == [
+        *(("imported from bundle", ids[n]) for n in sorted(ids)),
+        ("bundle imported", None),
+    ]
+    got = {name: store.get(record_id) for name, record_id in ids.items()}
+    # The case each record is in: the stored child's open case (r1, though it named another case), the
+    # named stored case (r2), one new case for two records (r3, r4), none for a record about nobody
+    # (r5), a new one (r6), and a new case for a stored child whose case is closed (r7).
+    assert got["r1"].case_id == got["r2"].case_id == case_ada
+    assert got["r3"].case_id == got["r4"].case_id == cleo_case
+    assert got["r5"].case_id is None
+    assert got["r6"].case_id not in (None, case_ada, cleo_case, ben_case, ben.case_id)
+    assert got["r7"].case_id == ben_case
+    assert _child_of(store, ids["r3"]) == cleo_child
+    assert _child_of(store, ids["r7"]) == child_ben
+    assert _child_of(store, ids["r1"]) == child_ada
+    with store.session() as session:
+        cases = {c.uuid: c for c in session.scalars(select(Case))}
+        assert session.scalar(select(func.count()).select_from(Child)) == 4  # Ada, Ben, Cleo, Dee
+    # A case as a save leaves it: the drift of all its records, and the last level and lead said.
+    assert cases[case_ada].agreed_level == 3
+    assert cases[cleo_case].agreed_level == 1
+    # ...the TAC meeting (r4) came after the CAF (r3), and names its own lead professional.
+    assert cases[cleo_case].lead_professional == documents["r4"]["lead_professional"]["name"] != "Lee Lead"
+    assert "Appointments missed again and again" in (cases[cleo_case].attention or "")
+    assert store.refresh_attention(force=True) == 0  # the attention was already worked out right
+    # Each record as `add_record` stores the same document: the case list's columns and the consents.
+    for name, record_id in ids.items():
+        form = definition(got[name].form_id)
+        reference = store.add_record(form, documents[name])
+        same = store.get(reference.id)
+        for column in ("child", "child_dob", "level", "suggested_level", "lead_professional", "next_review"):
+            assert getattr(got[name], column) == getattr(same, column), (name, column)
+        assert got[name].document == documents[name]
+        assert _consents(store, record_id) == _consents(store, reference.id)
+        [revision] = store.revisions(record_id)
+        assert revision.document == documents[name]
+        assert (revision.number, revision.status, revision.author) == (1, got[name].status, "Hannah Testwell")
+    with store.session() as session:
+        keys = dict(session.execute(select(Record.uuid, Record.search_key)).all())
+    assert "ref-6" in keys[ids["r6"]]
+    assert store.verify_audit().ok
+
+
+def _child_of(store: Store, record_id: str) -> str:
+    with store.session() as session:
+        return str(
+            session.scalar(
+                select(Child.uuid)
+                .join(Case, Case.child_id == Child.id)
+                .join(Record, Record.case_id == Case.id)
+                .where(Record.uuid == record_id)
+            )
+        )
+
+
+def _consents(store: Store, record_id: str) -> list[tuple[Any, ...]]:
+    with store.session() as session:
+        rows = session.execute(
+            select(
+                Consent.kind,
+                Consent.given,
+                Consent.given_by,
+                Consent.role,
+                Consent.basis,
+                Consent.scope,
+                Consent.agencies,
+                Consent.given_on,
+                Consent.withdrawn_on,
+            )
+            .join(Record, Record.id == Consent.record_id)
+            .where(Record.uuid == record_id)
+            .order_by(Consent.kind)
+        ).all()
+    return [tuple(row) for row in rows]
 
 
 def test_a_bundle_is_applied_once(store: Store) -> None:

@@ -161,3 +161,100 @@ def test_shared_with_consent_is_audited_as_such(store: Store) -> None:
     sharing.log_shared(store, [covered], TEAM, purpose="pdf")
     (event,) = [event for event in store.audit_events(covered) if event.action == "shared"]
     assert event.details == {"recipient": TEAM, "purpose": "pdf", "basis": "consent"}
+
+
+# --- the store's side: every record's consent sources in a few queries --------------------------------------
+
+
+def _consent_for_one_by_one(store: Store, record_id: str) -> ConsentToShare | None:
+    """How `consent_for` found the consent before `Store.consent_sources`: record by record."""
+    records = store.case_records(record_id)
+    own = [r for r in records if r.id == record_id]
+    for record in own + [r for r in records if r.id != record_id]:
+        found = ConsentToShare.from_document(record.document, record.id)
+        if found is not None:
+            return found
+    return None
+
+
+def test_consent_sources_are_the_case_records_own_first(store: Store) -> None:
+    """`consent_sources` gives, for many records at once, what `case_records` gives one by one: the
+    record's own document first (unless it is deleted), then the others of its case not deleted, most
+    recently saved first; the consent-bearing parts of each only."""
+    caf = add(
+        store, "caf-assessment", with_share(example("caf-assessment/full"), given=True, scope="all_listed")
+    )
+    plan = add(store, "tac-meeting", example("tac-meeting/full"), same_child_as=caf)
+    review = add(store, "tac-review", example("tac-review/full"), same_child_as=caf)
+    refused = add(store, "caf-assessment", with_share(example("caf-assessment/full"), given=False))
+    store.save(refused, with_share(example("caf-assessment/full"), given=False), definition("caf-assessment"))
+    gone = add(store, "caf-assessment", with_share(assessment("Kai", "Fennimore", "2015-06-01"), given=False))
+    store.delete(gone)
+    nameless = add(
+        store, "caf-assessment", with_share(assessment("", "", None), given=True, scope="named_only")
+    )
+    other = add(
+        store,
+        "caf-assessment",
+        with_share(assessment("Ada", "Quillfeather", "2016-02-02"), given=True, scope="all_listed"),
+    )
+    store.autosave(other, with_share(assessment("Ada", "Quillfeather", "2016-02-02"), given=False))
+    ids = [plan, caf, review, refused, gone, nameless, other, plan]
+
+    sources = store.consent_sources(ids)
+
+    for record_id in ids:
+        records = store.case_records(record_id)
+        expected = [r for r in records if r.id == record_id] + [r for r in records if r.id != record_id]
+        source = sources[record_id]
+        assert [r for r, _ in source.documents] == [r.id for r in expected]
+        for (_, parts), record in zip(source.documents, expected, strict=True):
+            assert parts == {
+                k: record.document[k]
+                for k in ("consent", "services", "assessor", "lead_professional")
+                if record.document.get(k) is not None
+            }
+        info = store.get(record_id)
+        assert (source.form_id, source.form_version, source.child) == (
+            info.form_id,
+            info.form_version,
+            info.child,
+        )
+        assert sharing.consent_for(store, record_id) == _consent_for_one_by_one(store, record_id)
+    assert sharing.consent_for(store, plan) is not None
+    refused_now = sharing.consent_for(store, other)  # its typing, kept by autosave, refuses it now
+    assert refused_now is not None
+    assert not refused_now.given
+    assert [gap.record_id for gap in sharing.check(store, ids, TEAM, today=TODAY)] == [
+        refused,
+        gone,
+        nameless,
+        other,
+    ]
+
+
+def test_consent_sources_of_a_record_not_there(store: Store) -> None:
+    from caf_desktop.store.store import RecordNotFound
+
+    known = add(store, "caf-assessment", example("caf-assessment/full"))
+    with pytest.raises(RecordNotFound, match="no-such-record"):
+        store.consent_sources([known, "no-such-record"])
+    with pytest.raises(RecordNotFound):
+        sharing.check(store, [known, "no-such-record"], TEAM)
+
+
+def test_sharing_many_records_is_audited_in_one_go_in_order(store: Store) -> None:
+    covered = add(
+        store, "caf-assessment", with_share(example("caf-assessment/full"), given=True, scope="all_listed")
+    )
+    refused = add(
+        store, "caf-assessment", with_share(assessment("Kai", "Fennimore", "2015-06-01"), given=False)
+    )
+    gaps = sharing.check(store, [covered, refused], TEAM)
+    decision = ShareWithoutConsent("Kai told his teacher an adult at home hurt him today.", "Hannah Testwell")
+
+    sharing.log_shared(store, [covered, refused], TEAM, purpose="bundle", without_consent=decision, gaps=gaps)
+
+    shared = [(e.record_uuid, e.details["basis"]) for e in store.audit_events() if e.action == "shared"]
+    assert shared == [(covered, "consent"), (refused, "without consent")]
+    assert store.verify_audit().ok
