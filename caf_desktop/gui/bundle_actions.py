@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -363,6 +363,8 @@ class ImportReportDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.save_button = buttons.addButton("Save report…", QDialogButtonBox.ButtonRole.ActionRole)
         self.save_button.clicked.connect(self.save)
+        self.print_button = buttons.addButton("Print…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.print_button.clicked.connect(self.print_report)
         self.conflicts_button = buttons.addButton("Settle conflicts…", QDialogButtonBox.ButtonRole.ActionRole)
         self.conflicts_button.setVisible(conflicts > 0)
         self.conflicts_button.clicked.connect(lambda: self.done(2))
@@ -375,6 +377,22 @@ class ImportReportDialog(QDialog):
         )
         if chosen:
             atomic.write_text(Path(chosen), self.text)
+
+    def print_report(self) -> None:
+        from PySide6.QtPrintSupport import QPrintDialog  # noqa: PLC0415
+
+        from caf_desktop.gui.qt_printing import a4_printer  # noqa: PLC0415
+
+        printer = a4_printer("CAF Desktop import report")
+        printer.setFullPage(False)
+        if QPrintDialog(printer, self).exec() == QDialog.DialogCode.Accepted:
+            self.print_to(printer)
+
+    def print_to(self, printer: Any) -> None:
+        """The report on paper, as plain text (it names bundles and senders, never a child)."""
+        document = QTextDocument()
+        document.setPlainText(self.text)
+        document.print_(printer)
 
 
 def import_bundles(window: RecordsWindow) -> ImportReport | None:

@@ -278,3 +278,29 @@ def test_the_coordinator_sends_an_updated_record_and_the_team_file_back_to_a_wor
     contact = joined.contact("mash")
     assert contact is not None
     assert contact.phone == "01632 960 777"  # the newer team file came with it
+
+
+def test_the_import_report_prints(qtbot: Any, tmp_path: Path) -> None:
+    import subprocess
+
+    from PySide6.QtPrintSupport import QPrinter
+
+    from tests.conftest import require_tool
+
+    dialog = ImportReportDialog(
+        "CAF Desktop import report\n\nNew records: 3\nRefused bad.cafbundle: changed.\n", 0
+    )
+    qtbot.addWidget(dialog)
+    assert not dialog.conflicts_button.isVisible()
+    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "report.pdf"))
+    dialog.print_to(printer)
+    text = subprocess.run(
+        [require_tool("pdftotext"), str(tmp_path / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "New records: 3" in text
+    assert "Refused bad.cafbundle: changed." in text
