@@ -14,7 +14,6 @@ import copy
 import datetime as dt
 import functools
 import json
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,10 +23,9 @@ from caf_desktop import definitions, fastcheck, validation
 from caf_desktop.definitions import FormDefinition
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.internal.conjecture import utils as conjecture_utils
-from hypothesis_jsonschema import _from_schema as hypothesis_jsonschema_internals
 from hypothesis_jsonschema import from_schema
 
+import tests.hypothesis_compat  # noqa: F401 - makes hypothesis-jsonschema work with this hypothesis
 from tests.sample_definitions import visit
 
 EXAMPLES = Path(__file__).parent / "examples"
@@ -524,31 +522,6 @@ def test_shipped_examples(path: Path) -> None:
     document = json.loads(path.read_text(encoding="utf-8"))
     assert_all_agree(definition, document)
     assert validation.is_valid_draft(definition, document, today=TODAY)
-
-
-# hypothesis-jsonschema 0.23.1 with a newer hypothesis: the same adapter as tests/gui/test_round_trip.py
-# (hypothesis-jsonschema draws object keys with `many(...).more()`, which newer hypothesis dropped).
-_DONE = object()
-
-
-class _ManyWithMore:
-    def __init__(self, data: Any, **kwargs: Any) -> None:
-        self._many = conjecture_utils.many(data, **kwargs)
-        self._many.__enter__()
-        self._elements = iter(self._many)
-
-    def more(self) -> bool:
-        if next(self._elements, _DONE) is _DONE:
-            self._many.__exit__(None, None, None)
-            return False
-        return True
-
-    def reject(self, why: str | None = None) -> None:
-        self._many.reject(why)
-
-
-if not hasattr(conjecture_utils.many, "more"):
-    hypothesis_jsonschema_internals.cu = types.SimpleNamespace(many=_ManyWithMore)
 
 
 _ANNOTATIONS = frozenset(

@@ -30,7 +30,6 @@ import copy
 import datetime as dt
 import functools
 import json
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -42,45 +41,16 @@ from caf_desktop.gui import qt_containers, qt_fields
 from caf_desktop.gui.form_view import FormView
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from hypothesis.internal.conjecture import utils as conjecture_utils
-from hypothesis_jsonschema import _from_schema as hypothesis_jsonschema_internals
 from hypothesis_jsonschema import from_schema
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QTextCursor
+
+import tests.hypothesis_compat  # noqa: F401 - makes hypothesis-jsonschema work with this hypothesis
 
 pytestmark = pytest.mark.gui
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 TODAY = dt.date(2026, 11, 26)  # the day drafts are judged on, so generated dates stay valid
-
-
-# --- hypothesis-jsonschema 0.23.1 with a newer hypothesis (6.170 here) ------------------------------------
-# hypothesis-jsonschema draws object keys through the private `many` helper as `while elements.more():`;
-# newer hypothesis replaced `more()` with iteration (`with many(...) as elements: for _ in elements:`),
-# so every object schema fails with "'many' object has no attribute 'more'". This adapter gives
-# hypothesis-jsonschema the old interface over the new one; it does nothing once either side is fixed.
-
-_DONE = object()
-
-
-class _ManyWithMore:
-    def __init__(self, data: Any, **kwargs: Any) -> None:
-        self._many = conjecture_utils.many(data, **kwargs)
-        self._many.__enter__()
-        self._elements = iter(self._many)
-
-    def more(self) -> bool:
-        if next(self._elements, _DONE) is _DONE:
-            self._many.__exit__(None, None, None)
-            return False
-        return True
-
-    def reject(self, why: str | None = None) -> None:
-        self._many.reject(why)
-
-
-if not hasattr(conjecture_utils.many, "more"):
-    hypothesis_jsonschema_internals.cu = types.SimpleNamespace(many=_ManyWithMore)
 
 
 # --- generating documents -----------------------------------------------------------------------------------
