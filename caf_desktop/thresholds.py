@@ -213,18 +213,24 @@ def indicators_in(document: Any) -> list[str]:
     """Every indicator id chosen anywhere in a document (the `indicators` lists of its elements)."""
     found: list[str] = []
 
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, sub in value.items():
-                if key == "indicators" and isinstance(sub, list):
-                    found.extend(i for i in sub if isinstance(i, str))
-                else:
-                    walk(sub)
-        elif isinstance(value, list):
-            for sub in value:
-                walk(sub)
+    # Parsed JSON holds plain dicts and lists. The walk steps only into those (a full CAF has
+    # thousands of answers, and this runs for every record a bundle brings).
+    containers = (dict, list)
 
-    walk(document)
+    def walk(value: Any) -> None:
+        if type(value) is dict:
+            for key, sub in value.items():
+                if key == "indicators" and type(sub) is list:
+                    found.extend(i for i in sub if isinstance(i, str))
+                elif type(sub) in containers:
+                    walk(sub)
+        else:
+            for sub in value:
+                if type(sub) in containers:
+                    walk(sub)
+
+    if type(document) in containers:
+        walk(document)
     return list(dict.fromkeys(found))
 
 
