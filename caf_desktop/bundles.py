@@ -328,7 +328,7 @@ def _choose(
     store: Store, selection: Sequence[str] | Selection, addressee: Addressee
 ) -> tuple[list[str], list[str]]:
     """The records to send and the ones left out because their form is never shared."""
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
     from caf_desktop.store.store import RecordQuery  # noqa: PLC0415
 
     if isinstance(selection, Selection):
@@ -340,7 +340,7 @@ def _choose(
             ids = store.changed_since_last_bundle(addressee.key, received_from=received_from)
             infos = {r.id: r for r in store.list_records(RecordQuery())}
             candidates = [(i, infos[i].form_id, infos[i].form_version) for i in ids if i in infos]
-        catalogue = shipped_catalogue()
+        catalogue = installed_catalogue()
         chosen: list[str] = []
         left_out: list[str] = []
         for record_id, form_id, form_version in candidates:
@@ -473,9 +473,9 @@ def _manifest(
     outgoing: Sequence[Any],
     files: Mapping[str, bytes],
 ) -> dict[str, Any]:
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
 
-    catalogue = shipped_catalogue()
+    catalogue = installed_catalogue()
     forms: dict[str, dict[str, str]] = {}
     for item in outgoing:
         record: SyncedRecord = item.record
@@ -886,7 +886,7 @@ def read_bundle(
     Nothing is written anywhere. `check_new(bundle_id, sender_fingerprint, sequence)` is called once
     the sender and recipients are checked, before the files are re-hashed (the replay check: it
     raises `AlreadyImported`)."""
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
 
     data = _read_file(path, limits)
     # 1. Decrypt, 2. open the ZIP safely, 3. the signature: by a member of this team, not revoked.
@@ -934,7 +934,7 @@ def read_bundle(
             )
         attachments[name] = content
     # 6. Every record valid against its own form version.
-    definitions = _validated(records, catalogue or shipped_catalogue(), facts)
+    definitions = _validated(records, catalogue or installed_catalogue(), facts)
     return VerifiedBundle(
         path=path,
         file_sha256=_sha256(data),
@@ -1342,10 +1342,10 @@ def resolve_conflict(
     """Settles a sync conflict: `keep` is "stored", "incoming" or "combined" (with `document`, which
     must be valid against the stored record's form)."""
     from caf_desktop import validation  # noqa: PLC0415
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
     from caf_desktop.errors import DocumentInvalid  # noqa: PLC0415
 
-    catalogue = catalogue or shipped_catalogue()
+    catalogue = catalogue or installed_catalogue()
     conflict = store.conflict(conflict_id)
     if keep == "incoming":
         definition = catalogue.get(conflict.incoming_form_id, conflict.incoming_form_version)

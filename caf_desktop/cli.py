@@ -267,9 +267,9 @@ def _print_json(value: Any, stdout: TextIO) -> None:
 
 
 def _forms_list(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415 - keeps `--version` instant
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415 - keeps `--version` instant
 
-    definitions = shipped_catalogue().all()
+    definitions = installed_catalogue().all()
     if args.json:
         _print_json([{"id": d.id, "version": d.version, "title": d.title} for d in definitions], stdout)
     else:
@@ -327,9 +327,9 @@ def _forms_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
 
 def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from caf_desktop import validation  # noqa: PLC0415
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
 
-    definition = shipped_catalogue().lookup(args.form)
+    definition = installed_catalogue().lookup(args.form)
     document = jsonfiles.load(Path(args.data))
     _redactor.remember(document)
     found: list[Finding] = validation.findings(definition, document, complete=args.complete)
@@ -516,9 +516,9 @@ def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _records_add(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from caf_desktop import validation  # noqa: PLC0415
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
 
-    definition = shipped_catalogue().lookup(args.form)
+    definition = installed_catalogue().lookup(args.form)
     document = jsonfiles.load(Path(args.data))
     _redactor.remember(document)
     found = validation.findings(definition, document)

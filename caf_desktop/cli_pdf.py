@@ -147,7 +147,7 @@ def _identity(passphrase: str) -> Identity:
 
 
 def _pdf_of_record(args: argparse.Namespace, out: Path, stdout: TextIO) -> int:
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
     from caf_desktop.pdf_sign import refuse_unfinished  # noqa: PLC0415
 
     # One prompt serves both the home's store and the identity: they share the passphrase.
@@ -157,7 +157,7 @@ def _pdf_of_record(args: argparse.Namespace, out: Path, stdout: TextIO) -> int:
         cli._redactor.remember([info.child, info.lead_professional, info.document])
         if args.sign:
             refuse_unfinished(info.status, unsaved_changes=info.has_unsaved_changes)
-        definition = shipped_catalogue().get(info.form_id, info.form_version)
+        definition = installed_catalogue().get(info.form_id, info.form_version)
         signer = None
         if args.sign:
             assert passphrase is not None  # asked for above whenever signing
@@ -195,14 +195,14 @@ def _the_document(source: Path, definition: FormDefinition) -> str:
 
 def _pdf_of_file(args: argparse.Namespace, source: Path, out: Path, stdout: TextIO, stderr: TextIO) -> int:
     from caf_desktop import validation  # noqa: PLC0415
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
     from caf_desktop.store.store import StoreNotInitialised  # noqa: PLC0415
 
     if not args.form:
         raise CafError(
             f"Say which form {source} is for, with --form FORM_ID. `caf-desktop forms list` shows the forms."
         )
-    definition = shipped_catalogue().lookup(args.form)
+    definition = installed_catalogue().lookup(args.form)
     document = jsonfiles.load(source)
     if not isinstance(document, dict):
         raise InputFileError(f"{source}: this file does not hold a CAF document (it is not a JSON object).")

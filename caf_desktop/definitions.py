@@ -367,6 +367,49 @@ def shipped_catalogue() -> Catalogue:
     return Catalogue.shipped()
 
 
+def installed_catalogue() -> Catalogue:
+    """The forms this app can open: the shipped ones, and newer ones the team's coordinator sent in a
+    bundle (kept in the home folder's `forms/ID/VERSION.json`). A received file that does not pass
+    `forms check`, or that names a version the app ships, is left out: shipped forms never change."""
+    from caf_desktop import paths  # noqa: PLC0415
+
+    folder = paths.user_forms_dir()
+    try:
+        files = tuple(
+            sorted(
+                (str(f), f.stat().st_mtime_ns)
+                for sub in folder.iterdir()
+                if sub.is_dir() and sub.name != "thresholds"
+                for f in sub.glob("*.json")
+            )
+        )
+    except OSError:  # no folder yet: nothing received
+        return shipped_catalogue()
+    return _with_received(files) if files else shipped_catalogue()
+
+
+@functools.lru_cache(maxsize=8)
+def _with_received(files: tuple[tuple[str, int], ...]) -> Catalogue:
+    from caf_desktop import formcheck, jsonfiles  # noqa: PLC0415
+    from caf_desktop.errors import CafError  # noqa: PLC0415
+
+    shipped = shipped_catalogue()
+    definitions = shipped.all()
+    known = {d.key for d in definitions}
+    for name, _ in files:
+        try:
+            raw = jsonfiles.load(Path(name))
+            if next(iter(formcheck.check_definition(raw, name)), None) is not None:
+                continue
+            definition = load(raw, name)
+        except (CafError, OSError):
+            continue
+        if definition.key not in known:
+            definitions.append(definition)
+            known.add(definition.key)
+    return Catalogue(definitions)
+
+
 # --- bare schemas -----------------------------------------------------------------------------------
 
 

@@ -1029,10 +1029,10 @@ def populate(
     """Adds `count` fictional records to `store` (the records of one case share a child); returns their ids."""
     from sqlalchemy import select  # noqa: PLC0415 - the generator above needs no database
 
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
     from caf_desktop.store.models import Case, Child  # noqa: PLC0415
 
-    catalogue = shipped_catalogue()
+    catalogue = installed_catalogue()
     definitions = {form_id: catalogue.get(form_id) for form_id in FORMS}
     ids: list[str] = []
     case_number, child_id = 0, None

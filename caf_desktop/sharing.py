@@ -227,10 +227,10 @@ def check(
 ) -> list[SharingGap]:
     """The records that consent does not cover sharing with `recipient` (empty: share them all).
     The store is asked once for all the records (`Store.consent_sources`), not once per record."""
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
     from caf_desktop.errors import UnknownForm  # noqa: PLC0415
 
-    catalogue = shipped_catalogue()
+    catalogue = installed_catalogue()
     forms: dict[tuple[str, str], tuple[str, bool]] = {}
     sources = store.consent_sources(record_ids)
     gaps: list[SharingGap] = []

@@ -395,8 +395,46 @@ def shipped_rulesets() -> dict[str, Ruleset]:
     return found
 
 
+def installed_rulesets() -> dict[str, Ruleset]:
+    """The shipped rulesets, and newer versions the team's coordinator sent (kept in the home
+    folder's `forms/thresholds/ID/VERSION.json`; one that fails its checks is left out): the newest
+    version of each id."""
+    from caf_desktop import paths  # noqa: PLC0415
+
+    folder = paths.user_forms_dir() / "thresholds"
+    try:
+        files = tuple(
+            sorted(
+                (str(f), f.stat().st_mtime_ns)
+                for sub in folder.iterdir()
+                if sub.is_dir()
+                for f in sub.glob("*.json")
+            )
+        )
+    except OSError:
+        return shipped_rulesets()
+    return _with_received(files) if files else shipped_rulesets()
+
+
+@functools.lru_cache(maxsize=8)
+def _with_received(files: tuple[tuple[str, int], ...]) -> dict[str, Ruleset]:
+    found = dict(shipped_rulesets())
+    for name, _ in files:
+        try:
+            raw = jsonfiles.load(Path(name))
+            if next(iter(check_ruleset(raw, name)), None) is not None:
+                continue
+            received = build(raw)
+        except (CafError, OSError, KeyError, TypeError, ValueError):
+            continue
+        current = found.get(received.id)
+        if current is None or version_key(received.version) > version_key(current.version):
+            found[received.id] = received
+    return found
+
+
 def ruleset(ruleset_id: str = "caf-continuum") -> Ruleset:
-    found = shipped_rulesets().get(ruleset_id)
+    found = installed_rulesets().get(ruleset_id)
     if found is None:
         raise UnknownRuleset(ruleset_id)
     return found

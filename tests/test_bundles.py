@@ -723,6 +723,46 @@ def test_a_record_invalid_against_its_form(world: World, coordinator_store: Stor
     assert ".. " not in error.reason
 
 
+def test_a_newer_form_and_ruleset_from_the_coordinator_are_used_once_received(
+    world: World, worker_store: Store, tmp_path: Path, private_home: Path
+) -> None:
+    from caf_desktop import definitions, thresholds
+
+    root = Path(__file__).parent.parent / "forms"
+    closure = json.loads((root / "caf-closure" / "1.0.0.json").read_text(encoding="utf-8"))
+    closure["version"] = "1.1.0"
+    closure["title"] = "CAF closure (revised locally)"
+    ruleset = json.loads((root / "thresholds" / "caf-continuum" / "1.0.0.json").read_text(encoding="utf-8"))
+    ruleset["version"] = "1.1.0"
+    hannah = bundles.worker_addressee("Hannah Testwell", world.worker.identity.age.recipient)
+    assert definitions.installed_catalogue().get("caf-closure").version == "1.0.0"
+
+    report = bundles.export_bundle(
+        worker_store,
+        world.coordinator.identity,
+        world.team,
+        [],
+        tmp_path / "forms.cafbundle",
+        to=hannah,
+        attachments=[
+            bundles.Attachment("forms/caf-closure/1.1.0.json", json.dumps(closure).encode()),
+            bundles.Attachment("thresholds/caf-continuum/1.1.0.json", json.dumps(ruleset).encode()),
+        ],
+    )
+    bundles.import_bundle(
+        worker_store, world.worker.identity, world.team, report.path, home=world.worker.home
+    )
+
+    catalogue = definitions.installed_catalogue()
+    assert catalogue.get("caf-closure").title == "CAF closure (revised locally)"  # the newest is used
+    assert catalogue.get("caf-closure", "1.0.0").title != closure["title"]  # the shipped one stays
+    assert thresholds.ruleset("caf-continuum").version == "1.1.0"
+    # A new record can be made with it, and a damaged received file is left out, not fatal.
+    worker_store.add_record(catalogue.get("caf-closure"), example("caf-closure/full"))
+    (private_home / "forms" / "caf-closure" / "1.2.0.json").write_text("{not json", encoding="utf-8")
+    assert definitions.installed_catalogue().get("caf-closure").version == "1.1.0"
+
+
 def test_a_record_of_a_form_version_not_installed(
     world: World, coordinator_store: Store, tmp_path: Path
 ) -> None:

@@ -270,10 +270,10 @@ def _table(headers: list[str], rows: list[list[str]], parent: QWidget) -> QTable
 
 
 def _form_title(form_id: str) -> str:
-    from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
 
     try:
-        return shipped_catalogue().get(form_id).title
+        return installed_catalogue().get(form_id).title
     except CafError:
         return form_id
 
@@ -445,7 +445,7 @@ class ConflictDialog(QDialog):
     """One conflict: the stored and incoming versions side by side, answer by answer."""
 
     def __init__(self, conflict: ConflictInfo, stored: dict[str, Any], parent: QWidget | None = None) -> None:
-        from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+        from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
 
         super().__init__(parent)
         self.setObjectName("conflict")
@@ -453,7 +453,7 @@ class ConflictDialog(QDialog):
         self.resize(1100, 640)
         self.conflict = conflict
         self.stored = stored
-        self.definition = shipped_catalogue().lookup(
+        self.definition = installed_catalogue().lookup(
             f"{conflict.incoming_form_id}@{conflict.incoming_form_version}"
         )
         self.rows = diff.side_by_side(self.definition, stored, conflict.incoming_document)

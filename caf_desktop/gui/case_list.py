@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from caf_desktop.definitions import shipped_catalogue
+from caf_desktop.definitions import installed_catalogue
 from caf_desktop.store.store import RecordInfo, RecordQuery, Store
 
 PAGE = 200
@@ -79,7 +79,7 @@ class CaseListModel(QAbstractTableModel):
         self.rows: list[RecordInfo] = []
         self.total = 0
         self.today = dt.date.today()
-        self._titles = {d.id: d.title for d in shipped_catalogue().all()}
+        self._titles = {d.id: d.title for d in installed_catalogue().all()}
         self.refresh()
 
     # Queries ----------------------------------------------------------------------------------------------

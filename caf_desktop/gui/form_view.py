@@ -270,7 +270,7 @@ class FormView(QWidget, EditorHost):
 
     @classmethod
     def for_form(cls, form_id: str, version: str | None = None, parent: QWidget | None = None) -> FormView:
-        return cls(definitions.shipped_catalogue().get(form_id, version), parent)
+        return cls(definitions.installed_catalogue().get(form_id, version), parent)
 
     # --- the document ---------------------------------------------------------------------------------------
 

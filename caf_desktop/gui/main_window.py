@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from caf_desktop import __version__, atomic, jsonfiles, paths
-from caf_desktop.definitions import FormDefinition, shipped_catalogue
+from caf_desktop.definitions import FormDefinition, installed_catalogue
 from caf_desktop.errors import CafError
 from caf_desktop.gui.form_view import FormView
 
@@ -61,7 +61,7 @@ def guess_form(document: Any) -> FormDefinition | None:
     if not isinstance(document, dict) or not document:
         return None
     best: tuple[int, FormDefinition | None] = (0, None)
-    for definition in shipped_catalogue().all():
+    for definition in installed_catalogue().all():
         names = set(definition.schema.get("properties", {}))
         score = len(names & set(document))
         if score > best[0]:
@@ -79,7 +79,7 @@ class ChooseFormDialog(QDialog):
         layout.addWidget(QLabel(f"Which form are the answers in {file_name} for?", self))
         self.combo = QComboBox(self)
         self.combo.setAccessibleName("Form")
-        for definition in shipped_catalogue().all():
+        for definition in installed_catalogue().all():
             self.combo.addItem(f"{definition.title} ({definition.version})", definition.key)
             if guess is not None and definition.key == guess.key:
                 self.combo.setCurrentIndex(self.combo.count() - 1)
@@ -92,7 +92,7 @@ class ChooseFormDialog(QDialog):
         layout.addWidget(buttons)
 
     def chosen(self) -> FormDefinition:
-        return shipped_catalogue().lookup(str(self.combo.currentData()))
+        return installed_catalogue().lookup(str(self.combo.currentData()))
 
 
 class StartPage(QWidget):
@@ -112,21 +112,21 @@ class StartPage(QWidget):
         self.forms = QListWidget(self)
         self.forms.setObjectName("start-forms")
         self.forms.setAccessibleName("Forms")
-        for definition in shipped_catalogue().all():
+        for definition in installed_catalogue().all():
             item = QListWidgetItem(f"{definition.title}\n{definition.description}")
             item.setData(Qt.ItemDataRole.UserRole, definition.key)
             self.forms.addItem(item)
         self.forms.setCurrentRow(0)
         self.forms.setWordWrap(True)
         self.forms.itemActivated.connect(
-            lambda item: window.new_form(shipped_catalogue().lookup(item.data(Qt.ItemDataRole.UserRole)))
+            lambda item: window.new_form(installed_catalogue().lookup(item.data(Qt.ItemDataRole.UserRole)))
         )
         layout.addWidget(self.forms, 1)
         start = QPushButton("Start", self)
         start.setDefault(True)
         start.clicked.connect(
             lambda: window.new_form(
-                shipped_catalogue().lookup(self.forms.currentItem().data(Qt.ItemDataRole.UserRole))
+                installed_catalogue().lookup(self.forms.currentItem().data(Qt.ItemDataRole.UserRole))
             )
         )
         open_button = QPushButton("Open a saved JSON file…", self)

@@ -256,9 +256,9 @@ def print_record(window: RecordsWindow, record_id: str | None = None) -> None:
 
     if record_id is not None and record_id != window.record_id:
         record = window.store.get(record_id)
-        from caf_desktop.definitions import shipped_catalogue  # noqa: PLC0415
+        from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
 
-        definition = shipped_catalogue().lookup(f"{record.form_id}@{record.form_version}")
+        definition = installed_catalogue().lookup(f"{record.form_id}@{record.form_version}")
         pdf = render_pdf(
             definition,
             record.document,

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from caf_desktop import keyfile, pointers
-from caf_desktop.definitions import FormDefinition, shipped_catalogue
+from caf_desktop.definitions import FormDefinition, installed_catalogue
 from caf_desktop.diff import describe_changes
 from caf_desktop.errors import CafError
 from caf_desktop.gui import bundle_actions, pdf_actions
@@ -76,7 +76,7 @@ class NewRecordDialog(QDialog):
         form = QFormLayout()
         self.form_choice = QComboBox(self)
         self.form_choice.setAccessibleName("Form")
-        for definition in shipped_catalogue().all():
+        for definition in installed_catalogue().all():
             self.form_choice.addItem(definition.title, definition.key)
         self.given = QLineEdit(self)
         self.given.setObjectName("given_names")
@@ -116,7 +116,7 @@ class NewRecordDialog(QDialog):
         self._checked_for: tuple[str, str, str] | None = None
 
     def definition(self) -> FormDefinition:
-        return shipped_catalogue().lookup(str(self.form_choice.currentData()))
+        return installed_catalogue().lookup(str(self.form_choice.currentData()))
 
     def date_of_birth(self) -> dt.date | None:
         from caf_desktop.gui.qt_fields import parse_uk_date  # noqa: PLC0415
@@ -622,7 +622,7 @@ class RecordsWindow(MainWindow):
         self.autosave()
         try:
             record = self.store.get(record_id)
-            definition = shipped_catalogue().get(record.form_id, record.form_version)
+            definition = installed_catalogue().get(record.form_id, record.form_version)
         except CafError as error:
             QMessageBox.warning(self, "Cannot open the record", str(error))
             return None
