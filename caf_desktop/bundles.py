@@ -591,26 +591,18 @@ class VerifiedBundle:
 
 
 def _read_file(path: Path, limits: Limits) -> bytes:
-    from caf_desktop.errors import FileMissing, FileUnreadable  # noqa: PLC0415
+    from caf_desktop import jsonfiles  # noqa: PLC0415
 
     try:
         size = path.stat().st_size
-        if path.is_dir():
-            raise FileUnreadable(str(path), "it is a folder, not a file")
-        if size > limits.file_bytes:
-            raise _rejected(
-                f"The file is {size // (1 << 20)} MiB, more than a bundle may be ({limits.file_bytes // (1 << 20)} MiB).",
-                "too-large",
-            )
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FileMissing(str(path)) from None
-    except PermissionError:
-        raise FileUnreadable(str(path), "permission denied") from None
-    except IsADirectoryError:
-        raise FileUnreadable(str(path), "it is a folder, not a file") from None
-    except OSError as error:
-        raise FileUnreadable(str(path), error.strerror or "the system refused") from None
+    except OSError:
+        size = 0  # reading it says plainly what is wrong
+    if size > limits.file_bytes and not path.is_dir():
+        raise _rejected(
+            f"The file is {size // (1 << 20)} MiB, more than a bundle may be ({limits.file_bytes // (1 << 20)} MiB).",
+            "too-large",
+        )
+    return jsonfiles.read_bytes(path)
 
 
 def _decrypt(data: bytes, identity: Identity) -> bytes:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from caf_desktop import cli, jsonfiles, paths
-from caf_desktop.errors import CafError, FileMissing, FileUnreadable, InputFileError
+from caf_desktop.errors import CafError, InputFileError
 
 if TYPE_CHECKING:
     from caf_desktop.definitions import FormDefinition
@@ -243,25 +243,14 @@ def _pdf_of_file(args: argparse.Namespace, source: Path, out: Path, stdout: Text
 # --- pdf-verify ------------------------------------------------------------------------------------------
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FileMissing(str(path)) from None
-    except IsADirectoryError:
-        raise FileUnreadable(str(path), "it is a folder, not a file") from None
-    except PermissionError:
-        raise FileUnreadable(str(path), "permission denied") from None
-    except OSError as error:
-        raise FileUnreadable(str(path), error.strerror or "the system refused") from None
-
-
 def _pdf_verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from caf_desktop.pdf_sign import revocations, trust_roots, verify_pdf  # noqa: PLC0415
 
     path = Path(args.file)
     home = paths.home()
-    reports = verify_pdf(_read_bytes(path), trust_roots(home), source=str(path), revoked=revocations(home))
+    reports = verify_pdf(
+        jsonfiles.read_bytes(path), trust_roots(home), source=str(path), revoked=revocations(home)
+    )
     cli._redactor.remember([r.signer for r in reports])
     if args.json:
         cli._print_json([r.as_json() for r in reports], stdout)

@@ -25,6 +25,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -70,10 +71,14 @@ def fingerprint(certificate: x509.Certificate) -> str:
     return certificate.fingerprint(hashes.SHA256()).hex()
 
 
+def readable(digest: str) -> str:
+    """The first half of a hex digest in groups of four, short enough to read aloud on the telephone."""
+    short = digest[:32].upper()
+    return " ".join(short[index : index + 4] for index in range(0, len(short), 4))
+
+
 def readable_fingerprint(certificate: x509.Certificate) -> str:
-    """The fingerprint in groups of four, short enough to read aloud on the telephone."""
-    digest = fingerprint(certificate)[:32].upper()
-    return " ".join(digest[index : index + 4] for index in range(0, len(digest), 4))
+    return readable(fingerprint(certificate))
 
 
 def common_name(certificate: x509.Certificate) -> str:
@@ -192,17 +197,63 @@ def _private(path: Path) -> None:
         path.chmod(0o600)
 
 
-def save_identity(home: Path, identity: Identity, passphrase: str, *, cost: int = DEFAULT_COST) -> None:
-    """Writes both files, each whole or not at all, readable by the user only."""
+def write_pkcs12(
+    path: Path,
+    name: str,
+    key: ec.EllipticCurvePrivateKey,
+    certificate: x509.Certificate,
+    chain: tuple[x509.Certificate, ...],
+    *,
+    passphrase: str,
+) -> None:
+    """A key and its certificates as a passphrase-protected PKCS#12 file, whole or not at all, readable
+    by the user only (the identity's, and a coordinator's team CA)."""
     p12 = pkcs12.serialize_key_and_certificates(
-        identity.name.encode("utf-8"),
-        identity.key,
-        identity.certificate,
-        list(identity.chain) or None,
+        name.encode("utf-8"),
+        key,
+        certificate,
+        list(chain) or None,
         serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
     )
-    atomic.write_bytes(home / IDENTITY_FILE, p12)
-    _private(home / IDENTITY_FILE)
+    atomic.write_bytes(path, p12)
+    _private(path)
+
+
+class Pkcs12Damaged(ValueError):
+    """Not a PKCS#12 file holding an ECDSA key and its certificate."""
+
+
+def read_pkcs12(
+    data: bytes, passphrase: str
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate, tuple[x509.Certificate, ...]]:
+    """The key, certificate and chain in a PKCS#12 file's bytes (`WrongPassphrase`, `Pkcs12Damaged`)."""
+    try:
+        loaded = pkcs12.load_pkcs12(data, passphrase.encode("utf-8"))
+    except ValueError as error:
+        # cryptography says "Invalid password or PKCS12 data" for both; a PKCS#12 without a
+        # password tells them apart.
+        try:
+            pkcs12.load_pkcs12(data, None)
+        except ValueError:
+            if data[:1] == b"\x30":  # a DER sequence: a PKCS#12 we cannot open with this passphrase
+                raise WrongPassphrase() from None
+        raise Pkcs12Damaged() from error
+    key = loaded.key
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or loaded.cert is None:
+        raise Pkcs12Damaged()
+    return key, loaded.cert.certificate, tuple(item.certificate for item in loaded.additional_certs)
+
+
+def save_identity(home: Path, identity: Identity, passphrase: str, *, cost: int = DEFAULT_COST) -> None:
+    """Writes both files, each whole or not at all, readable by the user only."""
+    write_pkcs12(
+        home / IDENTITY_FILE,
+        identity.name,
+        identity.key,
+        identity.certificate,
+        identity.chain,
+        passphrase=passphrase,
+    )
     pem = b"".join(
         certificate.public_bytes(serialization.Encoding.PEM)
         for certificate in (identity.certificate, *identity.chain)
@@ -275,21 +326,10 @@ def load_identity(home: Path, passphrase: str) -> Identity:
     except OSError as error:
         raise IdentityDamaged(path) from error
     try:
-        loaded = pkcs12.load_pkcs12(data, passphrase.encode("utf-8"))
-    except ValueError as error:
-        # cryptography says "Invalid password or PKCS12 data" for both; a PKCS#12 without a
-        # password tells them apart.
-        try:
-            pkcs12.load_pkcs12(data, None)
-        except ValueError:
-            if data[:1] == b"\x30":  # a DER sequence: a PKCS#12 we cannot open with this passphrase
-                raise WrongPassphrase() from None
+        key, certificate, chain = read_pkcs12(data, passphrase)
+    except Pkcs12Damaged as error:
         raise IdentityDamaged(path) from error
-    key = loaded.key
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or loaded.cert is None:
-        raise IdentityDamaged(path)
-    chain = tuple(item.certificate for item in loaded.additional_certs)
-    return Identity(key, loaded.cert.certificate, chain, _unseal(home / AGE_IDENTITY_FILE, passphrase))
+    return Identity(key, certificate, chain, _unseal(home / AGE_IDENTITY_FILE, passphrase))
 
 
 def install_certificate(
@@ -311,9 +351,12 @@ def change_passphrase(home: Path, old: str, new: str) -> None:
     save_identity(home, load_identity(home, old), new)
 
 
+def key_digest(key: CertificatePublicKeyTypes) -> str:
+    """SHA-256 of a public key (its SubjectPublicKeyInfo), in hex."""
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()
+
+
 def public_key_digest(certificate: x509.Certificate) -> str:
     """SHA-256 of the certificate's public key: the same key keeps it when its certificate is reissued."""
-    der = certificate.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return hashlib.sha256(der).hexdigest()
+    return key_digest(certificate.public_key())

@@ -1,4 +1,4 @@
-"""Reading JSON files the user names, with every failure turned into a typed, plain error."""
+"""Reading files the user names (JSON above all), with every failure turned into a typed, plain error."""
 
 from __future__ import annotations
 
@@ -31,19 +31,25 @@ def parse(text: str, source: str) -> Any:
         raise MalformedJSON(source, error.lineno, error.colno, problem) from None
 
 
-def read_text(path: Path) -> str:
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; `FileMissing` or `FileUnreadable` saying why not."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return path.read_bytes()
     except FileNotFoundError:
         raise FileMissing(str(path)) from None
     except IsADirectoryError:
         raise FileUnreadable(str(path), "it is a folder, not a file") from None
     except PermissionError:
         raise FileUnreadable(str(path), "permission denied") from None
-    except UnicodeDecodeError:
-        raise FileUnreadable(str(path), "it is not UTF-8 text; is it the right file?") from None
     except OSError as error:
         raise FileUnreadable(str(path), error.strerror or "the system refused") from None
+
+
+def read_text(path: Path) -> str:
+    try:
+        return read_bytes(path).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileUnreadable(str(path), "it is not UTF-8 text; is it the right file?") from None
 
 
 def load(path: Path) -> Any:

@@ -35,7 +35,6 @@ import base64
 import binascii
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -49,13 +48,11 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from caf_desktop import atomic, cms, identity, jsonfiles
 from caf_desktop.errors import CafError, UnsupportedFormat
 from caf_desktop.identity import Identity, common_name, fingerprint, public_key_digest
-from caf_desktop.keyfile import WrongPassphrase
 
 TEAM_FILE = "team.json"
 TEAM_CA_FILE = "team-ca.p12"
@@ -161,17 +158,7 @@ def certificate_pem(certificate: x509.Certificate) -> str:
 def readable_key_fingerprint(certificate: x509.Certificate) -> str:
     """SHA-256 of the public key, in groups of four to read aloud: it stays the same when the key's
     certificate is re-issued, so worker and coordinator compare it over the telephone at enrolment."""
-    return _readable(public_key_digest(certificate))
-
-
-def _key_digest(key: ec.EllipticCurvePublicKey) -> str:
-    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(der).hexdigest()
-
-
-def _readable(digest: str) -> str:
-    short = digest[:32].upper()
-    return " ".join(short[index : index + 4] for index in range(0, len(short), 4))
+    return identity.readable(public_key_digest(certificate))
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -632,15 +619,7 @@ def is_coordinator(home: Path) -> bool:
 def _save_ca(
     home: Path, key: ec.EllipticCurvePrivateKey, certificate: x509.Certificate, passphrase: str
 ) -> None:
-    p12 = pkcs12.serialize_key_and_certificates(
-        b"team CA",
-        key,
-        certificate,
-        None,
-        serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
-    )
-    atomic.write_bytes(home / TEAM_CA_FILE, p12)
-    _private(home / TEAM_CA_FILE)
+    identity.write_pkcs12(home / TEAM_CA_FILE, "team CA", key, certificate, (), passphrase=passphrase)
 
 
 def _load_ca(home: Path, passphrase: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
@@ -655,15 +634,10 @@ def _load_ca(home: Path, passphrase: str) -> tuple[ec.EllipticCurvePrivateKey, x
         f"The team certificate authority {path} cannot be read: it is damaged. Restore it from a backup."
     )
     try:
-        loaded = pkcs12.load_pkcs12(data, passphrase.encode("utf-8"))
-    except ValueError:
-        if data[:1] == b"\x30":  # a DER sequence: a PKCS#12 that this passphrase does not open
-            raise WrongPassphrase() from None
+        key, certificate, _ = identity.read_pkcs12(data, passphrase)
+    except identity.Pkcs12Damaged:
         raise damaged from None
-    key = loaded.key
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or loaded.cert is None:
-        raise damaged
-    return key, loaded.cert.certificate
+    return key, certificate
 
 
 def load_authority(home: Path, passphrase: str) -> TeamAuthority:
@@ -965,11 +939,11 @@ class EnrolmentRequest:
     def key_fingerprint(self) -> str:
         public = self.csr.public_key()
         assert isinstance(public, ec.EllipticCurvePublicKey)  # checked when it was read
-        return _key_digest(public)
+        return identity.key_digest(public)
 
     @property
     def readable_key_fingerprint(self) -> str:
-        return _readable(self.key_fingerprint)
+        return identity.readable(self.key_fingerprint)
 
 
 def make_request(home: Path, passphrase: str, *, now: dt.datetime | None = None) -> EnrolmentRequest:
@@ -1095,7 +1069,7 @@ def issue_certificate(
         )
         if revoked_member is not None and revoked_member.key == key:
             raise RequestRejected(
-                f"A certificate for this key ({_readable(key)}) was revoked on {revocation.date}: the key may be "
+                f"A certificate for this key ({identity.readable(key)}) was revoked on {revocation.date}: the key may be "
                 "in someone else's hands. The worker needs a new identity on a laptop you trust."
             )
     moment = _now(now)
