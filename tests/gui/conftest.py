@@ -62,3 +62,14 @@ def type_text(qtbot: Any, widget: QWidget, text: str) -> None:
             QTest.sendKeyEvent(
                 QTest.KeyAction.Click, widget, Qt.Key.Key_unknown, character, Qt.KeyboardModifier.NoModifier
             )
+
+
+def show_records_window(store: Any, qtbot: Any) -> Any:
+    """The app's main window over a store, shown at laptop size (the caller closes it)."""
+    from caf_desktop.gui.records_window import RecordsWindow
+
+    window = RecordsWindow(store)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    return window

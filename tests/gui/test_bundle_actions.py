@@ -24,6 +24,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMessageBox, QTableWidget
 
 from tests.conftest import EXAMPLES
+from tests.gui.conftest import show_records_window
 
 PASSPHRASE = "correct horse battery staple"
 TEAM = "Northtown Locality Team"
@@ -58,11 +59,7 @@ def team_homes(tmp_path: Path, qtbot: Any) -> Iterator[dict[str, Any]]:
     )
     windows = {}
     for key, store in (("coordinator", coordinator), ("worker", worker)):
-        window = RecordsWindow(store)
-        window.resize(1366, 768)
-        window.show()
-        qtbot.waitExposed(window)
-        windows[key] = window
+        windows[key] = show_records_window(store, qtbot)
     outbox = tmp_path / "usb-stick"
     outbox.mkdir()
     yield {"outbox": outbox, **windows}

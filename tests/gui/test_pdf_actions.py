@@ -20,6 +20,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMessageBox
 
 from tests.conftest import EXAMPLES, require_tool
+from tests.gui.conftest import show_records_window
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -39,10 +40,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def window(store: Store, qtbot: Any) -> Iterator[RecordsWindow]:
-    shown = RecordsWindow(store)
-    shown.resize(1366, 768)
-    shown.show()
-    qtbot.waitExposed(shown)
+    shown = show_records_window(store, qtbot)
     yield shown
     shown.close()
     shown.deleteLater()

@@ -25,7 +25,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
 
 from tests.conftest import EXAMPLES
-from tests.gui.conftest import type_text
+from tests.gui.conftest import show_records_window, type_text
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -49,10 +49,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def window(store: Store, qtbot: Any) -> Iterator[RecordsWindow]:
-    shown = RecordsWindow(store)
-    shown.resize(1366, 768)
-    shown.show()
-    qtbot.waitExposed(shown)
+    shown = show_records_window(store, qtbot)
     yield shown
     shown.close()
     shown.deleteLater()
