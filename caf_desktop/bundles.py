@@ -1317,6 +1317,11 @@ def _take_attachments(bundle: VerifiedBundle, home: Path) -> tuple[str, ...]:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic.write_bytes(target, data, replace=False)
         taken.append(name)
+    if taken:
+        from caf_desktop import definitions  # noqa: PLC0415
+
+        definitions.forget_received()
+        thresholds.forget_received()
     return tuple(taken)
 
 

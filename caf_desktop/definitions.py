@@ -370,40 +370,46 @@ def shipped_catalogue() -> Catalogue:
 def installed_catalogue() -> Catalogue:
     """The forms this app can open: the shipped ones, and newer ones the team's coordinator sent in a
     bundle (kept in the home folder's `forms/ID/VERSION.json`). A received file that does not pass
-    `forms check`, or that names a version the app ships, is left out: shipped forms never change."""
+    `forms check`, or that names a version the app ships, is left out: shipped forms never change.
+    Read once per home folder; `forget_received` after a bundle brings new ones."""
     from caf_desktop import paths  # noqa: PLC0415
 
-    folder = paths.user_forms_dir()
+    return _installed(str(paths.user_forms_dir()))
+
+
+def forget_received() -> None:
+    """Forms and rulesets were received: the next `installed_catalogue` reads them again."""
+    _installed.cache_clear()
+
+
+def received_files(folder: Path, *, skip: str | None = None) -> list[Path]:
+    """The `ID/VERSION.json` files in a folder of received definitions (none if there is no folder)."""
     try:
-        files = tuple(
-            sorted(
-                (str(f), f.stat().st_mtime_ns)
-                for sub in folder.iterdir()
-                if sub.is_dir() and sub.name != "thresholds"
-                for f in sub.glob("*.json")
-            )
+        return sorted(
+            f for sub in folder.iterdir() if sub.is_dir() and sub.name != skip for f in sub.glob("*.json")
         )
     except OSError:  # no folder yet: nothing received
-        return shipped_catalogue()
-    return _with_received(files) if files else shipped_catalogue()
+        return []
 
 
 @functools.lru_cache(maxsize=8)
-def _with_received(files: tuple[tuple[str, int], ...]) -> Catalogue:
+def _installed(folder: str) -> Catalogue:
     from caf_desktop import formcheck, jsonfiles  # noqa: PLC0415
     from caf_desktop.errors import CafError  # noqa: PLC0415
 
-    shipped = shipped_catalogue()
-    definitions = shipped.all()
+    files = received_files(Path(folder), skip="thresholds")
+    if not files:
+        return shipped_catalogue()
+    definitions = shipped_catalogue().all()
     known = {d.key for d in definitions}
-    for name, _ in files:
+    for path in files:
         try:
-            raw = jsonfiles.load(Path(name))
-            if next(iter(formcheck.check_definition(raw, name)), None) is not None:
+            raw = jsonfiles.load(path)
+            if next(iter(formcheck.check_definition(raw, str(path))), None) is not None:
                 continue
-            definition = load(raw, name)
+            definition = load(raw, str(path))
         except (CafError, OSError):
-            continue
+            continue  # a damaged received file is left out
         if definition.key not in known:
             definitions.append(definition)
             known.add(definition.key)

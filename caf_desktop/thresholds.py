@@ -23,7 +23,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from caf_desktop import jsonfiles
-from caf_desktop.definitions import forms_root, version_key
+from caf_desktop.definitions import forms_root, received_files, version_key
 from caf_desktop.errors import CafError
 from caf_desktop.findings import Finding
 
@@ -398,31 +398,27 @@ def shipped_rulesets() -> dict[str, Ruleset]:
 def installed_rulesets() -> dict[str, Ruleset]:
     """The shipped rulesets, and newer versions the team's coordinator sent (kept in the home
     folder's `forms/thresholds/ID/VERSION.json`; one that fails its checks is left out): the newest
-    version of each id."""
+    version of each id. Read once per home folder, like `definitions.installed_catalogue`."""
     from caf_desktop import paths  # noqa: PLC0415
 
-    folder = paths.user_forms_dir() / "thresholds"
-    try:
-        files = tuple(
-            sorted(
-                (str(f), f.stat().st_mtime_ns)
-                for sub in folder.iterdir()
-                if sub.is_dir()
-                for f in sub.glob("*.json")
-            )
-        )
-    except OSError:
-        return shipped_rulesets()
-    return _with_received(files) if files else shipped_rulesets()
+    return _installed(str(paths.user_forms_dir() / "thresholds"))
+
+
+def forget_received() -> None:
+    """Rulesets were received: the next `installed_rulesets` reads them again."""
+    _installed.cache_clear()
 
 
 @functools.lru_cache(maxsize=8)
-def _with_received(files: tuple[tuple[str, int], ...]) -> dict[str, Ruleset]:
+def _installed(folder: str) -> dict[str, Ruleset]:
+    files = received_files(Path(folder))
+    if not files:
+        return shipped_rulesets()
     found = dict(shipped_rulesets())
-    for name, _ in files:
+    for path in files:
         try:
-            raw = jsonfiles.load(Path(name))
-            if next(iter(check_ruleset(raw, name)), None) is not None:
+            raw = jsonfiles.load(path)
+            if next(iter(check_ruleset(raw, str(path))), None) is not None:
                 continue
             received = build(raw)
         except (CafError, OSError, KeyError, TypeError, ValueError):
