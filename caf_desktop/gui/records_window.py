@@ -369,6 +369,8 @@ class RecordsWindow(MainWindow):
         self.record_id: str | None = None
         self.locked = False
         self.recovered: list[RecordInfo] = []
+        self._numbers: dict[str, str] = {}
+        self._numbers_read_at: int | None = None
         self._autosave_timer = QTimer()
         self._autosave_timer.setSingleShot(True)
         self._autosave_timer.setInterval(AUTOSAVE_DELAY_MS)
@@ -412,7 +414,7 @@ class RecordsWindow(MainWindow):
         self._attention_timer.setInterval(ATTENTION_CHECK_MS)
         self._attention_timer.timeout.connect(self.refresh_attention)
         self._attention_timer.start()
-        self.refresh_attention()
+        QTimer.singleShot(0, self.refresh_attention)  # once the window is up: it may read every TAC case
         self._update_title()
         self._update_actions()
 
@@ -568,18 +570,24 @@ class RecordsWindow(MainWindow):
         self._update_title()
 
     def _locality_numbers(self) -> dict[str, str]:
-        """The contact numbers the team's coordinator set, by id (none before joining a team)."""
+        """The contact numbers the team's coordinator set, by id (none before joining a team). The
+        team file's signature is checked when the file changes, not each time a record opens."""
         from caf_desktop import team  # noqa: PLC0415
 
         if self.store.home is None:
             return {}
         try:
-            joined = team.load_joined_team(self.store.home)
-        except CafError:
-            return {}  # a damaged team file: the banner keeps the ruleset's own wording
-        if joined is None:
-            return {}
-        return {c.id: c.phone for c in joined.contacts if not c.placeholder}
+            changed = (self.store.home / team.TEAM_FILE).stat().st_mtime_ns
+        except OSError:
+            return {}  # not in a team yet
+        if self._numbers_read_at != changed:
+            try:
+                joined = team.load_joined_team(self.store.home)
+            except CafError:
+                joined = None  # a damaged team file: the banner keeps the ruleset's own wording
+            self._numbers = {c.id: c.phone for c in joined.contacts if not c.placeholder} if joined else {}
+            self._numbers_read_at = changed
+        return self._numbers
 
     def _audit_safeguarding(self, action: str) -> None:
         if self.record_id is not None:
