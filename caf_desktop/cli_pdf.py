@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,13 +17,6 @@ if TYPE_CHECKING:
     from caf_desktop.store.store import Store
 
 # How a printed record's status reads on every page, for the status it has once this command is done.
-_STATUS_LINES = {
-    "draft": "Draft: not marked complete",
-    "complete": "Complete",
-    "signed": "Complete and signed",
-    "shared": "Complete and shared",
-    "closed": "Closed",
-}
 _PERSONAL_DATA = (
     "It holds personal data: keep it as safe as the records, and delete it when it is no longer needed."
 )
@@ -87,18 +79,10 @@ def _pdf(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return _pdf_of_record(args, out, stdout)
 
 
-def _now_line(label: str) -> str:
-    from caf_desktop.pdf_sign import stamp_time  # noqa: PLC0415
-
-    return f"{label}. Printed {stamp_time(dt.datetime.now(dt.UTC))}"
-
-
-def _render(
-    definition: FormDefinition, document: dict[str, Any], status_line: str, author: str | None
-) -> bytes:
+def _render(definition: FormDefinition, document: dict[str, Any], line: str, author: str | None) -> bytes:
     from caf_desktop.pdf_render import render_pdf  # noqa: PLC0415 - reportlab loads only to print
 
-    return render_pdf(definition, document, status_line=status_line, author=author)
+    return render_pdf(definition, document, status_line=line, author=author)
 
 
 def _signed(pdf: bytes, signer: Identity) -> bytes:
@@ -148,6 +132,7 @@ def _identity(passphrase: str) -> Identity:
 
 def _pdf_of_record(args: argparse.Namespace, out: Path, stdout: TextIO) -> int:
     from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
+    from caf_desktop.pdf_render import status_line  # noqa: PLC0415 - reportlab loads only to print
     from caf_desktop.pdf_sign import refuse_unfinished  # noqa: PLC0415
 
     # One prompt serves both the home's store and the identity: they share the passphrase.
@@ -165,7 +150,7 @@ def _pdf_of_record(args: argparse.Namespace, out: Path, stdout: TextIO) -> int:
         status = "signed" if signer is not None and info.status == "complete" else info.status
         profile = store.profile()
         author = signer.name if signer is not None else (profile.name if profile is not None else None)
-        pdf = _render(definition, info.document, _now_line(_STATUS_LINES.get(status, status)), author)
+        pdf = _render(definition, info.document, status_line(status), author)
         if signer is not None:
             pdf = _signed(pdf, signer)
         _write(out, pdf)
@@ -196,6 +181,7 @@ def _the_document(source: Path, definition: FormDefinition) -> str:
 def _pdf_of_file(args: argparse.Namespace, source: Path, out: Path, stdout: TextIO, stderr: TextIO) -> int:
     from caf_desktop import validation  # noqa: PLC0415
     from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
+    from caf_desktop.pdf_render import printed_line  # noqa: PLC0415 - reportlab loads only to print
     from caf_desktop.store.store import StoreNotInitialised  # noqa: PLC0415
 
     if not args.form:
@@ -218,12 +204,12 @@ def _pdf_of_file(args: argparse.Namespace, source: Path, out: Path, stdout: Text
         return cli.EXIT_INVALID
     label = "Not a stored record"
     if not args.sign:
-        _write(out, _render(definition, document, _now_line(label), None))
+        _write(out, _render(definition, document, printed_line(label), None))
         stdout.write(f"Wrote {_the_document(source, definition)} to {out}. {_PERSONAL_DATA}\n")
         return cli.EXIT_OK
     passphrase = cli._passphrase()
     signer = _identity(passphrase)
-    pdf = _signed(_render(definition, document, _now_line(f"{label}; signed"), signer.name), signer)
+    pdf = _signed(_render(definition, document, printed_line(f"{label}; signed"), signer.name), signer)
     _write(out, pdf)
     with _undone_on_failure(out):
         # Every signature made with the identity is in the audit trail, when there is one to keep it.

@@ -57,7 +57,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from caf_desktop import pointers, relevance, schematree, thresholds
+from caf_desktop import pointers, relevance, schematree, thresholds, uk_time
 from caf_desktop.definitions import Control, Element, FormDefinition, Group, Section, Text
 from caf_desktop.errors import CafError
 from caf_desktop.validation import parse_date
@@ -200,17 +200,32 @@ HEADING_STYLES = (STYLES.heading, STYLES.subheading, STYLES.subheading)
 
 # --- how an answer reads -----------------------------------------------------------------------------
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+STATUS_WORDS = {
+    "draft": "Draft: not marked complete",
+    "complete": "Complete",
+    "signed": "Complete and signed",
+    "shared": "Complete and shared",
+    "closed": "Closed",
+}
+
+
+def printed_line(words: str, moment: dt.datetime | None = None) -> str:
+    """What a printed page says of itself: `WORDS. Printed 26/11/2026 14:05` (UK time)."""
+    return f"{words}. Printed {uk_time.stamp(moment or dt.datetime.now(dt.UTC))}"
+
+
+def status_line(status: str, moment: dt.datetime | None = None) -> str:
+    """A printed record's line: `Complete and signed. Printed 26/11/2026 14:05`."""
+    return printed_line(STATUS_WORDS.get(status, status.capitalize()), moment)
 
 
 def uk_date(value: str) -> str:
     """`2026-03-03` as `3 March 2026` (month names in English whatever the machine's locale)."""
     day = parse_date(value)
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}" if day else value
+    return uk_time.day_words(day) if day else value
 
 
 def uk_datetime(value: str) -> str:
@@ -219,22 +234,10 @@ def uk_datetime(value: str) -> str:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return value
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(_uk_zone() or moment.tzinfo)
-    day = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
-    return f"{day} at {moment:%H:%M}"
+    return uk_time.words(uk_time.local(moment) if moment.tzinfo is not None else moment)
 
 
 @functools.cache
-def _uk_zone() -> dt.tzinfo | None:
-    import zoneinfo  # noqa: PLC0415 - only for the rare date-time answer
-
-    try:
-        return zoneinfo.ZoneInfo("Europe/London")
-    except zoneinfo.ZoneInfoNotFoundError:  # no time zone data (Windows without tzdata)
-        return None
-
-
 def clean(text: str) -> str:
     """Text as it is drawn: composed characters (NFC), no control characters, tabs as spaces."""
     return _CONTROL_CHARACTERS.sub("", unicodedata.normalize("NFC", text).replace("\t", "    "))

@@ -39,6 +39,7 @@ from pyhanko_certvalidator.errors import PathBuildingError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from caf_desktop import identity as identities
+from caf_desktop import uk_time
 from caf_desktop.errors import CafError
 from caf_desktop.identity import Identity
 
@@ -53,20 +54,6 @@ _MM = 72 / 25.4
 _STAMP_BANDS = ((15.0 * _MM, 19.6 * _MM, "bottom"), (18.6 * _MM, 23.2 * _MM, "top"))
 _STAMP_MARGIN = 16 * _MM
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"  # how pyHanko hands the signing time to the stamp
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 # A file that is not a PDF can make the parser fail in many ways; each is the same answer to the user.
 _DAMAGED = (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, zlib.error)
 
@@ -133,29 +120,14 @@ class SignatureReport:
 
 
 @functools.cache
-def _uk_zone() -> dt.tzinfo | None:
-    import zoneinfo  # noqa: PLC0415
-
-    try:
-        return zoneinfo.ZoneInfo("Europe/London")
-    except zoneinfo.ZoneInfoNotFoundError:  # no time zone data (Windows without tzdata): local time
-        return None
-
-
-def _uk_time(moment: dt.datetime) -> dt.datetime:
-    zone = _uk_zone()
-    return moment.astimezone(zone) if zone is not None else moment.astimezone()
-
-
 def stamp_time(moment: dt.datetime) -> str:
     """`26/11/2026 14:05`, in UK time: how the stamp on the page shows the signing time."""
-    return f"{_uk_time(moment):%d/%m/%Y %H:%M}"
+    return uk_time.stamp(moment)
 
 
 def spoken_time(moment: dt.datetime) -> str:
     """`26 November 2026 at 14:05`, in UK time, with English month names whatever the locale."""
-    local = _uk_time(moment)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year} at {local:%H:%M}"
+    return uk_time.spoken(moment)
 
 
 # --- the stamp ---------------------------------------------------------------------------------------

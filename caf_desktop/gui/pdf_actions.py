@@ -118,33 +118,35 @@ def _agencies(document: dict[str, object]) -> list[str]:
     return list(dict.fromkeys([*consent.agencies, *consent.listed_services]))
 
 
-def status_line(status: str, moment: dt.datetime) -> str:
-    state = {
-        "draft": "Draft: not marked complete.",
-        "complete": "Complete.",
-        "signed": "Complete and signed.",
-        "shared": "Complete and shared.",
-        "closed": "Closed.",
-    }.get(status, f"{status.capitalize()}.")
-    return f"{state} Printed {moment:%d/%m/%Y %H:%M}."
+def _draw(
+    window: RecordsWindow, record_id: str | None = None, *, signing: bool = False
+) -> tuple[FormDefinition, bytes] | None:
+    """The PDF of a record: the open one as it stands on screen (its typing kept first), or another
+    from the store. A complete record about to be signed prints as signed."""
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
+    from caf_desktop.pdf_render import render_pdf, status_line  # noqa: PLC0415 - reportlab loads on first use
 
-
-def _draw(window: RecordsWindow) -> tuple[FormDefinition, bytes] | None:
-    from caf_desktop.pdf_render import render_pdf  # noqa: PLC0415 - reportlab loads on first use
-
-    view = window.view
-    if view is None or window.record_id is None:
+    record_id = record_id or window.record_id
+    if record_id is None:
         return None
-    window.autosave()
-    record = window.store.get(window.record_id)
+    view = window.view if record_id == window.record_id else None
+    if view is not None:
+        window.autosave()
+    record = window.store.get(record_id)
+    definition = (
+        view.definition
+        if view is not None
+        else installed_catalogue().lookup(f"{record.form_id}@{record.form_version}")
+    )
+    status = "signed" if signing and record.status == "complete" else record.status
     profile = window.store.profile()
     pdf = render_pdf(
-        view.definition,
-        view.value(),
-        status_line=status_line(record.status, dt.datetime.now().astimezone()),
+        definition,
+        view.value() if view is not None else record.document,
+        status_line=status_line(status),
         author=profile.name if profile else None,
     )
-    return view.definition, pdf
+    return definition, pdf
 
 
 def export_pdf(window: RecordsWindow) -> Path | None:
@@ -193,7 +195,7 @@ def export_pdf(window: RecordsWindow) -> Path | None:
         except CafError as problem:
             QMessageBox.warning(window, "Not signed", f"{problem} Nothing was written.")
             return None
-    drawn = _draw(window)
+    drawn = _draw(window, signing=signer is not None)
     if drawn is None:
         return None
     _, pdf = drawn
@@ -252,24 +254,12 @@ def _write_and_log(
 def print_record(window: RecordsWindow, record_id: str | None = None) -> None:
     """File, Print: the system print dialog, with a preview, of the open (or given) record."""
     from caf_desktop.gui.qt_printing import preview_dialog  # noqa: PLC0415
-    from caf_desktop.pdf_render import render_pdf  # noqa: PLC0415
 
-    if record_id is not None and record_id != window.record_id:
-        record = window.store.get(record_id)
-        from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
-
-        definition = installed_catalogue().lookup(f"{record.form_id}@{record.form_version}")
-        pdf = render_pdf(
-            definition,
-            record.document,
-            status_line=status_line(record.status, dt.datetime.now().astimezone()),
-        )
-    else:
-        drawn = _draw(window)
-        if drawn is None:
-            return
-        definition, pdf = drawn
-        record_id = window.record_id
+    drawn = _draw(window, record_id)
+    if drawn is None:
+        return
+    definition, pdf = drawn
+    record_id = record_id or window.record_id
     dialog = preview_dialog(pdf, definition.title, window)
     printed = dialog.exec()
     if printed == QDialog.DialogCode.Accepted:

@@ -122,6 +122,7 @@ def test_a_complete_record_is_signed_and_becomes_signed(
     assert report.trusted
     assert report.signer == "Ada Worker"
     assert window.store.get(record_id).status == "signed"
+    assert "Complete and signed. Printed " in pdf_text(written)  # the paper says what the record is
     actions = [e.action for e in window.store.audit_events(record_id)]
     assert actions[-2:] == ["signed", "pdf exported"]
     pdfsig = subprocess.run(
