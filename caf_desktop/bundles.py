@@ -1267,7 +1267,8 @@ def import_bundles(
     home: Path | None = None,
     catalogue: Catalogue | None = None,
 ) -> ImportReport:
-    """Imports each bundle on its own (one rejected bundle does not stop the others)."""
+    """Imports each bundle on its own (one rejected bundle does not stop the others), then checkpoints
+    the store once for all of them."""
     report = ImportReport()
     # Oldest first by sequence within a sender is what the plan expects; file names sort that way too.
     for path in bundle_files(paths):
@@ -1275,6 +1276,8 @@ def import_bundles(
             report.imported.append(import_bundle(store, identity, team, path, home=home, catalogue=catalogue))
         except BundleRejected as error:
             report.rejected.append(Rejection(path, error.reason, error.code))
+    if report.imported:
+        store.checkpoint()  # the imports left their pages in the write-ahead log (Store._wal_kept)
     return report
 
 

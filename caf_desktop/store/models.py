@@ -26,6 +26,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 Document = JSON().with_variant(JSONB(), "postgresql")
+# A document that may be absent: None is SQL NULL, never the JSON text "null".
+OptionalDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -120,14 +122,18 @@ class Record(Base):
 
 
 class Revision(Base):
-    """A kept version of a record: every explicit or completing save, and every restore."""
+    """A kept version of a record: every explicit or completing save, and every restore.
+
+    `document` is None while the revision is the record's document itself: a record imported from a
+    bundle is written once, not twice (record and first revision), and the store copies the document
+    into the revision before the record's document next changes (`Store._unshare_revisions`)."""
 
     __tablename__ = "revisions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
-    document: Mapped[dict[str, Any]] = mapped_column(Document)
+    document: Mapped[dict[str, Any] | None] = mapped_column(OptionalDocument)
     reason: Mapped[str] = mapped_column(String(200))
     author: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -16,7 +16,7 @@ import os
 import shutil
 import unicodedata
 import uuid as uuid_module
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +36,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
@@ -167,6 +168,8 @@ _UNDECOMPOSED = str.maketrans(
 
 def fold(text_value: str) -> str:
     """Lower case without accents, for matching names: "Zoë Łukasiewicz" -> "zoe lukasiewicz"."""
+    if text_value.isascii():  # nothing to decompose or strip: the same answer, without a loop per letter
+        return " ".join(text_value.lower().split())
     decomposed = unicodedata.normalize("NFKD", text_value.translate(_UNDECOMPOSED))
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
 
@@ -230,7 +233,7 @@ def summarise(definition: FormDefinition, document: dict[str, Any]) -> Summary:
         from caf_desktop.thresholds import ruleset, suggested_level  # noqa: PLC0415
 
         try:
-            suggested = suggested_level(ruleset(definition.ruleset), document).level
+            suggested = suggested_level(ruleset(definition.ruleset), document, explain=False).level
         except CafError:
             suggested = None
     return Summary(
@@ -447,9 +450,21 @@ def _sqlcipher_engine(path: Path, key: bytes) -> Engine:
             "secure_delete=ON",
         ):
             cursor.execute(f"PRAGMA {pragma}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _checkpoints_back_on(connection: Any, record: Any) -> None:
+        # A connection that took a bundle without checkpointing (`Store._wal_kept`) goes back to the
+        # pool checkpointing as usual.
+        if record.info.pop(_WAL_KEPT, False):
+            connection.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}")
+
     return engine
+
+
+_WAL_KEPT = "caf_desktop.wal_kept"
+_AUTOCHECKPOINT_PAGES = 1000  # SQLite's default: copy the log into the database once it holds 4 MB
 
 
 def _migration_config() -> Any:
@@ -1037,6 +1052,7 @@ class Store:
         with self.session() as session:
             record = self._record(session, record_id)
             first_since_save = record.autosaved_at is None
+            self._unshare_revisions(session, record)
             record.document = document
             record.autosaved_at = now()
             record.updated_at = record.autosaved_at
@@ -1060,6 +1076,7 @@ class Store:
             record = self._record(session, record_id, for_update=True)
             if status is not None:
                 record.status = status
+            self._unshare_revisions(session, record)
             record.document = document
             record.version += 1
             record.saved_at = moment
@@ -1094,10 +1111,28 @@ class Store:
             )
             return [
                 RevisionInfo(
-                    r.number, r.status, r.reason, r.author, as_utc(r.created_at) or now(), r.document
+                    r.number,
+                    r.status,
+                    r.reason,
+                    r.author,
+                    as_utc(r.created_at) or now(),
+                    r.document if r.document is not None else record.document,
                 )
                 for r in rows
             ]
+
+    @staticmethod
+    def _unshare_revisions(session: Session, record: Record) -> None:
+        """Gives a revision that shares the record's document (`Revision.document` None, as an import
+        writes them) its own copy, in the database, before the record's document is replaced. Every
+        change to `Record.document` calls this first; it costs an indexed look at the record's
+        revisions when none is shared."""
+        session.execute(
+            update(Revision)
+            .where(Revision.record_id == record.id, Revision.document.is_(None))
+            .values(document=select(Record.document).where(Record.id == record.id).scalar_subquery())
+            .execution_options(synchronize_session=False)
+        )
 
     def restore(self, record_id: str, number: int, definition: FormDefinition) -> RevisionInfo:
         """Makes an earlier revision current again, as a new revision (nothing is rewritten)."""
@@ -1255,7 +1290,8 @@ class Store:
                         .order_by(Revision.number.desc())
                         .limit(1)
                     ).first()
-                    document = latest.document if latest is not None else document
+                    if latest is not None and latest.document is not None:
+                        document = latest.document  # else the revision is the record's own document
                 case = record.case
                 synced = SyncedRecord(
                     id=record.uuid,
@@ -1422,11 +1458,34 @@ class Store:
         for attempt in range(_RACE_RETRIES):
             try:
                 with self.session() as session:
+                    self._wal_kept(session)
                     return self._apply_import(session, bundle)
             except StoreUnavailable as error:
                 if not _lost_a_race(error) or attempt == _RACE_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wal_kept(self, session: Session) -> None:
+        """SQLCipher: this transaction's commit leaves its pages in the write-ahead log instead of
+        copying them into the database there and then (SQLite's automatic checkpoint, about half the
+        time of writing a big bundle). The data is committed either way; `checkpoint()` copies it
+        after the import, and the connection checkpoints as usual again once it is given back."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        connection = session.connection()
+        connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+        connection.info[_WAL_KEPT] = True  # the pooled connection's own info, read at checkin
+
+    def checkpoint(self) -> None:
+        """Copies what the write-ahead log holds into the database file (SQLCipher; nothing to do on
+        PostgreSQL). Run after importing bundles; it waits for nobody and nobody waits for it."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except DBAPIError as error:
+            raise StoreUnavailable(_plain_reason(error)) from error
 
     def _apply_import(self, session: Session, bundle: IncomingBundle) -> ImportOutcome:
         self._check_not_imported(session, bundle.id, bundle.sender, bundle.sequence)
@@ -1510,8 +1569,9 @@ class Store:
                         )
                     )
         if incoming_records:
-            session.execute(
-                insert(_TABLES["bundle_received_records"]),
+            self._bulk_insert(
+                session,
+                "bundle_received_records",
                 [
                     {
                         "bundle_id": received.id,
@@ -1566,7 +1626,7 @@ class Store:
                 }
             )
             previous = digest
-        session.execute(insert(_TABLES["audit_events"]), rows)
+        self._bulk_insert(session, "audit_events", rows)
         session.merge(Meta(key="audit.head", value=previous))
 
     def audit_many(self, events: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None:
@@ -1574,13 +1634,67 @@ class Store:
         with self.session() as session:
             self._audit_many(session, events)
 
-    def _json_text(self, name: str) -> Any:
-        """A bound parameter for a `Document` column that takes a document as JSON text already made
-        (the column's own type would `json.dumps` it; any JSON text of the document reads back the
-        same), so a document bound twice (the record and its first revision) is encoded once, or not
-        at all when the bundle's text of it is given. PostgreSQL casts the text to JSONB."""
-        parameter = bindparam(name, type_=Text())
-        return cast(parameter, JSONB) if self.engine.dialect.name == "postgresql" else parameter
+    def _bulk_insert(
+        self,
+        session: Session,
+        table_name: str,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        json_text: str | None = None,
+    ) -> None:
+        """Inserts rows (all with the same columns) by one executemany, in order. `json_text` names a
+        document column whose values are JSON text already made (the bundle's own text of each
+        document), bound as they are instead of parsed and encoded again.
+
+        On SQLCipher the driver's executemany is called directly, with each value made by the bind
+        processor SQLAlchemy itself would use for its column (dates and times as SQLite stores them,
+        JSON encoded, ...): compiling and checking the parameters of each row costs SQLAlchemy about
+        as much as SQLite's writing of a bundle's 1,000 records. PostgreSQL goes through SQLAlchemy,
+        casting JSON text to JSONB."""
+        if not rows:
+            return
+        table = _TABLES[table_name]
+        names = list(rows[0])
+        if any(len(row) != len(names) for row in rows) or any(list(row) != names for row in rows):
+            raise AssertionError(f"rows for {table_name} must all name the same columns, in the same order")
+        dialect = self.engine.dialect
+        if dialect.name != "sqlite":
+            if json_text is None:
+                session.execute(insert(table), rows)
+                return
+            parameter = f"{json_text}_text"
+            statement = insert(table).values({json_text: cast(bindparam(parameter, type_=Text()), JSONB)})
+            session.execute(
+                statement, [{(parameter if k == json_text else k): v for k, v in row.items()} for row in rows]
+            )
+            return
+        processors = [
+            None if name == json_text else table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in names
+        ]
+        converting = [(i, p) for i, p in enumerate(processors) if p is not None]
+        values = []
+        for row in rows:
+            made = list(row.values())
+            for index, processor in converting:
+                if made[index] is not None:
+                    made[index] = processor(made[index])
+            values.append(tuple(made))
+        columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+        marks = ", ".join("?" * len(names))
+        session.connection().exec_driver_sql(
+            f"INSERT INTO {table_name} ({columns}) VALUES ({marks})",  # noqa: S608 - our own table and column names
+            values,
+        )
+
+    def _ids_of(self, session: Session, table_name: str, uuids: Sequence[str]) -> dict[str, int]:
+        """The row ids of rows just inserted, by their uuids (a few indexed queries)."""
+        table = _TABLES[table_name]
+        found: dict[str, int] = {}
+        for chunk in _chunks(list(uuids)):
+            rows = session.execute(select(table.c.uuid, table.c.id).where(table.c.uuid.in_(chunk)))
+            found.update((uuid, id_) for uuid, id_ in rows)
+        return found
 
     def _insert_new(
         self,
@@ -1667,7 +1781,7 @@ class Store:
                     "form_version": incoming.form_version,
                     "definition_digest": definition.digest,
                     "status": incoming.status,
-                    "document_json": document_json,
+                    "document": document_json,
                     "version": incoming.version,
                     "base_version": incoming.version,
                     "author": incoming.author,
@@ -1677,28 +1791,23 @@ class Store:
                     **_summary_values(incoming.form_id, summary),
                 }
             )
-        table = _TABLES["records"]
-        statement = (
-            insert(table)
-            .values(document=self._json_text("document_json"))
-            .returning(table.c.uuid, table.c.id)
-        )
-        rows = session.execute(statement, record_rows)
-        record_ids: dict[str, int] = {uuid: id_ for uuid, id_ in rows}  # noqa: C416 - see _stored_states
-        table = _TABLES["revisions"]
-        session.execute(
-            insert(table).values(document=self._json_text("document_json")),
+        self._bulk_insert(session, "records", record_rows, json_text="document")
+        record_ids = self._ids_of(session, "records", [row["uuid"] for row in record_rows])
+        # Each first revision shares its record's document (None) instead of a second copy of it.
+        self._bulk_insert(
+            session,
+            "revisions",
             [
                 {
                     "record_id": record_ids[incoming.id],
                     "number": 1,
                     "status": incoming.status,
-                    "document_json": document_json,
+                    "document": None,
                     "reason": f"imported from a bundle (version {incoming.version})",
                     "author": incoming.author,
                     "created_at": moment,
                 }
-                for (incoming, *_), document_json in zip(planned, encoded, strict=True)
+                for incoming, *_ in planned
             ],
         )
         updated_at = now()
@@ -1707,8 +1816,7 @@ class Store:
             for incoming, *_ in planned
             for kind, values in _consent_values(incoming.document).items()
         ]
-        if consent_rows:
-            session.execute(insert(_TABLES["consents"]), consent_rows)
+        self._bulk_insert(session, "consents", consent_rows)
 
     @staticmethod
     def _settle_cases(
@@ -1792,6 +1900,7 @@ class Store:
         author: str,
         moment: dt.datetime,
     ) -> None:
+        self._unshare_revisions(session, record)
         number = session.scalar(select(func.max(Revision.number)).where(Revision.record_id == record.id)) or 0
         if record.autosaved_at is not None and record.document != document:
             # Typing kept but never saved is kept as a version before it is replaced.

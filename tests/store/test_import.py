@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from caf_desktop.errors import CafError
-from caf_desktop.store.models import Base, BundleReceived, Case, Child, Consent, Record
+from caf_desktop.store.models import Base, BundleReceived, Case, Child, Consent, Record, Revision
 from caf_desktop.store.store import Store
 from caf_desktop.store.sync import (
     AlreadyImported,
@@ -26,7 +27,7 @@ from caf_desktop.store.sync import (
     SyncedRecord,
     classify,
 )
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from tests.store.support import assessment, definition, edited, example
 from tests.store.test_postgresql import run_together
@@ -486,6 +487,64 @@ def test_outgoing_records_carry_the_last_saved_version(store: Store) -> None:
     assert outgoing.record.document == record.document
     assert outgoing.record.case_id == record.case_id
     assert outgoing.record.updated.endswith("Z")
+
+
+def _shared_revisions(store: Store) -> int:
+    with store.session() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Revision).where(Revision.document.is_(None))) or 0
+        )
+
+
+def test_an_imported_record_is_written_once_and_its_first_version_outlives_every_change(store: Store) -> None:
+    """A new record's first revision shares the record's document (written once, not twice); whatever
+    changes the record next (typing, a save, a newer version from a bundle, a restore) first gives the
+    revision its own copy, so the version imported is never lost."""
+    record_id, other_id = str(uuid.uuid4()), str(uuid.uuid4())
+    original, other = assessment("Ada", "Quill"), assessment("Ben", "Brook")
+    store.apply_import(bundle(synced(record_id, original), synced(other_id, other)))
+    assert _shared_revisions(store) == 2
+    assert [r.document for r in store.revisions(record_id)] == [original]
+
+    store.autosave(record_id, edited(original, "typed, not saved"), CAF)
+    assert [r.document for r in store.revisions(record_id)] == [original]
+    [outgoing] = store.outgoing_records([record_id])
+    assert outgoing.record.document == original  # the last saved version goes, not the typing
+    store.save(record_id, edited(original, "saved"), CAF)
+    store.restore(record_id, 1, CAF)
+
+    assert [r.document["child_voice"].get("wishes") for r in store.revisions(record_id)] == [
+        original["child_voice"].get("wishes"),
+        "saved",
+        original["child_voice"].get("wishes"),
+    ]
+    assert store.get(record_id).document == original
+    assert _shared_revisions(store) == 1  # the other record's, untouched
+    assert [r.document for r in store.revisions(other_id)] == [other]
+
+
+def test_the_migration_to_shared_revisions_goes_both_ways(store: Store) -> None:
+    """Going back to the first schema gives every shared revision its document again (the column is
+    not allowed to be empty there); coming forward again changes nothing that is stored."""
+    from alembic import command
+    from caf_desktop.store import store as store_module
+
+    record_id = str(uuid.uuid4())
+    original = assessment()
+    store.apply_import(bundle(synced(record_id, original)))
+    config = store_module._migration_config()
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    with store.engine.connect() as connection:
+        stored = connection.execute(text("SELECT document FROM revisions")).scalar()
+    assert stored is not None
+    assert (json.loads(stored) if isinstance(stored, str) else stored) == original
+
+    store_module.migrate(store.engine)
+
+    assert [r.document for r in store.revisions(record_id)] == [original]
+    assert _shared_revisions(store) == 0
 
 
 def test_the_models_and_the_migration_agree(store: Store) -> None:

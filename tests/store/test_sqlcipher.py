@@ -343,25 +343,36 @@ def test_a_new_store_and_a_current_one_make_no_backup(closed_home: Path, opened:
     assert not (closed_home / "backups").exists()
 
 
+def _back_to_first_schema(home: Path) -> None:
+    """Takes a closed store back to the first schema (0001), as an older CAF Desktop left it."""
+    from alembic import command
+
+    store = Store.open(home, PASSPHRASE)
+    try:
+        config = store_module._migration_config()
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0001")
+    finally:
+        store.close()
+
+
 def test_an_older_store_is_backed_up_before_it_is_migrated(
     closed_home: Path, opened: list[Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Today there is one revision (0001), so this app's head is pretended to be a later "0002":
-    the store at 0001 is then older, and the mechanism runs: back up, then upgrade."""
+    """A store left at the first schema (0001) by an older app: opening it copies the file aside
+    first, then migrates it to this app's schema, keeping its record."""
     from alembic import command
 
-    head, known = store_module._head_and_known()
-    assert head == "0001"
-    monkeypatch.setattr(store_module, "_head_and_known", lambda: ("0002", {*known, "0002"}))
+    head, _ = store_module._head_and_known()
+    assert head != "0001"
+    _back_to_first_schema(closed_home)
     real_upgrade = command.upgrade
     seen: list[list[str]] = []
 
     def upgrade(config: Any, revision: str) -> None:
         seen.append([p.name for p in (closed_home / "backups").glob("*")])
         real_upgrade(config, revision)
-        config.attributes["connection"].exec_driver_sql(
-            "INSERT INTO meta (key, value) VALUES ('migrated', 'yes')"
-        )
 
     monkeypatch.setattr(command, "upgrade", upgrade)
 
@@ -371,18 +382,18 @@ def test_an_older_store_is_backed_up_before_it_is_migrated(
     assert len(seen[0]) == 1  # the backup was there before the migration ran
     backup = closed_home / "backups" / seen[0][0]
     assert backup.name.startswith("caf-")
-    assert backup.name.endswith("-before-0002.db")
+    assert backup.name.endswith(f"-before-{head}.db")
     assert store.count() == 1
+    assert len(store.revisions(store.list_records()[0].id)) == 1
     key = keyfile.unlock(closed_home / KEY_FILE, PASSPHRASE)
     connection = sqlcipher3.connect(str(backup))
     try:
         connection.execute(f"PRAGMA key=\"x'{key.hex()}'\"")
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
         assert connection.execute("SELECT count(*) FROM records").fetchone() == (1,)
-        assert connection.execute("SELECT value FROM meta WHERE key = 'migrated'").fetchall() == []
     finally:
         connection.close()
-    assert raw_sql(closed_home, "SELECT value FROM meta WHERE key = 'migrated'") == [[("yes",)]]
+    assert raw_sql(closed_home, "SELECT version_num FROM alembic_version") == [[(head,)]]
 
 
 def test_the_backup_before_a_migration_holds_unflushed_writes(
@@ -392,7 +403,10 @@ def test_the_backup_before_a_migration_holds_unflushed_writes(
     first = open_store(opened, closed_home)
     first.add_record(definition("caf-assessment"), assessment("Barnaby", "Okonkwo", "2020-02-29"))
     _, known = store_module._head_and_known()
-    monkeypatch.setattr(store_module, "_head_and_known", lambda: ("0002", {*known, "0002"}))
+    monkeypatch.setattr(store_module, "_head_and_known", lambda: ("0099", {*known, "0099"}))
+    from alembic import command
+
+    monkeypatch.setattr(command, "upgrade", lambda config, revision: None)  # there is no "0099" to run
 
     open_store(opened, closed_home)
 
@@ -449,3 +463,82 @@ def test_two_windows_on_one_laptop_store(closed_home: Path, opened: list[Store])
     assert failures == []
     assert first.count() == second.count() == 51
     assert first.verify_audit().ok
+
+
+# --- importing without the checkpoint in the way ---------------------------------------------------------------
+
+
+def _imported(store: Store, count: int) -> list[str]:
+    import uuid
+
+    from caf_desktop.store.sync import IncomingBundle, SyncedRecord
+
+    caf = definition("caf-assessment")
+    ids = [str(uuid.uuid4()) for _ in range(count)]
+    store.apply_import(
+        IncomingBundle(
+            id=str(uuid.uuid4()),
+            sender="a" * 64,
+            sender_name="Hannah Testwell",
+            sequence=1,
+            team=str(uuid.UUID(int=7)),
+            file_sha256="f" * 64,
+            created="2026-11-26T09:30:00Z",
+            records=tuple(
+                SyncedRecord(
+                    id=record_id,
+                    form_id="caf-assessment",
+                    form_version=caf.version,
+                    status="draft",
+                    version=1,
+                    base_version=None,
+                    document=assessment(f"Child{n}", "Fieldfare", "2017-01-01"),
+                    author="Hannah Testwell",
+                    updated="2026-11-26T09:00:00Z",
+                )
+                for n, record_id in enumerate(ids)
+            ),
+            definitions={caf.key: caf},
+        )
+    )
+    return ids
+
+
+@pytest.fixture
+def small_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite copies the log into caf.db once it holds 10 pages, not 1,000, so small imports show it."""
+    monkeypatch.setattr(store_module, "_AUTOCHECKPOINT_PAGES", 10)
+
+
+@pytest.mark.usefixtures("small_log")
+def test_an_import_is_kept_if_the_app_dies_before_the_checkpoint(
+    closed_home: Path, opened: list[Store], tmp_path: Path
+) -> None:
+    """An import commits without copying its pages into caf.db (that waits for `checkpoint()`): the
+    records are in the write-ahead log, so a laptop whose app is killed right after still has them."""
+    store = open_store(opened, closed_home)
+    store.add_record(definition("caf-assessment"), assessment("Ada", "Quill"))  # a save checkpoints
+    ids = _imported(store, 40)
+    crashed, without_log = tmp_path / "crashed", tmp_path / "without-log"
+    shutil.copytree(closed_home, crashed)  # the files as a killed process leaves them
+    shutil.copytree(closed_home, without_log)
+    (without_log / "caf.db-wal").unlink()
+    (without_log / "caf.db-shm").unlink(missing_ok=True)
+
+    assert open_store(opened, without_log).count() == 2  # the import is not in caf.db yet
+    reopened = open_store(opened, crashed)
+    assert {r.id for r in reopened.list_records()} >= set(ids)
+    assert reopened.count() == 42
+
+
+@pytest.mark.usefixtures("small_log")
+def test_after_an_import_the_store_checkpoints_as_usual(closed_home: Path, opened: list[Store]) -> None:
+    store = open_store(opened, closed_home)
+    _imported(store, 5)
+    store.checkpoint()
+    with store.engine.connect() as connection:  # the pool's one connection, the import's
+        pages = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        busy, in_log, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+    assert pages == 10
+    assert (busy, in_log - copied) == (0, 0)  # all of it is in caf.db
+    assert store.count() == 6
