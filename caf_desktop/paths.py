@@ -6,6 +6,7 @@ Everything for one user lives under the home folder: the platformdirs user data 
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -27,7 +28,13 @@ def home() -> Path:
     """The folder that holds everything the app keeps for this user."""
     if _override is not None:
         return _override
-    from_environment = os.environ.get(HOME_ENVIRONMENT_VARIABLE)
+    return _home_from(os.environ.get(HOME_ENVIRONMENT_VARIABLE) or None, os.environ.get("XDG_DATA_HOME"))
+
+
+@functools.lru_cache(maxsize=8)
+def _home_from(from_environment: str | None, _xdg_data_home: str | None) -> Path:
+    """The home a setting names, worked out once per setting (resolving a path and asking platformdirs
+    cost more than the lookups that ask for it, such as each record's ruleset while importing)."""
     if from_environment:
         return Path(from_environment).expanduser().resolve()
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False, roaming=False))

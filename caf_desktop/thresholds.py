@@ -138,9 +138,11 @@ class ThresholdResult:
 
 
 def evaluate(
-    ruleset: Ruleset, indicator_ids: Iterable[str], *, immediate_danger: bool = False
+    ruleset: Ruleset, indicator_ids: Iterable[str], *, immediate_danger: bool = False, explain: bool = True
 ) -> ThresholdResult:
-    """The suggested level for these indicators (unknown ids raise `UnknownIndicator`)."""
+    """The suggested level for these indicators (unknown ids raise `UnknownIndicator`). With
+    `explain=False` the reasons and actions are left out (empty): the same level and safeguarding
+    flag, for the case list's columns, without writing sentences nobody reads."""
     chosen = [ruleset.indicator(i) for i in dict.fromkeys(indicator_ids)]
     needs = [i for i in chosen if i.level >= 2]  # level-1 indicators describe what is going well
     level = 1
@@ -148,13 +150,13 @@ def evaluate(
     safeguarding = False
     for rule in ruleset.rules:
         if rule.kind == "highest":
-            for indicator in sorted(needs, key=lambda i: (-i.level, i.id)):
+            for indicator in sorted(needs, key=lambda i: (-i.level, i.id)) if explain else ():
                 element = ruleset.elements[indicator.element].title
                 reasons.append(
                     f"{rule.id}: level {indicator.level}, {element}: {indicator.text} ({indicator.id})"
                 )
             highest = max((i.level for i in needs), default=1)
-            if not needs:
+            if not needs and explain:
                 reasons.append(
                     f"{rule.id}: no needs above level 1 have been chosen, so the guidance is level 1; your judgement decides."
                 )
@@ -169,10 +171,11 @@ def evaluate(
                 {ruleset.elements[i.element].domain for i in needs if i.level == rule.from_level}
             )
             if len(domains) >= rule.min_domains and level < rule.to_level:
-                titles = ", ".join(ruleset.domains[d] for d in domains)
-                reasons.append(
-                    f"{rule.id}: {rule.description} (level {rule.from_level} needs in {len(domains)} domains: {titles})"
-                )
+                if explain:
+                    titles = ", ".join(ruleset.domains[d] for d in domains)
+                    reasons.append(
+                        f"{rule.id}: {rule.description} (level {rule.from_level} needs in {len(domains)} domains: {titles})"
+                    )
                 level = rule.to_level
         elif (
             rule.kind == "count"
@@ -196,6 +199,8 @@ def evaluate(
                 )
                 reasons.append(f"{rule.id}: {rule.description} ({why})")
     chosen_level = ruleset.levels[level]
+    if not explain:
+        return ThresholdResult(level, chosen_level.label, safeguarding, (), (), tuple(i.id for i in chosen))
     actions = list(chosen_level.actions)
     if safeguarding:
         actions = [_safeguarding_action(ruleset), *actions]
@@ -213,24 +218,31 @@ def indicators_in(document: Any) -> list[str]:
     """Every indicator id chosen anywhere in a document (the `indicators` lists of its elements)."""
     found: list[str] = []
 
-    # Parsed JSON holds plain dicts and lists. The walk steps only into those (a full CAF has
-    # thousands of answers, and this runs for every record a bundle brings).
-    containers = (dict, list)
-
-    def walk(value: Any) -> None:
-        if type(value) is dict:
-            for key, sub in value.items():
-                if key == "indicators" and type(sub) is list:
+    # Parsed JSON holds plain dicts and lists. The walk steps only into those, testing each value's
+    # type once (a full CAF has thousands of answers, and this runs for every record a bundle brings).
+    def walk(value: dict[str, Any]) -> None:
+        for key, sub in value.items():
+            kind = type(sub)
+            if kind is dict:
+                walk(sub)
+            elif kind is list:
+                if key == "indicators":
                     found.extend(i for i in sub if isinstance(i, str))
-                elif type(sub) in containers:
-                    walk(sub)
-        else:
-            for sub in value:
-                if type(sub) in containers:
-                    walk(sub)
+                else:
+                    walk_list(sub)
 
-    if type(document) in containers:
+    def walk_list(value: list[Any]) -> None:
+        for item in value:
+            kind = type(item)
+            if kind is dict:
+                walk(item)
+            elif kind is list:
+                walk_list(item)
+
+    if type(document) is dict:
         walk(document)
+    elif type(document) is list:
+        walk_list(document)
     return list(dict.fromkeys(found))
 
 
@@ -241,13 +253,15 @@ def evaluate_document(ruleset: Ruleset, document: Mapping[str, Any]) -> Threshol
     return evaluate(ruleset, indicators_in(document), immediate_danger=danger)
 
 
-def suggested_level(ruleset_: Ruleset, document: Mapping[str, Any]) -> ThresholdResult:
+def suggested_level(
+    ruleset_: Ruleset, document: Mapping[str, Any], *, explain: bool = True
+) -> ThresholdResult:
     """The guidance for a document, leaving out indicator ids this ruleset does not know
-    (a record made with another version of the guidance must still open)."""
+    (a record made with another version of the guidance must still open). `explain` as `evaluate`."""
     known = [i for i in indicators_in(document) if i in ruleset_.indicators]
     safeguarding = document.get("safeguarding")
     danger = isinstance(safeguarding, Mapping) and safeguarding.get("immediate_danger") is True
-    return evaluate(ruleset_, known, immediate_danger=danger)
+    return evaluate(ruleset_, known, immediate_danger=danger, explain=explain)
 
 
 def level_findings(definition: Any, document: Mapping[str, Any]) -> list[Finding]:
