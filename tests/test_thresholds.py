@@ -15,6 +15,8 @@ from caf_desktop.thresholds import (
     evaluate_document,
     indicators_in,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 RAW: dict[str, Any] = {
     "format": 1,
@@ -274,3 +276,55 @@ def test_an_agreed_level_that_differs_from_the_suggestion_needs_a_rationale_to_c
     assert validation.findings(caf, document, today=today) == []  # a draft may wait
     document["level_of_need"]["rationale"] = "Two of the needs are already being met by school."
     assert validation.findings(caf, document, complete=True, today=today) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_the_level_alone_is_the_level_explained(data: st.DataObject) -> None:
+    """The case list's suggested level (`explain=False`, no sentences) is always the level and the
+    safeguarding flag the full guidance gives, for any choice of the shipped CAF's indicators."""
+    ruleset = thresholds.ruleset("caf-continuum")
+    chosen = data.draw(st.lists(st.sampled_from(sorted(ruleset.indicators)), max_size=12))
+    danger = data.draw(st.booleans())
+
+    explained = evaluate(ruleset, chosen, immediate_danger=danger)
+    alone = evaluate(ruleset, chosen, immediate_danger=danger, explain=False)
+
+    assert (alone.level, alone.safeguarding, alone.indicators) == (
+        explained.level,
+        explained.safeguarding,
+        explained.indicators,
+    )
+    assert explained.reasons  # the full guidance always says why
+    assert alone.reasons == ()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    document=st.recursive(
+        st.none() | st.booleans() | st.text(max_size=6),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(st.sampled_from(["indicators", "a", "b", "health"]), inner, max_size=4)
+        ),
+        max_leaves=30,
+    )
+)
+def test_every_indicator_is_found_wherever_it_is(document: Any) -> None:
+    """`indicators_in` finds every text in every `indicators` list of every object, however deep and
+    whatever lies around it (a missed indicator could hide a level 4 need)."""
+
+    def expected(value: Any) -> list[str]:
+        found: list[str] = []
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                if key == "indicators" and isinstance(sub, list):
+                    found.extend(i for i in sub if isinstance(i, str))
+                else:
+                    found.extend(expected(sub))
+        elif isinstance(value, list):
+            for sub in value:
+                found.extend(expected(sub))
+        return found
+
+    assert indicators_in(document) == list(dict.fromkeys(expected(document)))
