@@ -1673,12 +1673,24 @@ class Store:
             for name in names
         ]
         converting = [(i, p) for i, p in enumerate(processors) if p is not None]
+        # Most rows of a bundle share their moments (created, saved): each is formatted once.
+        formatted: dict[tuple[int, dt.date, Any], Any] = {}
         values = []
         for row in rows:
             made = list(row.values())
             for index, processor in converting:
-                if made[index] is not None:
-                    made[index] = processor(made[index])
+                value = made[index]
+                if value is None:
+                    continue
+                if isinstance(value, dt.date):  # datetimes too
+                    # Equal moments in other time zones are stored as their own wall time.
+                    key = (index, value, value.utcoffset() if isinstance(value, dt.datetime) else None)
+                    done = formatted.get(key)
+                    if done is None:
+                        done = formatted[key] = processor(value)
+                    made[index] = done
+                else:
+                    made[index] = processor(value)
             values.append(tuple(made))
         columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
         marks = ", ".join("?" * len(names))
