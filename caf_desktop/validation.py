@@ -254,6 +254,9 @@ def is_valid_draft(definition: FormDefinition, document: Any, *, today: dt.date 
     finds in it (blank answers and hidden answers left out) is one a draft tolerates; the compiled
     draft check answers that. When it says no, or cannot compile the schema, the exact check decides.
 
+    Blank answers: the check is compiled `without_blanks`, so it judges the document as if blank
+    text were left out of its objects, as `findings` does, without copying it first.
+
     Relevance: `findings` validates the document without the answers rules hide. Pruning only
     deletes answers (object members at layout-control pointers, or array items), and when
     `fastcheck.removal_safe(schema)` holds, deleting answers from a document the draft check accepts
@@ -262,18 +265,20 @@ def is_valid_draft(definition: FormDefinition, document: Any, *, today: dt.date 
     shipped form: their `if`s only make answers required (`then`/`else` hold only `required`, which
     a draft never fails), their `oneOf`s are lists of constant choices, their one `uniqueItems` is
     over text, and they have no `not` and no `prefixItems`. For other schemas the document is pruned
-    first, as `findings` does. (Missing answers of questions not asked are tolerated anyway: a draft
-    tolerates every missing answer.)
+    first, as `findings` does (relevance reads the document with its blanks left out, so that copy
+    is made then). (Missing answers of questions not asked are tolerated anyway: a draft tolerates
+    every missing answer.)
     """
     from caf_desktop import fastcheck  # noqa: PLC0415 - fastcheck builds on this module
 
     if not isinstance(document, dict):
         return False  # findings says the document must be an object
-    check = fastcheck.compile_schema(definition.schema, draft=True)
+    check = fastcheck.compile_schema(definition.schema, draft=True, without_blanks=True)
     if check is not None:
-        judged = _without_blanks_shared(document)
+        judged = document
         if not fastcheck.removal_safe(definition.schema):
-            judged = without(judged, relevance(definition, judged).hidden)  # `without` copies
+            lean = _without_blanks_shared(document)
+            judged = without(lean, relevance(definition, lean).hidden)  # `without` copies
         token = _today.set(today or dt.date.today())
         try:
             if check(judged):

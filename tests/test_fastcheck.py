@@ -2,9 +2,11 @@
 
 The compiled strict check must give jsonschema's answer (`validation._validator(schema).is_valid`),
 the compiled draft check must accept exactly the documents whose every jsonschema error
-`validation._tolerated_in_draft` tolerates, and `is_valid_draft` must say True exactly when
-`validation.findings` (draft mode) is empty. Checked keyword by keyword on small schemas, and on
-documents generated from every shipped form (hypothesis-jsonschema) and then broken in many ways.
+`validation._tolerated_in_draft` tolerates, each of them compiled `without_blanks` must give that
+answer for the document with its blank text left out of objects (`validation._without_blanks`), and
+`is_valid_draft` must say True exactly when `validation.findings` (draft mode) is empty. Checked
+keyword by keyword on small schemas, on random schemas and documents, and on documents generated
+from every shipped form (hypothesis-jsonschema) and then broken in many ways.
 """
 
 from __future__ import annotations
@@ -53,20 +55,39 @@ def jsonschema_valid_draft(schema: dict[str, Any], instance: Any) -> bool:
     return all(validation._tolerated_in_draft(e) for e in errors)
 
 
-def compiled(schema: dict[str, Any], instance: Any, *, draft: bool = False) -> bool:
-    check = fastcheck.compile_schema(schema, draft=draft)
+def compiled(schema: Any, instance: Any, *, draft: bool = False, without_blanks: bool = False) -> bool:
+    check = fastcheck.compile_schema(schema, draft=draft, without_blanks=without_blanks)
     assert check is not None, "the schema should compile"
     with judged_on(TODAY):
         return check(instance)
 
 
-def verdicts(schema: dict[str, Any], instance: Any) -> tuple[bool, bool]:
-    """(strict, draft) answers of the compiled checks, after asserting that jsonschema agrees."""
-    strict = compiled(schema, instance)
-    draft = compiled(schema, instance, draft=True)
-    assert strict == jsonschema_valid(schema, instance), ("strict", schema, instance)
-    assert draft == jsonschema_valid_draft(schema, instance), ("draft", schema, instance)
-    return strict, draft
+def exact(schema: Any, instance: Any, *, draft: bool, without_blanks: bool) -> bool:
+    """jsonschema's answer that the compiled check of this variant must give."""
+    judged = validation._without_blanks(instance) if without_blanks else instance
+    return jsonschema_valid_draft(schema, judged) if draft else jsonschema_valid(schema, judged)
+
+
+VARIANTS = [(draft, without_blanks) for draft in (False, True) for without_blanks in (False, True)]
+
+
+def all_verdicts(schema: Any, instance: Any) -> dict[tuple[bool, bool], bool]:
+    """The answers of the four compiled checks (draft or not, blanks left out or not), by variant,
+    after asserting that jsonschema agrees with each."""
+    found = {}
+    for draft, without_blanks in VARIANTS:
+        answer = compiled(schema, instance, draft=draft, without_blanks=without_blanks)
+        expected = exact(schema, instance, draft=draft, without_blanks=without_blanks)
+        assert answer == expected, (f"draft={draft}, without_blanks={without_blanks}", schema, instance)
+        found[draft, without_blanks] = answer
+    return found
+
+
+def verdicts(schema: Any, instance: Any) -> tuple[bool, bool]:
+    """(strict, draft) answers of the compiled checks, after asserting that jsonschema agrees (with
+    the blank-leaving variants too)."""
+    found = all_verdicts(schema, instance)
+    return found[False, False], found[True, False]
 
 
 def strict_verdict(schema: dict[str, Any], instance: Any) -> bool:
@@ -236,6 +257,8 @@ def test_array_keywords(schema: dict[str, Any], instance: Any, valid: bool) -> N
             True,
         ),
         ({"patternProperties": {"^x-": {"type": "integer"}}, "additionalProperties": False}, {"y": 1}, False),
+        ({"patternProperties": {"^x-": {}}, "additionalProperties": False}, {"x-a": 1}, True),  # matched
+        ({"patternProperties": {"^x-": True}, "additionalProperties": False}, {"x-a": 1, "y": 2}, False),
         (
             {"properties": {"x-a": {"minimum": 0}}, "patternProperties": {"^x-": {"maximum": 5}}},
             {"x-a": 6},
@@ -369,6 +392,24 @@ def test_a_document_too_deep_to_check_is_left_to_the_exact_check() -> None:
         ({"formatMaximum": "2000-01-01"}, "2000", True),
         ({"formatMaximum": "not a date"}, "2999-01-01", True),  # a bound that is no date bounds nothing
         ({"formatMaximum": "2000-01-01"}, 3000, True),
+        # Dates compared as text first: other digits, times, and dates on and around the bound.
+        ({"formatMaximum": "2000-01-01"}, "2000-01-01T23:59", True),
+        ({"formatMaximum": "2000-01-01"}, "2000-01-02T00:00", False),
+        ({"formatMaximum": "2000-01-01"}, "2000-01-0\u0662", True),  # an Arabic-Indic 2: not a date
+        ({"formatMaximum": "2000-01-01"}, "2000-13-01", True),  # no such month: format's job
+        ({"formatMaximum": "2000-01-01"}, "1999-12-31", True),
+        ({"formatMaximum": "2000-01-01"}, "10000-01-01", True),  # not YYYY-MM-DD
+        ({"formatMinimum": "2000-01-01"}, "1999-12-3\u0661", True),
+        ({"formatMinimum": "2000-01-01"}, "\u0661999-12-31", True),
+        ({"formatMinimum": "2000-01-01"}, "2000-01-01", True),
+        ({"formatMinimum": "2000-01-01"}, "2000-01-01\u00e9", True),  # other text after the date
+        ({"formatMinimum": "2000-01-01"}, "1999-12-31\u00e9", False),
+        ({"formatMinimum": "2000-01-01"}, "2000-0-011", True),
+        ({"formatMinimum": "today"}, "2026-11-26", True),
+        ({"formatMinimum": "today"}, "2026-11-25T23:59", False),
+        ({"formatMaximum": "today"}, "2026-11-26T23:59", True),
+        ({"formatMaximum": "today"}, "2026-11-27", False),
+        ({"formatMaximum": "today"}, "2026-11-2", True),  # too short to be a date
     ],
 )
 def test_formats_and_date_bounds(schema: dict[str, Any], instance: Any, valid: bool) -> None:
@@ -436,7 +477,72 @@ def test_a_schema_is_compiled_once() -> None:
     first = fastcheck.compile_schema(schema, draft=True)
     assert first is not None
     assert fastcheck.compile_schema(schema, draft=True) is first
+    assert fastcheck.compile_schema(schema, draft=True, without_blanks=False) is first
     assert fastcheck.compile_schema(schema, draft=False) is not first
+    lean = fastcheck.compile_schema(schema, draft=True, without_blanks=True)
+    assert lean is not None
+    assert lean is not first
+    assert fastcheck.compile_schema(schema, draft=True, without_blanks=True) is lean
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a'b",
+        'a"b',
+        "a\nb",
+        "a\\nb",
+        "a\\",
+        "@",
+        "x@y",
+        "'); import os; ('",
+        "\u00e9\U0001d49c",
+        "",
+        " ",
+        "v",
+        "x",
+        "g",
+    ],
+)
+def test_any_member_name_or_text_is_only_data(name: str) -> None:
+    """Names and texts of the schema go into the generated source as data (quoted, or by name): none
+    can break it or run, whatever characters it holds; "@" is the generator's own placeholder."""
+    schema = {
+        "type": "object",
+        "properties": {name: {"type": "integer"}, "other": {"const": name}},
+        "required": [name],
+        "dependentRequired": {name: ["other"]},
+        "dependentSchemas": {name: {"maxProperties": 2}},
+        "patternProperties": {"^$": {"type": "integer"}},
+        "if": {"properties": {name: {"const": 1}}},
+        "then": {"properties": {"other": {"enum": [name, "@"]}}},
+    }
+    for document in (
+        {name: 1, "other": name},
+        {name: "1"},
+        {name: 1, "other": "else"},
+        {"other": name},
+        {name: 1, "other": "@"},
+        {name: 2, "other": "@", "third": 3},
+        {name: " ", "other": name},
+    ):
+        all_verdicts(schema, document)
+    assert verdicts(schema, {name: 1, "other": name}) == (True, True)
+    assert verdicts(schema, {name: "1", "other": name})[1] is False
+
+
+@pytest.mark.parametrize("depth", [60, 400])
+def test_a_schema_too_deep_for_the_generated_source_is_refused_or_right(depth: int) -> None:
+    deep: Any = {"type": "integer"}
+    for _ in range(depth):
+        deep = {"not": deep}  # an even number of negations: an integer
+    for draft in (False, True):
+        check = fastcheck.compile_schema(deep, draft=draft)
+        if depth <= 60:
+            assert check is not None
+        if check is not None:
+            assert check(3) is True
+            assert check("3") is False
 
 
 # --- drafts ------------------------------------------------------------------------------------------------
@@ -488,6 +594,291 @@ def test_draft_tolerance(schema: Any, instance: Any, strict: bool, draft: bool) 
     assert verdicts(schema, instance) == (strict, draft)
 
 
+# --- blank text ---------------------------------------------------------------------------------------------
+
+INTEGER_A = {"properties": {"a": {"type": "integer"}}}
+
+
+@pytest.mark.parametrize(
+    ("schema", "instance", "strict", "draft"),
+    [
+        # (strict, draft) with blanks left out; each case's answer differs from the one for the
+        # document as it is, or is the control that shows the case does.
+        (INTEGER_A, {"a": " "}, True, True),
+        (INTEGER_A, {"a": ""}, True, True),
+        (INTEGER_A, {"a": "\t\n\u3000\u2028\x1c"}, True, True),  # what str.strip() takes away
+        (INTEGER_A, {"a": "\u200b"}, False, False),  # a zero-width space is not white space
+        (INTEGER_A, {"a": " x "}, False, False),
+        (INTEGER_A, [" "], True, True),  # not an object: nothing is left out
+        ({"items": {"type": "integer"}}, [" "], False, False),  # lists keep their items
+        ({"items": {"minLength": 1}}, [" ", ""], False, True),
+        ({"items": INTEGER_A}, [{"a": " "}], True, True),
+        ({"type": "string", "maxLength": 0}, " ", False, False),  # the document itself is kept
+        ({"properties": {"a": {"minLength": 3}}}, {"a": "  "}, True, True),
+        ({"properties": {"a": False}}, {"a": ""}, True, True),
+        ({"properties": {"a": {"properties": {"b": False}}}}, {"a": {"b": " "}}, True, True),
+        ({"properties": {"a": {"type": "object"}}}, {"a": " "}, True, True),
+        ({"properties": {"a": {}}, "additionalProperties": False}, {"a": 1, "b": "\t"}, True, True),
+        ({"properties": {"a": {}}, "additionalProperties": False}, {"a": 1, "b": "x"}, False, False),
+        ({"additionalProperties": {"type": "integer"}}, {"b": ""}, True, True),
+        ({"additionalProperties": {"type": "integer"}}, {"b": "", "c": "1"}, False, False),
+        ({"patternProperties": {"^x": {"type": "integer"}}}, {"x1": " \n"}, True, True),
+        (
+            {"patternProperties": {"^x": {"type": "integer"}}, "additionalProperties": False},
+            {"x1": 1, "y": " "},
+            True,
+            True,
+        ),
+        ({"propertyNames": {"maxLength": 1}}, {"long": " "}, True, True),
+        ({"propertyNames": {"maxLength": 1}}, {"long": "a"}, False, False),
+        ({"required": ["a"]}, {"a": " "}, False, True),
+        ({"required": ["a"]}, {"a": "a"}, True, True),
+        ({"dependentRequired": {"a": ["b"]}}, {"a": 1, "b": ""}, False, True),
+        ({"dependentRequired": {"a": ["b"]}}, {"a": " "}, True, True),
+        ({"dependentSchemas": {"a": {"maxProperties": 1}}}, {"a": 1, "b": " "}, True, True),
+        ({"dependentSchemas": {"a": {"maxProperties": 1}}}, {"a": " ", "b": 1, "c": 2}, True, True),
+        ({"dependentSchemas": {"a": {"maxProperties": 1}}}, {"a": 1, "b": 2}, False, False),
+        ({"minProperties": 2}, {"a": 1, "b": ""}, False, True),
+        ({"maxProperties": 1}, {"a": 1, "b": ""}, True, True),
+        ({"maxProperties": 1}, {"a": 1, "b": "", "c": 3}, False, False),
+        # `if` and `not` judge their subschema strictly, on the document with its blanks left out
+        ({"if": {"required": ["a"]}, "then": {"type": "array"}}, {"a": " "}, True, True),
+        ({"if": {"required": ["a"]}, "then": {"type": "array"}}, {"a": 1}, False, False),
+        ({"not": {"required": ["a"]}}, {"a": ""}, True, True),
+        ({"not": {"properties": {"a": {"type": "string"}}}}, {"a": " "}, False, False),
+        ({"oneOf": [{"required": ["a"]}, {"required": ["b"]}]}, {"a": 1, "b": " "}, True, True),
+        ({"anyOf": [{"required": ["a"]}, {"maxProperties": 0}]}, {"a": " "}, True, True),
+        # values compared with objects and lists
+        ({"const": {"a": 1}}, {"a": 1, "b": " "}, True, True),
+        ({"const": {"a": 1, "b": " "}}, {"a": 1, "b": " "}, False, False),
+        ({"const": [{"a": 1}, " "]}, [{"a": 1, "b": ""}, " "], True, True),
+        ({"enum": [{"a": 1}, 2]}, {"a": 1, "b": ""}, True, True),
+        ({"enum": ["x", {"a": 1}]}, {"a": 1, "b": ""}, True, True),
+        ({"uniqueItems": True}, [{"a": 1, "b": " "}, {"a": 1}], False, False),
+        ({"uniqueItems": True}, [[{"a": ""}], [{}]], False, False),
+        ({"uniqueItems": True}, [" ", ""], True, True),
+        ({"items": {"type": "string"}, "uniqueItems": True}, [" ", " "], False, False),
+    ],
+)
+def test_blank_text_in_objects_counts_as_absent(
+    schema: Any, instance: Any, strict: bool, draft: bool
+) -> None:
+    found = all_verdicts(schema, instance)
+    assert (found[False, True], found[True, True]) == (strict, draft)
+
+
+_KEYS = ["a", "b", "xa"]
+_TEXTS = ["", " ", "\t\n", "\u3000", "a", " a", "ab", "abc", "2020-01-20", "2020-02-30", "x@y.org"]
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-2, 3), st.sampled_from([0.5, 2.0]), st.sampled_from(_TEXTS)
+)
+_BLANKS = st.sampled_from(["", " ", "\t\n", "\u3000"])
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(st.one_of(_BLANKS, inner), max_size=3),
+        st.dictionaries(st.sampled_from(_KEYS), st.one_of(_BLANKS, inner), max_size=3),
+    ),
+    max_leaves=10,
+)
+_NAMES = st.sampled_from(_KEYS)
+_SMALL = st.integers(0, 2)
+_LEAF_KEYWORDS: list[st.SearchStrategy[dict[str, Any]]] = [
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(
+                [
+                    *("string", "integer", "number", "boolean", "null", "object", "array"),
+                    *(["string", "null"], ["object", "array"], ["integer", "string"]),
+                ]
+            )
+        }
+    ),
+    st.fixed_dictionaries({"minLength": _SMALL}),
+    st.fixed_dictionaries({"maxLength": _SMALL}),
+    st.fixed_dictionaries({"pattern": st.sampled_from(["^a", "b$", "^$", "@"])}),
+    st.fixed_dictionaries({"format": st.sampled_from(["date", "email", "unknown-format"])}),
+    st.fixed_dictionaries({"formatMaximum": st.sampled_from(["2020-01-31", "today", "nonsense"])}),
+    st.fixed_dictionaries({"formatMinimum": st.sampled_from(["2020-01-15", "today"])}),
+    st.fixed_dictionaries({"minimum": st.integers(-1, 2)}),
+    st.fixed_dictionaries({"maximum": st.sampled_from([-1, 0.5, 2])}),
+    st.fixed_dictionaries({"exclusiveMinimum": st.integers(-1, 2)}),
+    st.fixed_dictionaries({"exclusiveMaximum": st.integers(-1, 2)}),
+    st.fixed_dictionaries({"multipleOf": st.sampled_from([1, 2, 0.5])}),
+    st.fixed_dictionaries({"const": _DOCUMENTS}),
+    st.fixed_dictionaries({"enum": st.lists(_DOCUMENTS, max_size=3)}),
+    st.fixed_dictionaries({"enum": st.lists(st.sampled_from(_TEXTS), min_size=1, max_size=3)}),
+    st.fixed_dictionaries({"required": st.lists(_NAMES, max_size=2, unique=True)}),
+    st.fixed_dictionaries(
+        {"dependentRequired": st.dictionaries(_NAMES, st.lists(_NAMES, max_size=2, unique=True), max_size=2)}
+    ),
+    st.fixed_dictionaries({"minProperties": _SMALL}),
+    st.fixed_dictionaries({"maxProperties": _SMALL}),
+    st.fixed_dictionaries({"minItems": _SMALL}),
+    st.fixed_dictionaries({"maxItems": _SMALL}),
+    st.fixed_dictionaries({"uniqueItems": st.booleans()}),
+    st.fixed_dictionaries(
+        {"oneOf": st.lists(st.fixed_dictionaries({"const": st.sampled_from(_TEXTS)}), min_size=1, max_size=3)}
+    ),
+]
+
+
+def _merged(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {key: value for part in parts for key, value in part.items()}
+
+
+def _schemas_from(inner: st.SearchStrategy[Any], *, refer: bool) -> st.SearchStrategy[Any]:
+    composite = [
+        st.fixed_dictionaries({"properties": st.dictionaries(_NAMES, inner, max_size=2)}),
+        st.fixed_dictionaries(
+            {"patternProperties": st.dictionaries(st.sampled_from(["^x", "b"]), inner, max_size=1)}
+        ),
+        st.fixed_dictionaries({"additionalProperties": inner}),
+        st.fixed_dictionaries({"propertyNames": inner}),
+        st.fixed_dictionaries({"dependentSchemas": st.dictionaries(_NAMES, inner, max_size=1)}),
+        st.fixed_dictionaries({"items": inner}),
+        st.fixed_dictionaries({"prefixItems": st.lists(inner, max_size=2)}),
+        st.fixed_dictionaries({"allOf": st.lists(inner, min_size=1, max_size=2)}),
+        st.fixed_dictionaries({"anyOf": st.lists(inner, max_size=2)}),
+        st.fixed_dictionaries({"oneOf": st.lists(inner, max_size=3)}),
+        st.fixed_dictionaries({"not": inner}),
+        st.fixed_dictionaries({"if": inner}, optional={"then": inner, "else": inner}),
+    ]
+    if refer:  # to the root's "$defs/d", which refers to nothing (a cycle would recurse for ever)
+        composite.append(st.just({"$ref": "#/$defs/d"}))
+    return st.one_of(
+        st.lists(st.one_of(*_LEAF_KEYWORDS, *composite), min_size=1, max_size=3).map(_merged), inner
+    )
+
+
+def _random_schemas(*, refer: bool) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        st.one_of(st.booleans(), st.lists(st.one_of(*_LEAF_KEYWORDS), max_size=3).map(_merged)),
+        lambda inner: _schemas_from(inner, refer=refer),
+        max_leaves=8,
+    )
+
+
+_RANDOM_SCHEMAS = st.builds(
+    lambda schema, target: {"allOf": [schema], "$defs": {"d": target}},
+    _random_schemas(refer=True),
+    _random_schemas(refer=False),
+)
+
+
+@settings(
+    max_examples=600,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+@given(schema=_RANDOM_SCHEMAS, documents=st.lists(_DOCUMENTS, min_size=1, max_size=4))
+def test_random_schemas_and_documents_agree_with_jsonschema(schema: Any, documents: list[Any]) -> None:
+    """Every keyword compiled here, combined at random, on documents with blank text in objects and
+    lists, values of every type, and members the schema does not name: all four compiled checks
+    give jsonschema's answer (for the document with its blanks left out where they leave them out)."""
+    for document in documents:
+        all_verdicts(schema, document)
+
+
+# Schemas that a blank answer fails (so leaving it out changes the answer), or random ones.
+_INNER = st.one_of(
+    st.sampled_from(
+        [
+            False,
+            {"type": "integer"},
+            {"type": "object"},
+            {"minLength": 2},
+            {"maxLength": 0},
+            {"const": "a"},
+            {"enum": ["a", 1]},
+            {"format": "date"},
+            {"pattern": "^a"},
+            {"not": {"type": "string"}},
+            {"type": "string", "minLength": 1},
+        ]
+    ),
+    _random_schemas(refer=False),
+)
+_OBJECT_KEYWORDS: list[st.SearchStrategy[dict[str, Any]]] = [
+    st.fixed_dictionaries({"type": st.just("object")}),
+    st.fixed_dictionaries({"properties": st.dictionaries(_NAMES, _INNER, min_size=1, max_size=3)}),
+    st.fixed_dictionaries({"additionalProperties": _INNER}),
+    st.fixed_dictionaries(
+        {"patternProperties": st.dictionaries(st.sampled_from(["^x", "b"]), _INNER, max_size=1)}
+    ),
+    st.fixed_dictionaries({"propertyNames": st.one_of(_INNER, st.just({"maxLength": 1}))}),
+    st.fixed_dictionaries({"required": st.lists(_NAMES, min_size=1, max_size=2, unique=True)}),
+    st.fixed_dictionaries(
+        {"dependentRequired": st.dictionaries(_NAMES, st.lists(_NAMES, max_size=2, unique=True), max_size=2)}
+    ),
+    st.fixed_dictionaries({"dependentSchemas": st.dictionaries(_NAMES, _INNER, min_size=1, max_size=1)}),
+    st.fixed_dictionaries({"minProperties": st.integers(1, 3)}),
+    st.fixed_dictionaries({"maxProperties": _SMALL}),
+    st.fixed_dictionaries({"const": st.dictionaries(_NAMES, _SCALARS, max_size=2)}),
+    st.fixed_dictionaries({"enum": st.lists(st.dictionaries(_NAMES, _SCALARS, max_size=2), max_size=2)}),
+    st.fixed_dictionaries(
+        {"not": st.fixed_dictionaries({"required": st.lists(_NAMES, min_size=1, max_size=2)})}
+    ),
+    st.fixed_dictionaries({"not": _INNER}),
+    st.fixed_dictionaries(
+        {"if": st.fixed_dictionaries({"required": st.lists(_NAMES, min_size=1, max_size=1)})},
+        optional={"then": _INNER, "else": _INNER},
+    ),
+    st.fixed_dictionaries(
+        {"oneOf": st.lists(st.fixed_dictionaries({"required": st.lists(_NAMES, max_size=1)}), max_size=3)}
+    ),
+    st.fixed_dictionaries({"anyOf": st.lists(_INNER, min_size=1, max_size=2)}),
+]
+_OBJECT_SCHEMAS = st.lists(st.one_of(*_OBJECT_KEYWORDS), min_size=1, max_size=4).map(_merged)
+_ANSWERS = st.dictionaries(_NAMES, st.one_of(_BLANKS, _DOCUMENTS), max_size=3)
+
+
+@settings(
+    max_examples=600,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+@given(schema=_OBJECT_SCHEMAS, items=st.booleans(), documents=st.lists(_ANSWERS, min_size=1, max_size=4))
+def test_random_object_schemas_on_objects_with_blank_answers(
+    schema: dict[str, Any], items: bool, documents: list[dict[str, Any]]
+) -> None:
+    """The keywords that look at an object, at random, on objects whose answers are often blank
+    (alone, or as the items of a list next to themselves without their blanks, where `uniqueItems`
+    sees a repeat only once blanks are left out): where leaving blanks out changes the answer, each
+    check that leaves them out still gives jsonschema's answer for the lean document."""
+    for document in documents:
+        if items:
+            all_verdicts(
+                {"items": schema, "uniqueItems": True}, [document, validation._without_blanks(document)]
+            )
+        else:
+            all_verdicts(schema, document)
+
+
+def test_the_random_schemas_reach_every_keyword() -> None:
+    """The strategy above draws each keyword the compiler knows (so the test covers them all)."""
+    seen: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            seen.update(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    @settings(max_examples=300, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+    @given(schema=_RANDOM_SCHEMAS)
+    def collect(schema: Any) -> None:
+        walk(schema)
+
+    collect()
+    assert not fastcheck._ACTIVE - seen, sorted(fastcheck._ACTIVE - seen)
+
+
 # --- the shipped forms --------------------------------------------------------------------------------------
 
 SHIPPED = {d.key: d for d in definitions.shipped_catalogue().all()}
@@ -498,14 +889,19 @@ def example_paths() -> list[Path]:
 
 
 def assert_all_agree(definition: FormDefinition, document: Any) -> None:
-    """Strict and draft compiled checks against jsonschema (as given, and with blanks left out), and
-    `is_valid_draft` against `findings`."""
+    """Strict and draft compiled checks against jsonschema (as given, and with blanks left out, by
+    copying first or by the checks that leave them out), and `is_valid_draft` against `findings`."""
     schema = dict(definition.schema) if not isinstance(definition.schema, dict) else definition.schema
-    for candidate in (document, validation._without_blanks(document)):
-        assert compiled(schema, candidate) == jsonschema_valid(schema, candidate)
-        assert compiled(schema, candidate, draft=True) == jsonschema_valid_draft(schema, candidate)
-    exact = validation.findings(definition, document, today=TODAY) == []
-    assert validation.is_valid_draft(definition, document, today=TODAY) == exact
+    lean = validation._without_blanks(document)
+    for draft in (False, True):
+        as_given = exact(schema, document, draft=draft, without_blanks=False)
+        judged = exact(schema, lean, draft=draft, without_blanks=False)
+        assert compiled(schema, document, draft=draft) == as_given, ("as given", draft)
+        assert compiled(schema, lean, draft=draft) == judged, ("copied without blanks", draft)
+        assert compiled(schema, document, draft=draft, without_blanks=True) == judged, ("blanks", draft)
+        assert compiled(schema, lean, draft=draft, without_blanks=True) == judged, ("lean, blanks", draft)
+    found = validation.findings(definition, document, today=TODAY) == []
+    assert validation.is_valid_draft(definition, document, today=TODAY) == found
 
 
 def test_every_shipped_form_compiles_and_is_removal_safe() -> None:
@@ -666,7 +1062,8 @@ def _containers(document: Any, kind: type) -> list[Any]:
 def broken(data: st.DataObject, schema: Any, document: Any) -> Any:
     """The document with one to three things changed: a wrong value (wrong type, too long, a bad or
     future date, out of range, another field's choice, blank), an answer removed, an unknown answer
-    added, or a list item repeated."""
+    added, a list item repeated, or blank text in place of an answer, added to an object as a known or
+    unknown answer, or added to a list."""
     document = copy.deepcopy(document)
     texts, lengths = _schema_values(schema)
     values = st.one_of(
@@ -680,17 +1077,31 @@ def broken(data: st.DataObject, schema: Any, document: Any) -> Any:
     )
     for _ in range(data.draw(st.integers(1, 3), label="changes")):
         places = _places(document)
-        change = data.draw(st.sampled_from(["replace", "remove", "add", "repeat"]), label="change")
-        if change in ("replace", "remove") and places:
+        change = data.draw(st.sampled_from(["replace", "remove", "add", "repeat", "blank"]), label="change")
+        if change == "blank":
+            blank = data.draw(st.sampled_from(["", " ", "\t", "\u3000 \n"]), label="blank")
+            where = data.draw(st.sampled_from(["in place", "in an object", "in a list"]), label="where")
+            lists = _containers(document, list)
+            if where == "in place" and places:
+                container, key = data.draw(st.sampled_from(places), label="place")
+                container[key] = blank
+            elif where == "in a list" and lists:
+                data.draw(st.sampled_from(lists), label="list").append(blank)
+            else:
+                target = data.draw(st.sampled_from(_containers(document, dict)), label="object")
+                name = data.draw(st.sampled_from([*texts[:20], "unknown_answer", "notes", "name", "date"]))
+                target[name] = blank
+        elif change in ("replace", "remove") and places:
             container, where = data.draw(st.sampled_from(places), label="place")
             if change == "replace":
-                container[where] = data.draw(values, label="value")
+                # A copy: the odd values include lists, which later changes could append to.
+                container[where] = copy.deepcopy(data.draw(values, label="value"))
             else:
                 del container[where]
         elif change == "add":
             target = data.draw(st.sampled_from(_containers(document, dict)), label="object")
             name = data.draw(st.sampled_from([*texts[:20], "unknown_answer", "notes", "name", "date"]))
-            target[name] = data.draw(values, label="value")
+            target[name] = copy.deepcopy(data.draw(values, label="value"))
         else:
             lists = [x for x in _containers(document, list) if x]
             if lists:
@@ -880,6 +1291,90 @@ def test_is_valid_draft_on_the_sample_form() -> None:
     assert not validation.is_valid_draft(form, {"worries": ["sleep", "sleep"]}, today=TODAY)
     assert not validation.is_valid_draft(form, [], today=TODAY)  # a document is an object
     assert not validation.is_valid_draft(form, "text", today=TODAY)
+
+
+def _blanked(value: Any, blank: str) -> Any:
+    """The document with every text answer in an object made blank (lists keep their items)."""
+    if isinstance(value, dict):
+        return {k: blank if isinstance(v, str) else _blanked(v, blank) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_blanked(v, blank) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("path", example_paths(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_blank_answers_are_judged_without_copying_or_the_exact_check(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blank answers, which people leave everywhere, are absent to the compiled check itself: no copy
+    of the document without them is made, and the exact (slow) check is not needed."""
+    definition = definitions.shipped_catalogue().get(path.parent.name)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    documents = [_blanked(document, blank) for blank in ("", " ", "\n\t ")]
+    for blanked in documents:
+        assert validation.findings(definition, blanked, today=TODAY) == []  # what must be answered
+
+    def must_not_run(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("not needed for a document with blank answers")
+
+    monkeypatch.setattr(validation, "_without_blanks_shared", must_not_run)
+    monkeypatch.setattr(validation, "findings", must_not_run)
+    for blanked in [document, *documents]:
+        assert validation.is_valid_draft(definition, blanked, today=TODAY)
+
+
+def test_a_format_checker_is_asked_once_for_each_text_that_conforms(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[Any] = []
+
+    def even_digits(value: Any) -> bool:
+        asked.append(value)
+        return not isinstance(value, str) or (value.isdigit() and len(value) % 2 == 0)
+
+    monkeypatch.setitem(validation.format_checker.checkers, "x-even-digits", (even_digits, ()))
+    monkeypatch.setattr(fastcheck, "_REMEMBERED_TEXTS", 2)
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string", "format": "x-even-digits"}, "b": {"format": "x-even-digits"}},
+    }
+    check = fastcheck.compile_schema(schema, draft=False)
+    assert check is not None
+    assert check({"a": "12", "b": "12"}) is True
+    assert asked == ["12"]  # remembered for both places that use the format
+    assert check({"a": "123"}) is False
+    assert check({"b": "123"}) is False
+    assert asked == ["12", "123", "123"]  # texts that do not conform are asked again
+    assert check({"b": 5}) is True  # not text: asked, as jsonschema asks
+    assert asked[-1] == 5
+    for text in ("34", "56", "78", "12"):  # more than are remembered: forgotten, then asked again
+        assert check({"a": text}) is True
+    assert asked[-4:] == ["34", "56", "78", "12"]
+    long = "12" * 200
+    assert check({"a": long}) is True
+    assert check({"a": long}) is True
+    assert asked[-2:] == [long, long]  # long texts are not remembered
+    for text in ("34", "5", "", "0" * 10, "3a"):
+        assert check({"a": text}) == jsonschema_valid(schema, {"a": text})
+
+
+def test_texts_remembered_to_match_a_pattern_never_let_others_through(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fastcheck, "_REMEMBERED_TEXTS", 2)
+    schema = {"items": {"type": "string", "pattern": "^[a-c]+$"}, "properties": {"a": {"pattern": "b$"}}}
+    for document, valid in (
+        (["ab", "ab", "abd", "ab"], False),  # a text that matches, remembered, beside one that does not
+        (["ab", "abd"], False),
+        (["a", "b", "c", "a", "dd", "ab"], False),  # more than are remembered
+        (["a", "b", "c", "ab", "ca"], True),
+        ({"a": "ab"}, True),
+        ({"a": "ba"}, False),
+        ({"a": "ab"}, True),
+        ({"a": ["ab"]}, True),
+        (["\u00e9"], False),
+        (["a" * 300, "a" * 300], True),  # too long to remember
+        (["a" * 300 + "d"], False),
+    ):
+        assert all_verdicts(schema, document)[False, False] is valid, document
 
 
 def test_a_form_that_does_not_compile_is_checked_exactly() -> None:
