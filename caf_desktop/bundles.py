@@ -17,7 +17,8 @@ plan (new, updated, identical, conflict, outdated); apply in one transaction; au
 Public API (the CLI and the GUI use these names):
 
 - `export_bundle(store, identity, team, selection, out, *, to=None, without_consent=None,
-  attachments=()) -> ExportReport`
+  attachments=(), progress=None) -> ExportReport` (`progress` is an `ExportProgress`; it stops the
+  export by raising `ExportCancelled`)
 - `read_bundle(path, identity, team) -> VerifiedBundle` (no store: everything up to validation)
 - `inspect_bundle(store, identity, team, path) -> BundlePlan` (what importing would do; changes nothing)
 - `import_bundle(store, identity, team, path) -> BundleImport`; `import_bundles(..., paths) -> ImportReport`
@@ -51,6 +52,7 @@ from caf_desktop.store.sync import (
     Change,
     ImportOutcome,
     IncomingBundle,
+    OutgoingRecord,
     PlannedChange,
     SyncedRecord,
 )
@@ -76,6 +78,9 @@ __all__ = [
     "BundleRejected",
     "CannotSend",
     "Change",
+    "ExportCancelled",
+    "ExportPhase",
+    "ExportProgress",
     "ExportReport",
     "ImportOutcome",
     "ImportReport",
@@ -169,6 +174,14 @@ class CannotSend(CafError):
     """The sender cannot make a bundle yet (not enrolled, revoked, no recipients)."""
 
 
+class ExportCancelled(CafError):
+    """The person stopped an export part way. An `ExportProgress` callback raises it (the GUI's, when
+    Cancel is clicked); `export_bundle` then writes no file and remembers nothing as sent."""
+
+    def __init__(self) -> None:
+        super().__init__("Sending was cancelled; no bundle was written.")
+
+
 def _rejected(reason: str, code: str, facts: BundleFacts | None = None) -> BundleRejected:
     return BundleRejected(f"{reason} Nothing was imported.", code, facts)
 
@@ -244,6 +257,27 @@ def members_of(home: Path) -> list[Addressee]:
 class Selection(StrEnum):
     ALL = "all"  # every record that may be shared
     CHANGED = "changed"  # records changed since the last bundle to the same addressee
+
+
+class ExportPhase(StrEnum):
+    """What an export is doing, in words a progress dialog can show as they are."""
+
+    CHECKING_CONSENT = "Checking consent to share"
+    READING = "Reading the records"
+    WRITING = "Adding the records to the bundle"
+    SAVING = "Encrypting and saving the bundle"
+
+
+ExportProgress = Callable[[ExportPhase, int, int], None]
+"""`progress(phase, done, total)`: how far an export has got, in steps. Reading each record is a step,
+writing each file into the bundle (records, attachments, the manifest and its signature) is one, and
+encrypting the whole is the last. `total` is the same in every call; `done` only grows, from 0 to
+`total`. `export_bundle` calls it at each change of phase and at least every `PROGRESS_EVERY` records
+(not per byte, so a callback that repaints a dialog costs next to nothing). The last call, with
+`done == total`, comes just before the file is written: the last moment the export can be stopped,
+which the callback does by raising `ExportCancelled`."""
+
+PROGRESS_EVERY = 50  # records (or files) between two calls of an export's progress callback
 
 
 @dataclass(frozen=True)
@@ -364,11 +398,19 @@ def export_bundle(
     without_consent: ShareWithoutConsent | None = None,
     attachments: Sequence[Attachment] = (),
     now: dt.datetime | None = None,
+    progress: ExportProgress | None = None,
 ) -> ExportReport:
     """Writes a signed, encrypted bundle of the chosen records to `out` (a new file, or a folder to put
     a named one in), for the team's coordinators or, with `to`, for one worker. Consent to share must
     cover every record, or `without_consent` records the decision to share anyway (`SharingRefused`
-    otherwise). Remembers what was sent, and audits it."""
+    otherwise). Remembers what was sent, and audits it.
+
+    `progress`, when given, hears how far the export has got (`ExportProgress` says when and with what),
+    because a coordinator's bundle of thousands of records takes many seconds and a person should see it
+    move and be able to stop it. Whatever it raises (`ExportCancelled`, for a Cancel button) stops the
+    export and comes out of this function: no file is written, not even in part, nothing is remembered
+    as sent (the sequence number taken is given back, so the next bundle gets it) and nothing is audited
+    as shared."""
     from caf_desktop import cms, sharing  # noqa: PLC0415
 
     _check_can_send(identity, team)
@@ -382,11 +424,16 @@ def export_bundle(
         if selection is Selection.CHANGED:
             raise NothingToSend(f"No record has changed since the last bundle to {addressee.name}")
         raise NothingToSend("There are no records to send")
+    step = progress or _no_progress
+    reading = len(record_ids)
+    writing = len(record_ids) + len(attachments) + 2  # and the manifest and its signature
+    total = reading + writing + 1  # and encrypting
+    step(ExportPhase.CHECKING_CONSENT, 0, total)
     gaps: list[SharingGap] = sharing.check(
         store, record_ids, addressee.consent_name, is_locality_team=addressee.to_team
     )
     sharing.refuse_unless_covered(gaps, without_consent)
-    outgoing = store.outgoing_records(record_ids)
+    outgoing, files = _read_outgoing(store, record_ids, lambda done: step(ExportPhase.READING, done, total))
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     if out.is_dir():
         target = out  # named once the sequence number is known
@@ -399,11 +446,8 @@ def export_bundle(
     try:
         if target.is_dir():
             target = target / default_file_name(identity.name, moment, sequence)
-        files: dict[str, bytes] = {
-            f"{RECORDS_FOLDER}/{item.record.id}.json": _canonical(record_json(item.record))
-            for item in outgoing
-        }
         files.update((a.name, a.data) for a in attachments)
+        step(ExportPhase.WRITING, reading, total)
         manifest = _manifest(
             identity,
             team,
@@ -416,10 +460,13 @@ def export_bundle(
         )
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
         signature = cms.sign_detached(manifest_bytes, identity)
-        encrypted = _encrypt(
-            _zip({MANIFEST: manifest_bytes, SIGNATURE: signature, **files}),
-            [*addressee.age_recipients, identity.age.recipient],
+        zipped = _zip(
+            {MANIFEST: manifest_bytes, SIGNATURE: signature, **files},
+            written=lambda count: step(ExportPhase.WRITING, reading + count, total),
         )
+        step(ExportPhase.SAVING, total - 1, total)
+        encrypted = _encrypt(zipped, [*addressee.age_recipients, identity.age.recipient])
+        step(ExportPhase.SAVING, total, total)  # the last moment to stop: nothing is written yet
         _write_new(target, encrypted)
     except BaseException:
         store.forget_bundle(bundle_id)
@@ -460,6 +507,23 @@ def export_bundle(
         left_out=tuple(left_out),
         without_consent=tuple(gap.record_id for gap in gaps),
     )
+
+
+def _read_outgoing(
+    store: Store, record_ids: Sequence[str], read: Callable[[int], None]
+) -> tuple[list[OutgoingRecord], dict[str, bytes]]:
+    """The records as the store sends them, and each as its file in the bundle. They are read
+    `PROGRESS_EVERY` at a time (no slower than all at once), so that `read(count)` can tell how many
+    are in at the start, between batches and at the end; whatever it raises stops the reading."""
+    outgoing: list[OutgoingRecord] = []
+    files: dict[str, bytes] = {}
+    read(0)
+    for start in range(0, len(record_ids), PROGRESS_EVERY):
+        for item in store.outgoing_records(record_ids[start : start + PROGRESS_EVERY]):
+            outgoing.append(item)
+            files[f"{RECORDS_FOLDER}/{item.record.id}.json"] = _canonical(record_json(item.record))
+        read(len(outgoing))
+    return outgoing, files
 
 
 def _manifest(
@@ -509,15 +573,25 @@ def _manifest(
     }
 
 
-def _zip(files: Mapping[str, bytes]) -> bytes:
+def _no_progress(phase: ExportPhase, done: int, total: int) -> None:
+    """The progress callback of an export nobody watches."""
+
+
+def _zip(files: Mapping[str, bytes], *, written: Callable[[int], None] | None = None) -> bytes:
+    """The files zipped in the order given. `written(count)` hears how many are in, every
+    `PROGRESS_EVERY` files and after the last (compressing is most of an export's time); whatever it
+    raises stops the zipping."""
     buffer = io.BytesIO()
+    last = len(files)
     # A fixed date in every entry: the manifest carries the real time, and equal content zips equally.
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        for name, data in files.items():
+        for count, (name, data) in enumerate(files.items(), start=1):
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = (stat.S_IFREG | 0o600) << 16
             archive.writestr(info, data)
+            if written is not None and (count % PROGRESS_EVERY == 0 or count == last):
+                written(count)
     return buffer.getvalue()
 
 

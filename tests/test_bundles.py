@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import itertools
 import json
 import os
 import shutil
@@ -245,6 +246,93 @@ def test_a_worker_not_yet_enrolled_cannot_send(world: World, worker_store: Store
     with pytest.raises(bundles.CannotSend, match="revoked"):
         bundles.export_bundle(worker_store, world.revoked.identity, world.team, [record.id], tmp_path)
     assert list(tmp_path.glob("*.cafbundle")) == []
+
+
+# --- export progress and cancelling --------------------------------------------------------------------
+
+
+def _runs(phases: list[bundles.ExportPhase]) -> list[bundles.ExportPhase]:
+    """The phases in the order they came, each once."""
+    return [phase for index, phase in enumerate(phases) if index == 0 or phases[index - 1] != phase]
+
+
+def test_the_export_tells_how_far_it_has_got_until_just_before_the_file_is_written(
+    world: World, worker_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert bundles.PROGRESS_EVERY <= 50  # a coordinator's 10,000 records move the bar every 50 at most
+    monkeypatch.setattr(bundles, "PROGRESS_EVERY", 2)  # five records then make several batches
+    for n in range(5):
+        worker_store.add_record(definition(CAF), caf("Barnaby", f"Okonkwo-{n}", "2019-05-01"))
+    out = tmp_path / "outbox"
+    out.mkdir()
+    calls: list[tuple[bundles.ExportPhase, int, int]] = []
+    on_disk_at_the_last_call: list[list[Path]] = []
+
+    def watch(phase: bundles.ExportPhase, done: int, total: int) -> None:
+        calls.append((phase, done, total))
+        if done == total:
+            on_disk_at_the_last_call.append(list(out.iterdir()))
+
+    report = bundles.export_bundle(
+        worker_store, world.worker.identity, world.team, Selection.ALL, out, progress=watch
+    )
+
+    total = 5 + (5 + 2) + 1  # read each record; write each, the manifest and its signature; encrypt
+    assert {t for _, _, t in calls} == {total}
+    counts = [done for _, done, _ in calls]
+    assert counts[0] == 0
+    assert counts == sorted(counts)  # it only grows
+    assert calls[-1] == (bundles.ExportPhase.SAVING, total, total)
+    assert _runs([phase for phase, _, _ in calls]) == list(bundles.ExportPhase)
+    steps = [later - earlier for earlier, later in itertools.pairwise(counts)]
+    assert max(steps) <= 2  # never more than PROGRESS_EVERY records (or files) between two calls
+    assert [done for phase, done, _ in calls if phase is bundles.ExportPhase.READING] == [0, 2, 4, 5]
+    assert on_disk_at_the_last_call == [[]]  # the last call comes before the file is written
+    assert list(out.iterdir()) == [report.path]
+
+
+@pytest.mark.parametrize(
+    "phase",
+    [bundles.ExportPhase.READING, bundles.ExportPhase.WRITING, bundles.ExportPhase.SAVING],
+    ids=["while-reading", "while-writing", "at-the-last-moment"],
+)
+def test_a_cancelled_export_writes_nothing_remembers_nothing_and_the_next_one_is_normal(
+    world: World,
+    worker_store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    phase: bundles.ExportPhase,
+) -> None:
+    monkeypatch.setattr(bundles, "PROGRESS_EVERY", 2)
+    records = [
+        worker_store.add_record(definition(CAF), caf("Barnaby", f"Okonkwo-{n}", "2019-05-01")).id
+        for n in range(5)
+    ]
+    out = tmp_path / "outbox"
+    out.mkdir()
+    audited = [(e.action, e.record_uuid) for e in worker_store.audit_events()]
+    seen: list[tuple[bundles.ExportPhase, int, int]] = []
+
+    def cancel_part_way(now: bundles.ExportPhase, done: int, total: int) -> None:
+        seen.append((now, done, total))
+        if [p for p, _, _ in seen].count(phase) == 2:  # the second call in that phase: part way
+            raise bundles.ExportCancelled
+
+    with pytest.raises(bundles.ExportCancelled) as cancelled:
+        bundles.export_bundle(
+            worker_store, world.worker.identity, world.team, Selection.CHANGED, out, progress=cancel_part_way
+        )
+
+    assert str(cancelled.value) == "Sending was cancelled; no bundle was written."
+    assert isinstance(cancelled.value, CafError)
+    assert 0 < seen[-1][1] < seen[-1][2] or phase is bundles.ExportPhase.SAVING
+    assert list(out.iterdir()) == []  # no bundle, and no part of one
+    assert [(e.action, e.record_uuid) for e in worker_store.audit_events()] == audited  # nothing shared
+    again = bundles.export_bundle(worker_store, world.worker.identity, world.team, Selection.CHANGED, out)
+    assert again.record_ids == tuple(records)  # nothing was remembered as sent
+    assert again.sequence == 1  # the number the cancelled export took was given back
+    assert again.path.name.endswith("-1.cafbundle")
+    assert [e.action for e in worker_store.audit_events()].count("shared") == 5
 
 
 # --- what an import changes -----------------------------------------------------------------------------

@@ -1,17 +1,20 @@
 """Team, Send records; Team, Import bundles; Team, Sync conflicts: the GUI of sync bundles.
 
 Sending checks consent to share for every record and, where it does not cover one, asks for a
-decision under the seven golden rules before anything is written. Importing shows what each bundle
-would change (new, updated, identical, conflicting) before applying it, and a report afterwards that
-can be saved. A conflict shows the stored and the incoming version side by side, answer by answer;
-the coordinator keeps one, or takes chosen answers from the incoming one.
+decision under the seven golden rules before anything is written; a long export shows its progress
+with Cancel, and a cancelled one writes nothing. Importing shows what each bundle would change (new,
+updated, identical, conflicting) before applying it, and a report afterwards that can be saved. A
+conflict shows the stored and the incoming version side by side, answer by answer; the coordinator
+keeps one, or takes chosen answers from the incoming one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +22,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -45,7 +49,7 @@ from caf_desktop.errors import CafError
 from caf_desktop.gui.pdf_actions import ask_passphrase
 
 if TYPE_CHECKING:
-    from caf_desktop.bundles import Addressee, BundlePlan, ExportReport, ImportReport, Rejection
+    from caf_desktop.bundles import Addressee, BundlePlan, ExportPhase, ExportReport, ImportReport, Rejection
     from caf_desktop.gui.records_window import RecordsWindow
     from caf_desktop.identity import Identity
     from caf_desktop.store.sync import ConflictInfo
@@ -182,6 +186,84 @@ def _sent_message(report: ExportReport, team_name: str) -> str:
     return "\n".join(lines)
 
 
+PROGRESS_AFTER_MS = 400  # an export done sooner shows no progress dialog at all, not even a flash of one
+REPAINT_EVERY_S = 0.1  # how often the dialog repaints (and takes a click on Cancel) while an export runs
+
+
+class _SendProgress:
+    """How far writing a bundle has got, with Cancel: `export_bundle`'s progress callback.
+
+    A wait cursor shows until the dialog does (after `PROGRESS_AFTER_MS`); then the normal cursor, so
+    Cancel looks clickable. Cancel is honoured at the export's next call, by raising `ExportCancelled`,
+    so nothing is written. The window-modal dialog's `setValue` processes events itself (Qt documents
+    it), which is what paints it and takes the click: so it is called at most every `REPAINT_EVERY_S`
+    (and at each change of phase), which keeps the cost of watching an export next to nothing."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.dialog = QProgressDialog(parent)
+        self.dialog.setObjectName("send-progress")
+        self.dialog.setWindowTitle("Send records")
+        self.dialog.setLabelText("Writing the bundle…")
+        self.cancel_button = QPushButton("Cancel", self.dialog)
+        self.cancel_button.setObjectName("send-progress-cancel")
+        self.dialog.setCancelButton(self.cancel_button)
+        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.dialog.setMinimumDuration(PROGRESS_AFTER_MS)
+        self.dialog.setMinimumWidth(440)
+        self.dialog.setAutoReset(False)  # it stays up at 100% while the file is written and remembered
+        self.dialog.setAutoClose(False)
+        self.phase: str | None = None
+        self.repainted = 0.0
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self.waiting = True
+
+    def __call__(self, phase: ExportPhase, done: int, total: int) -> None:
+        from caf_desktop.bundles import ExportCancelled  # noqa: PLC0415
+
+        if self.dialog.wasCanceled():
+            raise ExportCancelled
+        moment = time.monotonic()
+        if phase == self.phase and done < total and moment - self.repainted < REPAINT_EVERY_S:
+            return
+        self.repainted = moment
+        if phase != self.phase:
+            self.phase = phase
+            self.dialog.setLabelText(f"Writing the bundle…\n{phase}.")
+        if total != self.dialog.maximum():
+            self.dialog.setMaximum(total)
+        was_visible = self.dialog.isVisible()
+        if done != self.dialog.value() or was_visible:  # setValue(0) again would restart its clock
+            self.dialog.setValue(done)  # shows the dialog once PROGRESS_AFTER_MS have passed
+        if self.dialog.isVisible() and not was_visible:
+            self._stop_waiting()
+            QApplication.processEvents()  # paint it now, not at the next call
+        if self.dialog.wasCanceled():
+            raise ExportCancelled
+        if done == total:  # the file is being written: too late to stop
+            self.cancel_button.setEnabled(False)
+
+    def _stop_waiting(self) -> None:
+        if self.waiting:
+            QGuiApplication.restoreOverrideCursor()
+            self.waiting = False
+
+    def close(self) -> None:
+        """Takes the dialog and the wait cursor away (the export is over, whichever way)."""
+        self._stop_waiting()
+        self.dialog.reset()  # also stops the timer that would show it later
+        self.dialog.hide()
+        self.dialog.deleteLater()
+
+
+@contextlib.contextmanager
+def _send_progress(window: QWidget) -> Iterator[_SendProgress]:
+    progress = _SendProgress(window)
+    try:
+        yield progress
+    finally:
+        progress.close()
+
+
 def send_bundle(window: RecordsWindow) -> Path | None:
     """Team, Send records: a signed, encrypted bundle for the team's coordinators."""
     from caf_desktop import bundles, team  # noqa: PLC0415
@@ -206,7 +288,6 @@ def send_bundle(window: RecordsWindow) -> Path | None:
     profile = window.store.profile()
     me = profile.name if profile else identity.name
     decision = None
-    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         for _ in range(2):
             try:
@@ -216,23 +297,23 @@ def send_bundle(window: RecordsWindow) -> Path | None:
                     if to is not None and dialog.with_team_file.isChecked()
                     else []
                 )
-                report = bundles.export_bundle(
-                    window.store,
-                    identity,
-                    joined,
-                    dialog.selection(),
-                    Path(folder),
-                    to=to,
-                    without_consent=decision,
-                    attachments=attachments,
-                )
+                with _send_progress(window) as progress:
+                    report = bundles.export_bundle(
+                        window.store,
+                        identity,
+                        joined,
+                        dialog.selection(),
+                        Path(folder),
+                        to=to,
+                        without_consent=decision,
+                        attachments=attachments,
+                        progress=progress,
+                    )
                 break
             except SharingRefused as refused:
-                QGuiApplication.restoreOverrideCursor()
                 recipient = dialog.addressee().consent_name if dialog.addressee() else joined.name
                 asked = SharingDecisionDialog(refused.gaps, recipient, me, window)
                 accepted = asked.exec() == QDialog.DialogCode.Accepted and not asked.missing()
-                QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
                 if not accepted:
                     window.statusBar().showMessage(
                         "No bundle was written: consent to share does not cover it.", 8000
@@ -241,14 +322,15 @@ def send_bundle(window: RecordsWindow) -> Path | None:
                 decision = asked.decision()
         else:  # pragma: no cover - a decision always covers what it was asked for
             return None
+    except bundles.ExportCancelled as cancelled:
+        window.statusBar().showMessage(str(cancelled), 8000)
+        return None
     except bundles.NothingToSend as nothing:
         QMessageBox.information(window, "Nothing to send", str(nothing))
         return None
     except CafError as problem:
         QMessageBox.warning(window, "No bundle was written", str(problem))
         return None
-    finally:
-        QGuiApplication.restoreOverrideCursor()
     QMessageBox.information(window, "Bundle written", _sent_message(report, joined.name))
     return report.path
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from caf_desktop import team
+from caf_desktop import bundles, team
 from caf_desktop.definitions import shipped_catalogue
 from caf_desktop.gui import bundle_actions
 from caf_desktop.gui.bundle_actions import (
@@ -21,7 +21,19 @@ from caf_desktop.gui.records_window import RecordsWindow
 from caf_desktop.gui.sharing_dialog import SharingDecisionDialog
 from caf_desktop.store.store import Profile, Store
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMessageBox, QTableWidget
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressDialog,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+)
 
 from tests.conftest import EXAMPLES
 from tests.gui.conftest import show_records_window
@@ -166,6 +178,87 @@ def test_records_without_consent_to_share_are_not_sent_unless_the_worker_decides
     assert "consent to share was refused." in asked[0].findChild(QLabel, "sharing-gaps").text()
     assert list(team_homes["outbox"].iterdir()) == []  # nothing written
     assert "No bundle was written" in worker.statusBar().currentMessage()
+
+
+def test_cancel_on_the_progress_dialog_writes_no_bundle_and_says_so(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, qtbot: Any
+) -> None:
+    person = Person(monkeypatch, team_homes["outbox"])
+    worker: RecordsWindow = team_homes["worker"]
+    for given in ("Ada", "Bea", "Cy"):
+        add(worker, caf(given, {"given": True, "scope": "all_listed"}))
+    monkeypatch.setattr(bundle_actions, "PROGRESS_AFTER_MS", 0)  # three records are quick: show it at once
+    export_bundle = bundles.export_bundle
+    clicked: list[QProgressDialog] = []
+
+    def export_and_click_cancel(*args: Any, progress: bundles.ExportProgress, **kwargs: Any) -> Any:
+        def watched(phase: bundles.ExportPhase, done: int, total: int) -> None:
+            progress(phase, done, total)
+            if phase is bundles.ExportPhase.WRITING and not clicked:  # the bundle's number is taken
+                dialog = worker.findChild(QProgressDialog, "send-progress")
+                assert dialog is not None
+                assert dialog.isVisible()
+                assert dialog.windowModality() == Qt.WindowModality.WindowModal
+                assert dialog.labelText().startswith("Writing the bundle…")
+                assert QGuiApplication.overrideCursor() is None  # Cancel does not look busy
+                clicked.append(dialog)
+                cancel = dialog.findChild(QPushButton, "send-progress-cancel")
+                qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+
+        return export_bundle(*args, progress=watched, **kwargs)
+
+    monkeypatch.setattr(bundles, "export_bundle", export_and_click_cancel)
+    assert bundle_actions.send_bundle(worker) is None
+
+    assert len(clicked) == 1
+    assert not clicked[0].isVisible()
+    assert list(team_homes["outbox"].iterdir()) == []  # no bundle, and no part of one
+    assert worker.statusBar().currentMessage() == "Sending was cancelled; no bundle was written."
+    assert person.told == []  # a status-bar message, no box to dismiss
+    assert QGuiApplication.overrideCursor() is None
+    assert "shared" not in {e.action for e in worker.store.audit_events()}
+
+    sent = bundle_actions.send_bundle(worker)  # the next one is as if the first never was
+    assert sent is not None
+    assert sent.name.endswith("-1.cafbundle")
+    assert "Wrote 3 records" in person.told[-1][1]
+
+
+def test_a_decision_to_share_without_consent_then_the_bundle_is_written(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = Person(monkeypatch, team_homes["outbox"])
+    worker: RecordsWindow = team_homes["worker"]
+    add(worker, caf("Kai", {"given": False}))
+    monkeypatch.setattr(bundle_actions, "PROGRESS_AFTER_MS", 0)
+    asked: list[SharingDecisionDialog] = []
+
+    def decide(dialog: SharingDecisionDialog) -> int:
+        asked.append(dialog)
+        QApplication.processEvents()  # a progress dialog left behind would show itself now
+        assert not [shown for shown in worker.findChildren(QProgressDialog) if shown.isVisible()]
+        assert QGuiApplication.overrideCursor() is None  # the question is not asked under a wait cursor
+        dialog.findChild(QRadioButton, "ground:child_at_risk").setChecked(True)
+        dialog.findChild(QPlainTextEdit, "rule:framework").setPlainText(
+            "So the team can plan a strategy meeting."
+        )
+        dialog.findChild(QPlainTextEdit, "rule:open").setPlainText("Not told: it could put Kai at risk.")
+        dialog.findChild(QPlainTextEdit, "rule:public_interest").setPlainText(
+            "Kai disclosed that an adult at home hurt him."
+        )
+        dialog.proportionate.setChecked(True)
+        assert dialog.missing() == []
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SharingDecisionDialog, "exec", decide)
+    sent = bundle_actions.send_bundle(worker)
+
+    assert len(asked) == 1
+    assert sent is not None
+    assert sent.exists()
+    assert "went under your decision to share without consent" in person.told[-1][1]
+    assert not [shown for shown in worker.findChildren(QProgressDialog) if shown.isVisible()]
+    assert QGuiApplication.overrideCursor() is None
 
 
 def test_a_changed_bundle_is_refused_and_nothing_is_imported(
