@@ -1699,6 +1699,15 @@ class Store:
             values,
         )
 
+    def _insert_made(self, session: Session, table_name: str, made: Sequence[_NewRow]) -> None:
+        """Inserts new children or cases by one executemany, and gives each its id (by its uuid)."""
+        if not made:
+            return
+        self._bulk_insert(session, table_name, [row.values for row in made])
+        ids = self._ids_of(session, table_name, [row.values["uuid"] for row in made])
+        for row in made:
+            row.id = ids[row.values["uuid"]]
+
     def _ids_of(self, session: Session, table_name: str, uuids: Sequence[str]) -> dict[str, int]:
         """The row ids of rows just inserted, by their uuids (a few indexed queries)."""
         table = _TABLES[table_name]
@@ -1774,9 +1783,9 @@ class Store:
                 in_case.setdefault(case, []).append((incoming, summary))
 
         made_children = [c for c in children.values() if isinstance(c, _NewRow)]
-        _insert_made(session, "children", made_children)
+        self._insert_made(session, "children", made_children)
         self._settle_cases(session, in_case, moment)
-        _insert_made(session, "cases", [c for c in cases.values() if isinstance(c, _NewRow)])
+        self._insert_made(session, "cases", [c for c in cases.values() if isinstance(c, _NewRow)])
 
         # Each document as JSON text once, for both its rows: the text the bundle held, if given.
         encoded = [
@@ -2083,18 +2092,6 @@ class _NewRow:
     values: dict[str, Any]
     parent: Child | _NewRow | None = None  # a case's child
     id: int | None = None
-
-
-def _insert_made(session: Session, table_name: str, made: Sequence[_NewRow]) -> None:
-    """Inserts new children or cases by one executemany, and gives each its id (by its uuid)."""
-    if not made:
-        return
-    table = _TABLES[table_name]
-    statement = insert(table).returning(table.c.uuid, table.c.id)
-    rows = session.execute(statement, [row.values for row in made])
-    ids: dict[str, int] = {uuid: id_ for uuid, id_ in rows}  # noqa: C416 - see Store._stored_states
-    for row in made:
-        row.id = ids[row.values["uuid"]]
 
 
 def _chunks(items: list[_T], size: int = 500) -> Iterator[list[_T]]:
