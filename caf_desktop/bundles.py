@@ -21,7 +21,8 @@ Public API (the CLI and the GUI use these names):
   export by raising `ExportCancelled`)
 - `read_bundle(path, identity, team) -> VerifiedBundle` (no store: everything up to validation)
 - `inspect_bundle(store, identity, team, path) -> BundlePlan` (what importing would do; changes nothing)
-- `import_bundle(store, identity, team, path) -> BundleImport`; `import_bundles(..., paths) -> ImportReport`
+- `import_bundle(store, identity, team, path) -> BundleImport`; `import_bundles(..., paths) -> ImportReport`;
+  `apply_bundle(store, verified)` / `apply_bundles(store, verified)` apply what `inspect_bundle` previewed
 - `bundle_files(paths) -> list[Path]` (folders become the `*.cafbundle` files in them)
 - `resolve_conflict(store, conflict_id, keep, document=None) -> RecordInfo`
 - `team_addressee(team)`, `worker_addressee(name, age_recipient, ...)`, `members_of(home)`
@@ -91,6 +92,8 @@ __all__ = [
     "Selection",
     "SyncedRecord",
     "VerifiedBundle",
+    "apply_bundle",
+    "apply_bundles",
     "bundle_files",
     "default_file_name",
     "export_bundle",
@@ -1277,26 +1280,49 @@ def import_bundle(
     """Verifies a bundle and applies it in one transaction, or raises `BundleRejected` having imported
     nothing. Both are audited (a rejection with what could be read of it: never a name). `home` is
     where a team file the coordinator sent is taken in (a worker's import)."""
-    from caf_desktop.store.sync import AlreadyImported  # noqa: PLC0415
-
-    file_sha256: str | None = None
-    facts = BundleFacts()
-    try:
-        with _cycle_collector_paused():
+    with _cycle_collector_paused():
+        try:
             bundle = read_bundle(
                 path, identity, team, catalogue=catalogue, check_new=store.check_not_imported
             )
-            file_sha256, facts = bundle.file_sha256, bundle.facts
+        except BundleRejected as error:
+            _audit_rejection(store, path, error, None)
+            raise
+        return apply_bundle(store, bundle, home=home)
+
+
+def apply_bundle(store: Store, bundle: VerifiedBundle, *, home: Path | None = None) -> BundleImport:
+    """Applies a bundle `read_bundle` verified (the one a preview showed: the file is not read again,
+    so what is applied is what was shown, whatever happened to the file since) in one transaction.
+    Raises `BundleRejected` having imported nothing when it was imported meanwhile (a replay). Both
+    are audited, as `import_bundle` audits them."""
+    from caf_desktop.store.sync import AlreadyImported  # noqa: PLC0415
+
+    try:
+        with _cycle_collector_paused():
             outcome = store.apply_import(bundle.incoming())
     except AlreadyImported as error:
-        rejection = _rejected(str(error), "replay", facts)
-        _audit_rejection(store, path, rejection, file_sha256)
+        rejection = _rejected(str(error), "replay", bundle.facts)
+        _audit_rejection(store, bundle.path, rejection, bundle.file_sha256)
         raise rejection from None
-    except BundleRejected as error:
-        _audit_rejection(store, path, error, file_sha256)
-        raise
     installed = _take_attachments(bundle, home) if bundle.attachments and home is not None else ()
     return BundleImport(bundle, outcome, installed)
+
+
+def apply_bundles(
+    store: Store, verified: Sequence[VerifiedBundle], *, home: Path | None = None
+) -> ImportReport:
+    """Applies verified bundles one by one (one refused does not stop the others), then checkpoints
+    the store once for all of them: the GUI's import, after its preview."""
+    report = ImportReport()
+    for bundle in verified:
+        try:
+            report.imported.append(apply_bundle(store, bundle, home=home))
+        except BundleRejected as error:
+            report.rejected.append(Rejection(bundle.path, error.reason, error.code))
+    if report.imported:
+        store.checkpoint()  # the imports left their pages in the write-ahead log (Store._wal_kept)
+    return report
 
 
 def _audit_rejection(store: Store, path: Path, error: BundleRejected, file_sha256: str | None) -> None:

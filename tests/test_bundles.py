@@ -738,6 +738,46 @@ def test_a_replayed_bundle_and_a_reused_sequence_number(
     assert "same sender and sequence number" in reused.reason
 
 
+def test_what_the_preview_showed_is_what_is_applied(
+    world: World, coordinator_store: Store, sent: Path, tmp_path: Path
+) -> None:
+    """The GUI previews a bundle, then applies the bundle it verified: a file changed or replaced in
+    between (by mistake or on purpose) changes nothing that is imported."""
+    plan = bundles.inspect_bundle(coordinator_store, world.coordinator.identity, world.team, sent)
+    sent.write_bytes(b"replaced after the preview")
+
+    report = bundles.apply_bundles(coordinator_store, [plan.bundle])
+
+    assert report.rejected == []
+    assert report.count(Change.NEW) == plan.count(Change.NEW) == 2
+    assert sorted(r.child for r in coordinator_store.list_records()) == [
+        "Barnaby Okonkwo",
+        "Zoë Łukasiewicz-O'Brien",
+    ]
+    assert coordinator_store.audit_events()[-1].action == "bundle imported"
+
+
+def test_a_previewed_bundle_imported_meanwhile_is_refused_when_applied(
+    world: World, coordinator_store: Store, sent: Path
+) -> None:
+    """Two previews of one bundle (two windows, or the same file chosen twice): the second to be
+    applied is a repeat, refused plainly and audited, with nothing imported twice."""
+    first, second = (
+        bundles.inspect_bundle(coordinator_store, world.coordinator.identity, world.team, sent)
+        for _ in range(2)
+    )
+    bundles.apply_bundles(coordinator_store, [first.bundle])
+
+    report = bundles.apply_bundles(coordinator_store, [second.bundle])
+
+    assert report.imported == []
+    [refused] = report.rejected
+    assert (refused.code, refused.path) == ("replay", sent)
+    assert "already imported" in refused.reason
+    assert coordinator_store.count() == 2
+    assert coordinator_store.audit_events()[-1].action == "bundle rejected"
+
+
 def test_a_bundle_from_a_newer_version(world: World, coordinator_store: Store, tmp_path: Path) -> None:
     error = rejection(coordinator_store, world, hand_made(world, tmp_path, manifest={"format_version": 2}))
 

@@ -507,9 +507,21 @@ def import_bundles(window: RecordsWindow) -> ImportReport | None:
     preview = ImportPreviewDialog(plans, rejected, window)
     if preview.exec() != QDialog.DialogCode.Accepted or not plans:
         return None
-    report = bundles.import_bundles(
-        window.store, identity, joined, [plan.bundle.path for plan in plans], home=window.store.home
-    )
+    # What the preview showed is what is applied: the bundles are not read from their files again.
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        report = bundles.apply_bundles(window.store, [plan.bundle for plan in plans], home=window.store.home)
+    except CafError as problem:  # the store itself failed (a full disk, say); each bundle is all or nothing
+        window.case_list.refresh()
+        QMessageBox.warning(
+            window,
+            "The import stopped",
+            f"{problem} A bundle the report had not reached was not imported at all; import it again once "
+            "this is put right (a bundle already imported is refused as a repeat, harmlessly).",
+        )
+        return None
+    finally:
+        QGuiApplication.restoreOverrideCursor()
     report.rejected[:0] = rejected
     window.case_list.refresh()
     shown = ImportReportDialog(
