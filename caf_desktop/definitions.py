@@ -126,6 +126,8 @@ class Subject:
     level_rationale: str | None = None
     lead_professional: str | None = None
     next_review: str | None = None
+    # The date the case closed: a record of this form, once complete, closes its case (the CAF closure).
+    closed_on: str | None = None
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,7 @@ class Summary:
     suggested_level: int | None = None
     lead_professional: str | None = None
     next_review: dt.date | None = None
+    closed_on: dt.date | None = None  # a closure's date (the case closes once the record is complete)
 
     @property
     def child_name(self) -> str:
@@ -248,7 +249,18 @@ def summarise(definition: FormDefinition, document: dict[str, Any]) -> Summary:
         level=level if isinstance(level, int) and not isinstance(level, bool) else None,
         lead_professional=text_at(subject.lead_professional),
         next_review=_date(at(subject.next_review)),
+        closed_on=_date(at(subject.closed_on)),
     )
+
+
+_FINISHED = frozenset({"complete", "signed", "shared", "closed"})
+
+
+def _closes_case(status: str, summary: Summary) -> bool:
+    """Whether a record closes its case: a closure (its form's `subject` names `closed_on`) with its
+    date, once it is complete. A closed case asks for nothing more (no drift, no reviews due), and the
+    child's next record starts a new case. A draft closure closes nothing."""
+    return summary.closed_on is not None and status in _FINISHED
 
 
 def _summary_values(form_id: str, summary: Summary) -> dict[str, Any]:
@@ -867,6 +879,8 @@ class Store:
             case.lead_professional = summary.lead_professional
         if summary.next_review is not None:
             case.next_review = summary.next_review
+        if _closes_case(record.status, summary):
+            case.status, case.closed, case.attention = "closed", summary.closed_on, None
         case.updated_at = now()
 
     def refresh_attention(self, today: dt.date | None = None, *, force: bool = False) -> int:
@@ -1865,23 +1879,34 @@ class Store:
             added = [CaseRecord(incoming.form_id, incoming.document, moment) for incoming, _ in members]
             before = stored.get(case.id, []) if isinstance(case, Case) else []
             flags = drift_flags([added[-1], *before, *added[:-1]], now().date())
+            # The same keys for every case, in the same order (new cases go in by one executemany).
             values: dict[str, Any] = (
                 {
                     "agreed_level": case.agreed_level,
                     "lead_professional": case.lead_professional,
                     "next_review": case.next_review,
+                    "status": case.status,
+                    "closed": case.closed,
                 }
                 if isinstance(case, Case)
-                else {"agreed_level": None, "lead_professional": None, "next_review": None}
+                else {
+                    "agreed_level": None,
+                    "lead_professional": None,
+                    "next_review": None,
+                    "status": "open",
+                    "closed": None,
+                }
             )
             values["attention"] = " ".join(f.message for f in flags) or None
-            for _, summary in members:
+            for incoming, summary in members:
                 if summary.level is not None:
                     values["agreed_level"] = summary.level
                 if summary.lead_professional:
                     values["lead_professional"] = summary.lead_professional
                 if summary.next_review is not None:
                     values["next_review"] = summary.next_review
+                if _closes_case(incoming.status, summary):
+                    values |= {"status": "closed", "closed": summary.closed_on, "attention": None}
             values["updated_at"] = now()
             if isinstance(case, Case):
                 for key, value in values.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
@@ -324,6 +325,58 @@ def _consents(store: Store, record_id: str) -> list[tuple[Any, ...]]:
             .order_by(Consent.kind)
         ).all()
     return [tuple(row) for row in rows]
+
+
+def test_a_completed_closure_in_a_bundle_closes_its_case(store: Store) -> None:
+    """The coordinator's store closes a case as the worker's did: a completed closure, new or an
+    update of a stored case, closes it on its date; a draft closure closes nothing."""
+    stored = store.add_record(CAF, assessment("Ada", "Quill", "2015-01-01"))
+    ada_child = _child_of(store, stored.id)
+    cleo_child, cleo_case, dee_child, dee_case = (str(uuid.uuid4()) for _ in range(4))
+
+    def closure(given: str, family: str) -> dict[str, Any]:
+        made = example("caf-closure/full")
+        made["child"] = {**made["child"], "given_names": given, "family_name": family}
+        return made
+
+    ids = [str(uuid.uuid4()) for _ in range(4)]
+    incoming = dataclasses.replace(
+        bundle(
+            _synced_form(
+                "caf-closure",
+                ids[0],
+                closure("Ada", "Quill"),
+                child_id=ada_child,
+                case_id=stored.case_id,
+                status="complete",
+            ),
+            synced(ids[1], assessment("Cleo", "New", "2018-03-03"), child_id=cleo_child, case_id=cleo_case),
+            _synced_form(
+                "caf-closure",
+                ids[2],
+                closure("Cleo", "New"),
+                child_id=cleo_child,
+                case_id=cleo_case,
+                status="signed",
+            ),
+            _synced_form(
+                "caf-closure", ids[3], closure("Dee", "Draft"), child_id=dee_child, case_id=dee_case
+            ),
+        ),
+        definitions={"caf-assessment@1.0.0": CAF, "caf-closure@1.0.0": definition("caf-closure")},
+    )
+
+    store.apply_import(incoming)
+
+    closed_on = dt.date.fromisoformat(example("caf-closure/full")["closure"]["date"])
+    with store.session() as session:
+        cases = {
+            uuid_: (status, closed)
+            for uuid_, status, closed in session.execute(select(Case.uuid, Case.status, Case.closed))
+        }
+    assert cases[stored.case_id] == ("closed", closed_on)
+    assert cases[cleo_case] == ("closed", closed_on)
+    assert cases[dee_case] == ("open", None)
 
 
 def test_a_bundle_is_applied_once(store: Store) -> None:
