@@ -128,7 +128,12 @@ class CaseListModel(QAbstractTableModel):
         return None
 
     def is_overdue(self, row: RecordInfo) -> bool:
-        return row.next_review is not None and row.next_review < self.today and row.status != "closed"
+        return (
+            row.next_review is not None
+            and row.next_review < self.today
+            and row.status != "closed"
+            and not row.case_closed  # a closed CAF has no reviews due
+        )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):

@@ -325,6 +325,7 @@ class RecordInfo:
     deleted: dt.datetime | None
     case_id: str | None = None
     attention: str | None = None
+    case_closed: bool = False  # its case was closed (a completed CAF closure): nothing is due any more
 
     @property
     def has_unsaved_changes(self) -> bool:
@@ -425,6 +426,7 @@ def _info(record: Record, *, with_document: bool = True) -> RecordInfo:
         deleted=as_utc(record.deleted_at),
         case_id=record.case.uuid if record.case is not None else None,
         attention=record.case.attention if record.case is not None else None,
+        case_closed=record.case is not None and record.case.status == "closed",
     )
 
 

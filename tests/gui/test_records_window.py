@@ -20,9 +20,11 @@ from caf_desktop.gui.records_window import (
     RecordsWindow,
 )
 from caf_desktop.gui.store_dialogs import UnlockDialog, WelcomeDialog
+from caf_desktop.store.models import Case, Child
 from caf_desktop.store.store import RecordQuery, Store
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
+from sqlalchemy import select
 
 from tests.conftest import EXAMPLES
 from tests.gui.conftest import show_records_window, type_text
@@ -154,6 +156,27 @@ def test_an_overdue_review_says_so_in_words(store: Store, window: RecordsWindow)
     model = window.case_list.model
     shown = [model.data(model.index(r, CaseListModel.REVIEW)) for r in range(model.rowCount())]
     assert "⚠ Overdue: 01/01/2020" in shown
+
+
+def test_once_the_caf_is_closed_no_review_is_shown_as_overdue(store: Store, window: RecordsWindow) -> None:
+    catalogue = shipped_catalogue()
+    document = example("tac-review")
+    document["outcome"] = {"decision": "continue", "next_review_date": "2020-01-01"}
+    review = store.add_record(catalogue.get("tac-review"), document)
+    closure = example("caf-closure")
+    closure["child"] = {**closure["child"], **document["child"]}
+    with store.session() as session:
+        child_id = session.scalar(
+            select(Child.uuid).join(Case, Case.child_id == Child.id).where(Case.uuid == review.case_id)
+        )
+    store.add_record(catalogue.get("caf-closure"), closure, status="complete", child_id=child_id)
+
+    window.case_list.refresh()
+
+    model = window.case_list.model
+    shown = [model.data(model.index(r, CaseListModel.REVIEW)) for r in range(model.rowCount())]
+    assert "01/01/2020" in shown
+    assert not any(text and "Overdue" in text for text in shown)
 
 
 def test_search_as_you_type_filters_and_sorting_works(window: RecordsWindow, qtbot: Any) -> None:
