@@ -20,14 +20,13 @@ from caf_desktop.gui.records_window import (
     RecordsWindow,
 )
 from caf_desktop.gui.store_dialogs import UnlockDialog, WelcomeDialog
-from caf_desktop.store.models import Case, Child
 from caf_desktop.store.store import RecordQuery, Store
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
-from sqlalchemy import select
 
 from tests.conftest import EXAMPLES
 from tests.gui.conftest import show_records_window, type_text
+from tests.store.support import child_of
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -165,11 +164,9 @@ def test_once_the_caf_is_closed_no_review_is_shown_as_overdue(store: Store, wind
     review = store.add_record(catalogue.get("tac-review"), document)
     closure = example("caf-closure")
     closure["child"] = {**closure["child"], **document["child"]}
-    with store.session() as session:
-        child_id = session.scalar(
-            select(Child.uuid).join(Case, Case.child_id == Child.id).where(Case.uuid == review.case_id)
-        )
-    store.add_record(catalogue.get("caf-closure"), closure, status="complete", child_id=child_id)
+    store.add_record(
+        catalogue.get("caf-closure"), closure, status="complete", child_id=child_of(store, review.id)
+    )
 
     window.case_list.refresh()
 

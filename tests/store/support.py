@@ -9,10 +9,26 @@ import warnings
 from typing import Any
 
 from caf_desktop.definitions import FormDefinition, shipped_catalogue
+from caf_desktop.store.models import Case, Child, Record
+from caf_desktop.store.store import Store
+from sqlalchemy import select
 
 from tests.conftest import EXAMPLES, example_files, load_json
 
 EXAMPLE_IDS = [f"{path.parent.name}/{path.stem}" for path in example_files()]
+
+
+def child_of(store: Store, record_id: str) -> str:
+    """The id of the child a stored record is about."""
+    with store.session() as session:
+        return str(
+            session.scalar(
+                select(Child.uuid)
+                .join(Case, Case.child_id == Child.id)
+                .join(Record, Record.case_id == Case.id)
+                .where(Record.uuid == record_id)
+            )
+        )
 
 
 def definition(form_id: str) -> FormDefinition:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from caf_desktop.store.models import Case, Child, Record
+from caf_desktop.store.models import Case, Record
 from caf_desktop.store.store import RecordQuery, Store
 from sqlalchemy import select
 
-from tests.store.support import definition, example
+from tests.store.support import child_of, definition, example
 
 
 def attention(store: Store, record_id: str) -> str | None:
@@ -67,7 +67,7 @@ def test_a_completed_closure_closes_the_case_and_its_reviews_stop_being_due(stor
     store.refresh_attention(dt.date(2027, 6, 1), force=True)
     assert "has not been held" in (attention(store, plan_id) or "")
     closure = _closure_for(plan)
-    closure_id = store.add_record(definition("caf-closure"), closure, child_id=_child_uuid(store, plan_id)).id
+    closure_id = store.add_record(definition("caf-closure"), closure, child_id=child_of(store, plan_id)).id
     assert _case(store, closure_id)[0] == "open"  # a draft closes nothing
 
     store.save(closure_id, closure, definition("caf-closure"), status="complete")
@@ -78,20 +78,8 @@ def test_a_completed_closure_closes_the_case_and_its_reviews_stop_being_due(stor
     store.refresh_attention(dt.date(2027, 7, 1), force=True)
     assert attention(store, plan_id) is None  # a closed case asks for no reviews
     later = store.add_record(
-        definition("tac-meeting"), example("tac-meeting/full"), child_id=_child_uuid(store, plan_id)
+        definition("tac-meeting"), example("tac-meeting/full"), child_id=child_of(store, plan_id)
     )
     assert _case(store, later.id)[2] != case_id
     assert _case(store, later.id)[0] == "open"
     assert child.case_id == case_id
-
-
-def _child_uuid(store: Store, record_id: str) -> str:
-    with store.session() as session:
-        return str(
-            session.scalar(
-                select(Child.uuid)
-                .join(Case, Case.child_id == Child.id)
-                .join(Record, Record.case_id == Case.id)
-                .where(Record.uuid == record_id)
-            )
-        )

@@ -30,7 +30,7 @@ from caf_desktop.store.sync import (
 )
 from sqlalchemy import func, select, text, update
 
-from tests.store.support import assessment, definition, edited, example
+from tests.store.support import assessment, child_of, definition, edited, example
 from tests.store.test_postgresql import run_together
 
 CAF = definition("caf-assessment")
@@ -209,12 +209,12 @@ def test_new_records_in_every_situation_make_the_rows_a_save_would(store: Store)
     store.add_record(
         definition("tac-meeting"),
         _tac("tac-meeting", "Ada", "Quill", "2015-01-01"),
-        child_id=_child_of(store, ada.id),
+        child_id=child_of(store, ada.id),
     )
     ben = store.add_record(CAF, assessment("Ben", "Brook", "2016-02-02"))
     with store.session() as session:
         session.execute(update(Case).where(Case.uuid == ben.case_id).values(status="closed"))
-    child_ada, case_ada, child_ben = _child_of(store, ada.id), ada.case_id, _child_of(store, ben.id)
+    child_ada, case_ada, child_ben = child_of(store, ada.id), ada.case_id, child_of(store, ben.id)
     ids = {
         name: str(uuid.UUID(int=n + 1)) for n, name in enumerate(("r1", "r2", "r3", "r4", "r5", "r6", "r7"))
     }
@@ -263,9 +263,9 @@ def test_new_records_in_every_situation_make_the_rows_a_save_would(store: Store)
     assert got["r5"].case_id is None
     assert got["r6"].case_id not in (None, case_ada, cleo_case, ben_case, ben.case_id)
     assert got["r7"].case_id == ben_case
-    assert _child_of(store, ids["r3"]) == cleo_child
-    assert _child_of(store, ids["r7"]) == child_ben
-    assert _child_of(store, ids["r1"]) == child_ada
+    assert child_of(store, ids["r3"]) == cleo_child
+    assert child_of(store, ids["r7"]) == child_ben
+    assert child_of(store, ids["r1"]) == child_ada
     with store.session() as session:
         cases = {c.uuid: c for c in session.scalars(select(Case))}
         assert session.scalar(select(func.count()).select_from(Child)) == 4  # Ada, Ben, Cleo, Dee
@@ -294,18 +294,6 @@ def test_new_records_in_every_situation_make_the_rows_a_save_would(store: Store)
     assert store.verify_audit().ok
 
 
-def _child_of(store: Store, record_id: str) -> str:
-    with store.session() as session:
-        return str(
-            session.scalar(
-                select(Child.uuid)
-                .join(Case, Case.child_id == Child.id)
-                .join(Record, Record.case_id == Case.id)
-                .where(Record.uuid == record_id)
-            )
-        )
-
-
 def _consents(store: Store, record_id: str) -> list[tuple[Any, ...]]:
     with store.session() as session:
         rows = session.execute(
@@ -331,7 +319,7 @@ def test_a_completed_closure_in_a_bundle_closes_its_case(store: Store) -> None:
     """The coordinator's store closes a case as the worker's did: a completed closure, new or an
     update of a stored case, closes it on its date; a draft closure closes nothing."""
     stored = store.add_record(CAF, assessment("Ada", "Quill", "2015-01-01"))
-    ada_child = _child_of(store, stored.id)
+    ada_child = child_of(store, stored.id)
     cleo_child, cleo_case, dee_child, dee_case = (str(uuid.uuid4()) for _ in range(4))
 
     def closure(given: str, family: str) -> dict[str, Any]:
