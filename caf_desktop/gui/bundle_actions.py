@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from caf_desktop import atomic, diff
 from caf_desktop.errors import CafError
+from caf_desktop.gui.layout_memory import remember_size
 from caf_desktop.gui.pdf_actions import ask_passphrase
 
 if TYPE_CHECKING:
@@ -369,7 +370,7 @@ class ImportPreviewDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("import-preview")
         self.setWindowTitle("Import bundles: what will change")
-        self.resize(900, 600)
+        remember_size(self, "import-preview", (900, 600))
         layout = QVBoxLayout(self)
         for plan in plans:
             facts = plan.facts
@@ -435,7 +436,7 @@ class ImportReportDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("import-report")
         self.setWindowTitle("Import report")
-        self.resize(700, 420)
+        remember_size(self, "import-report", (700, 420))
         self.text = text
         layout = QVBoxLayout(self)
         shown = QPlainTextEdit(text, self)
@@ -544,7 +545,7 @@ class ConflictDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("conflict")
         self.setWindowTitle("Settle a sync conflict")
-        self.resize(1100, 640)
+        remember_size(self, "conflict", (1100, 640))
         self.conflict = conflict
         self.stored = stored
         self.definition = installed_catalogue().lookup(
@@ -620,7 +621,7 @@ class ConflictsDialog(QDialog):
         super().__init__(window)
         self.setObjectName("conflicts")
         self.setWindowTitle("Sync conflicts")
-        self.resize(720, 420)
+        remember_size(self, "conflicts", (720, 420))
         self.window_ = window
         layout = QVBoxLayout(self)
         self.empty = QLabel("No conflicts are waiting.", self)

@@ -45,6 +45,7 @@ from caf_desktop.errors import CafError
 from caf_desktop.gui import bundle_actions, pdf_actions
 from caf_desktop.gui.case_list import CaseListPage, uk
 from caf_desktop.gui.form_view import FormView
+from caf_desktop.gui.layout_memory import remember_size
 from caf_desktop.gui.main_window import MainWindow, restore_splitter, settings
 from caf_desktop.store.store import KEY_FILE, ChildMatch, RecordInfo, Store
 
@@ -199,7 +200,7 @@ class HistoryDialog(QDialog):
         super().__init__(parent)
         self.store, self.record, self.definition, self.current = store, record, definition, current
         self.setWindowTitle(f"History of {record.child or 'this record'}")
-        self.resize(900, 560)
+        remember_size(self, "history", (900, 560))
         layout = QVBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.list = QListWidget(splitter)
@@ -257,7 +258,7 @@ class AuditDialog(QDialog):
     def __init__(self, store: Store, record_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Audit log of this record")
-        self.resize(700, 420)
+        remember_size(self, "audit", (700, 420))
         layout = QVBoxLayout(self)
         self.events = QListWidget(self)
         self.events.setObjectName("audit-events")

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from caf_desktop import sharing
+from caf_desktop.gui.layout_memory import remember_size
 from caf_desktop.sharing import GOLDEN_RULES, PUBLIC_INTEREST_GROUNDS, ShareWithoutConsent, SharingGap
 from caf_desktop.store.store import Store
 
@@ -65,7 +66,7 @@ class SharingDecisionDialog(QDialog):
         self.gaps = tuple(gaps)
         self.recipient = recipient
         self.decided_by = decided_by
-        self.resize(720, 640)
+        remember_size(self, "sharing-decision", (720, 640))
         outer = QVBoxLayout(self)
         never = [gap for gap in self.gaps if not gap.can_share_without_consent]
 

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from caf_desktop import team
 from caf_desktop.errors import CafError
+from caf_desktop.gui.layout_memory import remember_size
 from caf_desktop.gui.pdf_actions import ask_passphrase
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class TeamDialog(QDialog):
         self.setWindowTitle("Locality team")
         self.store = store
         self.home = home
-        self.resize(760, 560)
+        remember_size(self, "team-page", (760, 560))
         layout = QVBoxLayout(self)
         self.status = QLabel(self)
         self.status.setObjectName("team-status")

@@ -394,3 +394,18 @@ def test_the_import_report_prints(qtbot: Any, tmp_path: Path) -> None:
     ).stdout
     assert "New records: 3" in text
     assert "Refused bad.cafbundle: changed." in text
+
+
+def test_the_import_report_opens_at_the_size_it_was_left(qtbot: Any) -> None:
+    """A dialog the user widened opens wide again next time (the conflict view, the preview, the
+    report: all keep their size in the home folder's settings)."""
+    first = ImportReportDialog("CAF Desktop import report\n", 0)
+    qtbot.addWidget(first)
+    assert (first.width(), first.height()) == (700, 420)
+    first.resize(760, 530)  # the offscreen test screen is 800 x 600
+    first.done(0)
+
+    again = ImportReportDialog("CAF Desktop import report\n", 0)
+    qtbot.addWidget(again)
+
+    assert (again.width(), again.height()) == (760, 530)
