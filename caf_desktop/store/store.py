@@ -1671,7 +1671,7 @@ class Store:
             return
         table = _TABLES[table_name]
         names = list(rows[0])
-        if any(len(row) != len(names) for row in rows) or any(list(row) != names for row in rows):
+        if any(list(row) != names for row in rows):
             raise AssertionError(f"rows for {table_name} must all name the same columns, in the same order")
         dialect = self.engine.dialect
         if dialect.name != "sqlite":
