@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from caf_desktop import __version__, jsonfiles, paths
+from caf_desktop import __version__, jsonfiles, library_warnings, paths
 from caf_desktop.errors import CafError
 from caf_desktop.findings import Finding
 
@@ -33,6 +33,7 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_BUG = 70
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, as a shell reports `yes | head -1`
 
 # The names of the variables, not passphrases.
 PASSPHRASE_VARIABLE = "CAF_DESKTOP_PASSPHRASE"  # noqa: S105
@@ -869,6 +870,8 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     except KeyboardInterrupt:
         stderr.write("Stopped.\n")
         return 130
+    except BrokenPipeError:
+        return _quiet_after_closed_pipe()
     except Exception:  # noqa: BLE001 - the last line of defence: a bug becomes an apology and a log entry
         return _report_bug(stderr)
 
@@ -905,4 +908,22 @@ def _start_gui(stdout: TextIO, stderr: TextIO) -> int:
 
 
 def main() -> None:
-    sys.exit(run(sys.argv[1:], sys.stdout, sys.stderr))
+    library_warnings.send_to_log()
+    status = run(sys.argv[1:], sys.stdout, sys.stderr)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        status = _quiet_after_closed_pipe()
+    sys.exit(status)
+
+
+def _quiet_after_closed_pipe() -> int:
+    """The reader of our output went away (`caf-desktop records list | head -1`): that is normal, so stop
+    without a word. Python would complain again when it flushes stdout at exit, so point stdout at the
+    null device first. The status is a shell's for a program ended by SIGPIPE."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file behind stdout (a test's StringIO)
+        pass
+    return EXIT_CLOSED_PIPE
