@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from caf_desktop import paths
+
+if TYPE_CHECKING:
+    from caf_desktop.gui.records_window import RecordsWindow
 
 # Colours only repeat what words already say ("⚠ Problem:", "Safeguarding:"), never carry meaning alone.
 STYLE_SHEET = """
@@ -79,6 +84,23 @@ def open_store_interactively(database_url: str | None = None) -> object | None:
     if dialog.exec() != dialog.DialogCode.Accepted:
         return None
     return dialog.store
+
+
+def records_window(home: Path, passphrase: str) -> RecordsWindow:
+    """The main window over the encrypted store in `home`, unlocked and not yet shown: what the app
+    opens after the unlock dialog, for scripts and tests that drive the whole app. `home` becomes the
+    home folder of this process (settings, logs), as `--home` makes it. The caller shows the window
+    and closes it; closing it closes the store. A wrong passphrase raises `WrongPassphrase`."""
+    from caf_desktop.gui.records_window import RecordsWindow  # noqa: PLC0415 - after the QApplication exists
+    from caf_desktop.store.store import Store  # noqa: PLC0415
+
+    if QApplication.instance() is None:
+        make_application()
+    paths.set_home(home)
+    store = Store.open(home, passphrase)
+    window = RecordsWindow(store)
+    window.owns_store = True
+    return window
 
 
 def run_app(database_url: str | None = None) -> int:

@@ -262,6 +262,8 @@ def print_record(window: RecordsWindow, record_id: str | None = None) -> None:
     record_id = record_id or window.record_id
     dialog = preview_dialog(pdf, definition.title, window)
     printed = dialog.exec()
+    # Its rendered pages (a few MB each at print resolution) would otherwise live as long as the window.
+    dialog.deleteLater()
     if printed == QDialog.DialogCode.Accepted:
         window.store.audit("printed", record_id, {"form": definition.key})
 

@@ -75,16 +75,30 @@ def a4_printer(title: str) -> QPrinter:
     return printer
 
 
-def preview_dialog(pdf: bytes, title: str, parent: QWidget | None = None) -> QPrintPreviewDialog:
-    """The system print dialog's preview of `pdf`; Print in it goes to the chosen printer."""
-    printer = a4_printer(title)
-    dialog = QPrintPreviewDialog(printer, parent)
-    dialog.setWindowTitle(f"Print preview — {title}")
-    dialog.resize(900, 700)
+class PrintPreviewDialog(QPrintPreviewDialog):
+    """The system print dialog's preview of a PDF; Print in it goes to the chosen printer.
 
-    def paint(target: QPrinter) -> None:
-        paint_pages(pdf, target)
+    The dialog owns its printer: QPrintPreviewDialog keeps only a C++ pointer to the QPrinter it is
+    given, so a printer held by nothing else on the Python side is freed as soon as the function that
+    made it returns, and the running dialog then paints on freed memory (a segfault in
+    QtPrintSupport). `self.printer` keeps it alive for as long as the dialog lives.
+    """
 
-    dialog.paintRequested.connect(paint)
-    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
-    return dialog
+    def __init__(self, pdf: bytes, title: str, parent: QWidget | None = None) -> None:
+        printer = a4_printer(title)
+        super().__init__(printer, parent)
+        self.printer = printer
+        self.pdf = pdf
+        self.setObjectName("print-preview")
+        self.setWindowTitle(f"Print preview — {title}")
+        self.resize(900, 700)
+        self.paintRequested.connect(self._paint)
+        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+
+    def _paint(self, target: QPrinter) -> None:
+        paint_pages(self.pdf, target)
+
+
+def preview_dialog(pdf: bytes, title: str, parent: QWidget | None = None) -> PrintPreviewDialog:
+    """The print preview of `pdf`, owning its printer (see `PrintPreviewDialog`)."""
+    return PrintPreviewDialog(pdf, title, parent)

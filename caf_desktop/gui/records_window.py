@@ -365,6 +365,8 @@ class LockPage(QWidget):
 class RecordsWindow(MainWindow):
     """MainWindow over a store. `record_id` is the record open now, if any."""
 
+    owns_store = False  # closing the window closes the store too (app.records_window sets it)
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self.record_id: str | None = None
@@ -459,6 +461,8 @@ class RecordsWindow(MainWindow):
             app = QApplication.instance()
             if app is not None:
                 app.removeEventFilter(self._watcher)
+            if self.owns_store:
+                self.store.close()
 
     # --- menus ------------------------------------------------------------------------------------------
 

@@ -10,22 +10,33 @@ from caf_desktop.gui.form_view import FormView
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from tests.gui import modal
+from tests.gui.modal import dialogs  # noqa: F401 - the fixture, for every GUI test
+
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture(autouse=True)
 def no_unexpected_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A modal dialog nobody answers would hang the suite: unless a test answers it, it fails the test."""
+    """A modal dialog nobody answers would hang the suite: unless a test answers it, it fails the test.
+    A dialog a test expects (the `dialogs` fixture, tests/gui/modal.py) runs for real."""
     from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         texts = [a for a in args if isinstance(a, str)]
         raise AssertionError(f"an unexpected dialog opened: {texts[:2]}")
 
+    real_exec = QDialog.exec
+
+    def exec_if_expected(dialog: QDialog) -> int:
+        if not modal.expecting():
+            raise AssertionError(f"an unexpected dialog opened: {[dialog.windowTitle()]}")
+        return int(real_exec(dialog))
+
     for name in ("question", "warning", "information", "critical", "about"):
         monkeypatch.setattr(QMessageBox, name, refuse)
     monkeypatch.setattr(QMessageBox, "exec", refuse)
-    monkeypatch.setattr(QDialog, "exec", refuse)
+    monkeypatch.setattr(QDialog, "exec", exec_if_expected)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", refuse)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", refuse)
 

@@ -1,0 +1,318 @@
+"""Every modal dialog the main window opens, opened for real over the whole app and closed as a person
+would: the app stays alive, Cancel leaves everything as it was, and accepting does the thing.
+
+The window comes from `caf_desktop.gui.app.records_window`, the API scripts outside the suite use.
+A dialog that crashes kills the pytest worker, which pytest-xdist reports as a failed test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+from caf_desktop import paths
+from caf_desktop.definitions import shipped_catalogue
+from caf_desktop.errors import CafError
+from caf_desktop.gui.app import records_window
+from caf_desktop.gui.pdf_actions import ExportPdfDialog
+from caf_desktop.gui.qt_printing import PrintPreviewDialog
+from caf_desktop.gui.records_window import (
+    AuditDialog,
+    HistoryDialog,
+    NewRecordDialog,
+    PreferencesDialog,
+    RecordsWindow,
+    lock_minutes,
+)
+from caf_desktop.gui.team_page import TeamDialog
+from caf_desktop.store.store import Profile, Store
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QPushButton
+
+from tests.conftest import EXAMPLES
+from tests.gui.conftest import type_text
+from tests.gui.modal import ModalDialogs, reject
+
+PASSPHRASE = "correct horse battery staple"
+
+
+def example(form_id: str) -> dict[str, Any]:
+    return json.loads((EXAMPLES / form_id / "full.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A worker's home with one child's CAF and TAC meeting record (fictional people)."""
+    folder = tmp_path / "home"
+    store = Store.create(
+        folder, PASSPHRASE, Profile("Ada Worker", "worker", "Fictional Council"), kdf_cost=2**12
+    )
+    caf = store.add_record(shipped_catalogue().get("caf-assessment"), example("caf-assessment"))
+    meeting = example("tac-meeting")
+    meeting["child"] = {**meeting["child"], **example("caf-assessment")["child"]}
+    store.add_record(shipped_catalogue().get("tac-meeting"), meeting, child_id=_child(store, caf.id))
+    store.close()
+    return folder
+
+
+def _child(store: Store, record_id: str) -> str:
+    from tests.store.support import child_of
+
+    return child_of(store, record_id)
+
+
+@pytest.fixture
+def window(home: Path, qtbot: Any) -> Iterator[RecordsWindow]:
+    opened = records_window(home, PASSPHRASE)
+    qtbot.addWidget(opened)
+    opened.resize(1366, 768)
+    opened.show()
+    qtbot.waitExposed(opened)
+    yield opened
+    opened.close()
+
+
+def record_of(window: RecordsWindow, form_id: str) -> str:
+    return next(r.id for r in window.store.list_records() if r.form_id == form_id)
+
+
+def menu_action(window: RecordsWindow, text: str) -> QAction:
+    """The menu item a person would choose, by the words it shows."""
+    (found,) = [a for a in window.findChildren(QAction) if a.text().replace("&", "") == text]
+    return found
+
+
+def audit_actions(window: RecordsWindow, record_id: str) -> list[str]:
+    return [e.action for e in window.store.audit_events(record_id)]
+
+
+def click(dialog: Any, text: str) -> None:
+    """Clicks the button of `dialog` that says `text`."""
+    (button,) = [b for b in dialog.findChildren(QPushButton) if b.text().replace("&", "") == text]
+    assert button.isEnabled(), f"{text} is not enabled"
+    button.click()
+
+
+# --- the API for driving the app --------------------------------------------------------------------------
+
+
+def test_records_window_opens_the_store_of_a_home_unlocked_and_open_record_returns_its_view(
+    home: Path, qtbot: Any
+) -> None:
+    window = records_window(home, PASSPHRASE)
+    qtbot.addWidget(window)
+    assert not window.isVisible()  # the caller shows it
+    assert not window.locked
+    assert window.store.home == home
+    assert paths.home() == home.resolve()  # its settings go to that home
+    assert window.case_list.model.total == 2
+    view = window.open_record(record_of(window, "caf-assessment"))
+    assert view is window.view
+    assert view is not None
+    assert view.value()["child"]["family_name"] == "Łukasiewicz-O'Brien"
+    window.close()
+
+
+def test_records_window_refuses_a_wrong_passphrase_plainly(home: Path, qtbot: Any) -> None:
+    with pytest.raises(CafError, match="passphrase is not right"):
+        records_window(home, "not the passphrase")
+
+
+# --- printing -------------------------------------------------------------------------------------------
+
+
+def test_print_preview_runs_and_cancel_prints_nothing(window: RecordsWindow, dialogs: ModalDialogs) -> None:
+    record_id = record_of(window, "tac-meeting")
+    window.open_record(record_id)
+    pages: list[int] = []
+
+    def look_then_cancel(preview: PrintPreviewDialog) -> None:
+        preview.resize(1366, 768)
+        widget = preview.findChild(QPrintPreviewWidget)
+        assert widget is not None
+        widget.updatePreview()  # paints every page on the dialog's own printer
+        pages.append(widget.pageCount())
+        preview.reject()
+
+    dialogs.expect(PrintPreviewDialog, look_then_cancel)
+    window.print_action.trigger()
+
+    assert pages[0] > 1
+    assert "printed" not in audit_actions(window, record_id)
+    assert window.isVisible()
+    assert window.view is not None  # the app is alive and the record still open
+
+
+def test_print_tac_plan_prints_every_page_of_the_plan_on_the_chosen_printer(
+    window: RecordsWindow, dialogs: ModalDialogs, tmp_path: Path
+) -> None:
+    plan = record_of(window, "tac-meeting")
+    window.open_record(record_of(window, "caf-assessment"))  # the plan of this child's case prints
+    paper = tmp_path / "printer.pdf"
+
+    def print_it(preview: PrintPreviewDialog) -> None:
+        preview.printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        preview.printer.setOutputFileName(str(paper))
+        (button,) = [a for a in preview.findChildren(QAction) if a.text() == "Print"]
+        button.trigger()  # opens the system print dialog, answered next
+
+    def choose_printer(chooser: QPrintDialog) -> None:
+        assert chooser.printer().outputFileName() == str(paper)
+        chooser.accept()
+
+    dialogs.expect(PrintPreviewDialog, print_it)
+    dialogs.expect(QPrintDialog, choose_printer)
+    menu_action(window, "Print TAC plan of this case…").trigger()
+
+    from caf_desktop.gui.qt_printing import page_count
+    from caf_desktop.pdf_render import render_pdf
+
+    stored = window.store.get(plan)
+    drawn = render_pdf(shipped_catalogue().get("tac-meeting"), stored.document)
+    assert len(pypdf.PdfReader(paper).pages) == page_count(drawn) > 1
+    assert "printed" in audit_actions(window, plan)
+    assert window.isVisible()
+
+
+# --- export as PDF ------------------------------------------------------------------------------------------
+
+
+def test_cancelling_export_as_pdf_writes_nothing(window: RecordsWindow, dialogs: ModalDialogs) -> None:
+    record_id = record_of(window, "caf-assessment")
+    window.open_record(record_id)
+    dialogs.expect(ExportPdfDialog, reject)  # no file dialog may open after it
+    window.export_pdf_action.trigger()
+    assert "pdf exported" not in audit_actions(window, record_id)
+    assert window.isVisible()
+
+
+def test_export_as_pdf_saves_where_chosen(
+    window: RecordsWindow, dialogs: ModalDialogs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    record_id = record_of(window, "caf-assessment")
+    window.open_record(record_id)
+    chosen = tmp_path / "for-the-file.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(chosen), ""))
+    dialogs.expect(ExportPdfDialog, lambda dialog: click(dialog, "Choose where to save…"))
+    window.export_pdf_action.trigger()
+    assert chosen.read_bytes().startswith(b"%PDF")
+    assert audit_actions(window, record_id)[-1] == "pdf exported"
+
+
+# --- records --------------------------------------------------------------------------------------------------
+
+
+def test_cancelling_a_new_record_makes_none(window: RecordsWindow, dialogs: ModalDialogs, qtbot: Any) -> None:
+    def type_then_cancel(dialog: NewRecordDialog) -> None:
+        qtbot.keyClicks(dialog.given, "Sam")
+        dialog.reject()
+
+    dialogs.expect(NewRecordDialog, type_then_cancel)
+    qtbot.mouseClick(window.case_list.new_button, Qt.MouseButton.LeftButton)
+    assert window.store.count() == 2
+    assert window.view is None
+
+
+def test_a_new_record_is_made_and_opened_for_the_child_named(
+    window: RecordsWindow, dialogs: ModalDialogs, qtbot: Any
+) -> None:
+    def name_the_child(dialog: NewRecordDialog) -> None:
+        dialog.form_choice.setCurrentIndex(dialog.form_choice.findData("caf-assessment@1.0.0"))
+        type_text(qtbot, dialog.given, "Rhiannon")
+        type_text(qtbot, dialog.family, "Fictionalé")
+        qtbot.keyClicks(dialog.birth, "02/02/2019")
+        click(dialog, "Start")
+
+    dialogs.expect(NewRecordDialog, name_the_child)
+    qtbot.mouseClick(window.case_list.new_button, Qt.MouseButton.LeftButton)
+    assert window.store.count() == 3
+    assert window.view is not None
+    assert window.view.value()["child"]["family_name"] == "Fictionalé"
+    assert window.record_id is not None
+    assert window.store.get(window.record_id).child == "Rhiannon Fictionalé"
+
+
+def test_history_closed_changes_nothing_and_restore_makes_a_new_version(
+    window: RecordsWindow, dialogs: ModalDialogs
+) -> None:
+    record_id = record_of(window, "caf-assessment")
+    view = window.open_record(record_id)
+    assert view is not None
+    changed = view.value()
+    changed["child"]["family_name"] = "Smith"
+    view.set_value(changed)
+    window.save()
+
+    dialogs.expect(HistoryDialog, lambda dialog: click(dialog, "Close"))
+    menu_action(window, "History…").trigger()
+    assert len(window.store.revisions(record_id)) == 2
+    assert view.value()["child"]["family_name"] == "Smith"
+
+    def restore_the_first(dialog: HistoryDialog) -> None:
+        dialog.list.setCurrentRow(1)  # version 1, the oldest
+        assert "Family name: “Łukasiewicz-O'Brien” → “Smith”" in dialog.changes.toPlainText()
+        click(dialog, "Restore this version")
+
+    dialogs.expect(HistoryDialog, restore_the_first)
+    menu_action(window, "History…").trigger()
+    assert view.value()["child"]["family_name"] == "Łukasiewicz-O'Brien"
+    reasons = [r.reason for r in window.store.revisions(record_id)]
+    assert reasons == ["created", "saved", "restored from revision 1"]
+
+
+def test_the_audit_log_lists_what_happened_and_closes(window: RecordsWindow, dialogs: ModalDialogs) -> None:
+    record_id = record_of(window, "caf-assessment")
+    window.open_record(record_id)
+    seen: list[str] = []
+
+    def read_then_close(dialog: AuditDialog) -> None:
+        seen.extend(dialog.events.item(i).text() for i in range(dialog.events.count()))
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close).click()
+
+    dialogs.expect(AuditDialog, read_then_close)
+    before = audit_actions(window, record_id)
+    menu_action(window, "Audit log…").trigger()
+    assert [line.split("  ")[1] for line in seen] == ["created", "opened"]
+    assert audit_actions(window, record_id) == before
+
+
+def test_preferences_cancel_keeps_the_lock_delay_and_ok_changes_it(
+    window: RecordsWindow, dialogs: ModalDialogs
+) -> None:
+    def set_three_then(button: QDialogButtonBox.StandardButton) -> Any:
+        def answer(dialog: PreferencesDialog) -> None:
+            dialog.minutes.setValue(3)
+            dialog.findChild(QDialogButtonBox).button(button).click()
+
+        return answer
+
+    dialogs.expect(PreferencesDialog, set_three_then(QDialogButtonBox.StandardButton.Cancel))
+    menu_action(window, "Preferences…").trigger()
+    assert lock_minutes() == 10
+    assert window._idle_timer.interval() == 10 * 60 * 1000
+
+    dialogs.expect(PreferencesDialog, set_three_then(QDialogButtonBox.StandardButton.Ok))
+    menu_action(window, "Preferences…").trigger()
+    assert lock_minutes() == 3
+    assert window._idle_timer.interval() == 3 * 60 * 1000
+
+
+def test_the_team_page_opens_from_the_team_menu_and_closes(
+    window: RecordsWindow, dialogs: ModalDialogs
+) -> None:
+    said: list[str] = []
+
+    def read_then_close(dialog: TeamDialog) -> None:
+        said.append(dialog.status.text())
+        click(dialog, "Close")
+
+    dialogs.expect(TeamDialog, read_then_close)
+    window.team_action.trigger()
+    assert "not in a locality team" in said[0].lower() or "join" in said[0].lower()
+    assert window.isVisible()
