@@ -12,15 +12,18 @@ import pytest
 from caf_desktop.definitions import shipped_catalogue
 from caf_desktop.gui import pdf_actions
 from caf_desktop.gui.pdf_actions import ExportPdfDialog
+from caf_desktop.gui.qt_printing import PrintPreviewDialog
 from caf_desktop.gui.records_window import RecordsWindow
 from caf_desktop.gui.sharing_dialog import SharingDecisionDialog
 from caf_desktop.pdf_sign import trust_roots, verify_pdf
 from caf_desktop.store.store import Profile, Store
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QMessageBox
+from PySide6.QtGui import QAction
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QPlainTextEdit, QRadioButton
 
 from tests.conftest import EXAMPLES, require_tool
 from tests.gui.conftest import show_records_window
+from tests.gui.modal import ModalDialogs, accept
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -61,19 +64,26 @@ def pdf_text(path: Path) -> str:
 
 
 def answer_export(
-    monkeypatch: pytest.MonkeyPatch, *, sign: bool = False, share_with: str = "", out: Path | None = None
+    monkeypatch: pytest.MonkeyPatch,
+    dialogs: ModalDialogs,
+    *,
+    sign: bool = False,
+    share_with: str = "",
+    out: Path | None = None,
 ) -> list[ExportPdfDialog]:
+    """Answers the real Export as PDF dialog as a worker would: tick Sign, name who it is for, and
+    press "Choose where to save…" (whose file dialog answers `out`)."""
     shown: list[ExportPdfDialog] = []
 
-    def answer(dialog: ExportPdfDialog) -> int:
+    def answer(dialog: ExportPdfDialog) -> None:
         shown.append(dialog)
         if sign:
             assert dialog.sign.isEnabled()
-            dialog.sign.setChecked(True)
+            dialog.sign.click()
         dialog.share_with.setEditText(share_with)
-        return QDialog.DialogCode.Accepted
+        dialog.save_button.click()
 
-    monkeypatch.setattr(ExportPdfDialog, "exec", answer)
+    dialogs.expect(ExportPdfDialog, answer)
     if out is not None:
         monkeypatch.setattr(
             QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PDF documents (*.pdf)")
@@ -88,10 +98,10 @@ def open_new(window: RecordsWindow, form_id: str, document: dict[str, Any], stat
 
 
 def test_export_writes_the_pdf_where_chosen_and_audits_it(
-    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path
+    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path, dialogs: ModalDialogs
 ) -> None:
     record_id = open_new(window, "caf-assessment", example("caf-assessment"))
-    shown = answer_export(monkeypatch, out=exports / "for-the-file")
+    shown = answer_export(monkeypatch, dialogs, out=exports / "for-the-file")
     written = pdf_actions.export_pdf(window)
 
     assert written == exports / "for-the-file.pdf"
@@ -107,10 +117,10 @@ def test_export_writes_the_pdf_where_chosen_and_audits_it(
 
 
 def test_a_complete_record_is_signed_and_becomes_signed(
-    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path
+    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path, dialogs: ModalDialogs
 ) -> None:
     record_id = open_new(window, "tac-meeting", example("tac-meeting"), status="complete")
-    answer_export(monkeypatch, sign=True, out=exports / "plan.pdf")
+    answer_export(monkeypatch, dialogs, sign=True, out=exports / "plan.pdf")
     monkeypatch.setattr(pdf_actions, "ask_passphrase", lambda parent, purpose: PASSPHRASE)
 
     written = pdf_actions.export_pdf(window)
@@ -132,10 +142,10 @@ def test_a_complete_record_is_signed_and_becomes_signed(
 
 
 def test_a_wrong_passphrase_signs_nothing_and_writes_nothing(
-    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path
+    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path, dialogs: ModalDialogs
 ) -> None:
     record_id = open_new(window, "tac-meeting", example("tac-meeting"), status="complete")
-    answer_export(monkeypatch, sign=True, out=exports / "plan.pdf")
+    answer_export(monkeypatch, dialogs, sign=True, out=exports / "plan.pdf")
     monkeypatch.setattr(pdf_actions, "ask_passphrase", lambda parent, purpose: "not the passphrase")
     warned: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: warned.append(text))
@@ -147,28 +157,58 @@ def test_a_wrong_passphrase_signs_nothing_and_writes_nothing(
 
 
 def test_sharing_a_pdf_without_consent_is_blocked_unless_the_worker_decides(
-    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path
+    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path, dialogs: ModalDialogs
 ) -> None:
     document = example("caf-assessment")
     document["consent"]["share"] = {"given": False}
     record_id = open_new(window, "caf-assessment", document)
-    answer_export(monkeypatch, share_with="Fictonwood Youth Club")  # no file dialog may open
-    asked: list[SharingDecisionDialog] = []
+    answer_export(monkeypatch, dialogs, share_with="Fictonwood Youth Club")  # no file dialog may open
+    gaps: list[str] = []
 
-    def refuse(dialog: SharingDecisionDialog) -> int:
-        asked.append(dialog)
-        return QDialog.DialogCode.Rejected
+    def refuse(dialog: SharingDecisionDialog) -> None:
+        gaps.append(dialog.findChild(QLabel, "sharing-gaps").text())
+        assert not dialog.share_button.isEnabled()  # nothing decided yet
+        dialog.cancel_button.click()  # "Don't share"
 
-    monkeypatch.setattr(SharingDecisionDialog, "exec", refuse)
+    dialogs.expect(SharingDecisionDialog, refuse)
     assert pdf_actions.export_pdf(window) is None
-    assert len(asked) == 1
-    assert "consent to share was refused." in asked[0].findChild(QLabel, "sharing-gaps").text()
+    assert len(gaps) == 1
+    assert "consent to share was refused." in gaps[0]
     assert "Nothing was exported" in window.statusBar().currentMessage()
     assert "shared" not in [e.action for e in window.store.audit_events(record_id)]
 
 
+def test_a_pdf_is_shared_without_consent_once_the_worker_answers_the_golden_rules(
+    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path, dialogs: ModalDialogs, qtbot: Any
+) -> None:
+    document = example("caf-assessment")
+    document["consent"]["share"] = {"given": False}
+    record_id = open_new(window, "caf-assessment", document)
+    answer_export(monkeypatch, dialogs, share_with="Fictonwood Youth Club", out=exports / "mash.pdf")
+
+    def decide(dialog: SharingDecisionDialog) -> None:
+        dialog.findChild(QRadioButton, "ground:child_at_risk").click()
+        dialog.findChild(QPlainTextEdit, "rule:framework").setPlainText("For a strategy discussion.")
+        dialog.findChild(QPlainTextEdit, "rule:open").setPlainText(
+            "Not told: it could put the child at risk."
+        )
+        qtbot.keyClicks(
+            dialog.findChild(QPlainTextEdit, "rule:public_interest"), "The child disclosed harm at home."
+        )
+        assert not dialog.share_button.isEnabled()  # rule 6 is not confirmed yet
+        dialog.proportionate.click()
+        dialog.share_button.click()
+
+    dialogs.expect(SharingDecisionDialog, decide)
+    assert pdf_actions.export_pdf(window) == exports / "mash.pdf"
+    (shared,) = [e for e in window.store.audit_events(record_id) if e.action == "shared"]
+    assert shared.details["recipient"] == "Fictonwood Youth Club"
+    assert shared.details["basis"] == "without consent"
+    assert shared.details["ground"] == "child_at_risk"
+
+
 def test_sharing_a_pdf_with_consent_is_logged(
-    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path
+    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path, dialogs: ModalDialogs
 ) -> None:
     document = example("caf-assessment")
     document["consent"]["share"] = {
@@ -177,7 +217,9 @@ def test_sharing_a_pdf_with_consent_is_logged(
         "agencies": ["School Nursing Service"],
     }
     record_id = open_new(window, "caf-assessment", document)
-    shown = answer_export(monkeypatch, share_with="School Nursing Service", out=exports / "nurse.pdf")
+    shown = answer_export(
+        monkeypatch, dialogs, share_with="School Nursing Service", out=exports / "nurse.pdf"
+    )
     assert pdf_actions.export_pdf(window) == exports / "nurse.pdf"
     assert "School Nursing Service" in [
         shown[0].share_with.itemText(i) for i in range(shown[0].share_with.count())
@@ -187,35 +229,35 @@ def test_sharing_a_pdf_with_consent_is_logged(
 
 
 def test_print_sends_every_page_to_the_printer(
-    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path
+    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path, dialogs: ModalDialogs
 ) -> None:
     import pypdf
 
     record_id = open_new(window, "tac-meeting", example("tac-meeting"))
     printed = exports / "printer-output.pdf"
 
-    def print_it(dialog: QPrintPreviewDialog) -> int:
-        printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(printed))
-        dialog.paintRequested.emit(printer)
-        return QDialog.DialogCode.Accepted
+    def print_it(preview: PrintPreviewDialog) -> None:
+        preview.printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        preview.printer.setOutputFileName(str(printed))
+        (print_button,) = [a for a in preview.findChildren(QAction) if a.text() == "Print"]
+        print_button.trigger()  # the system print dialog opens, answered next
 
-    monkeypatch.setattr(QPrintPreviewDialog, "exec", print_it)
+    dialogs.expect(PrintPreviewDialog, print_it)
+    dialogs.expect(QPrintDialog, accept)
     pdf_actions.print_record(window)
 
     exported = exports / "exported.pdf"
-    answer_export(monkeypatch, out=exported)
+    answer_export(monkeypatch, dialogs, out=exported)
     pdf_actions.export_pdf(window)
     assert len(pypdf.PdfReader(printed).pages) == len(pypdf.PdfReader(exported).pages) > 1
     assert "printed" in [e.action for e in window.store.audit_events(record_id)]
 
 
 def test_verify_says_whether_a_pdf_was_changed(
-    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path
+    window: RecordsWindow, monkeypatch: pytest.MonkeyPatch, exports: Path, dialogs: ModalDialogs
 ) -> None:
     open_new(window, "tac-meeting", example("tac-meeting"), status="complete")
-    answer_export(monkeypatch, sign=True, out=exports / "plan.pdf")
+    answer_export(monkeypatch, dialogs, sign=True, out=exports / "plan.pdf")
     monkeypatch.setattr(pdf_actions, "ask_passphrase", lambda parent, purpose: PASSPHRASE)
     signed = pdf_actions.export_pdf(window)
     assert signed is not None
