@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog, QWidget
 
 W = TypeVar("W", bound=QWidget)
 
@@ -71,6 +71,8 @@ class ModalDialogs:
         if expected.deadline is None:
             expected.deadline = time.monotonic() + TIMEOUT_S
         modal = QApplication.activeModalWidget()
+        if isinstance(modal, QProgressDialog):
+            modal = None  # shown while work runs, never exec'd: not a dialog a person answers
         if modal is None or not modal.isVisible() or id(modal) in self._handled:
             if time.monotonic() > expected.deadline:
                 self.queue.clear()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from caf_desktop.definitions import shipped_catalogue
 from caf_desktop.gui import bundle_actions
 from caf_desktop.gui.bundle_actions import (
     ConflictDialog,
+    ConflictsDialog,
     ImportPreviewDialog,
     ImportReportDialog,
     SendDialog,
@@ -21,7 +22,7 @@ from caf_desktop.gui.records_window import RecordsWindow
 from caf_desktop.gui.sharing_dialog import SharingDecisionDialog
 from caf_desktop.store.store import Profile, Store
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from tests.conftest import EXAMPLES
 from tests.gui.conftest import show_records_window
+from tests.gui.modal import ModalDialogs
 
 PASSPHRASE = "correct horse battery staple"
 TEAM = "Northtown Locality Team"
@@ -83,16 +85,18 @@ def team_homes(tmp_path: Path, qtbot: Any) -> Iterator[dict[str, Any]]:
 
 
 class Person:
-    """Answers the dialogs as the worker or coordinator would, and keeps what they were told."""
+    """Answers the dialogs as the worker or coordinator would, and keeps what they were told.
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, outbox: Path) -> None:
+    Send records and the import preview and report are real dialogs, answered through `dialogs`:
+    call `expect_send` or `expect_import` before the action that opens them."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, outbox: Path, dialogs: ModalDialogs) -> None:
         self.told: list[tuple[str, str]] = []
         self.previews: list[ImportPreviewDialog] = []
         self.reports: list[str] = []
         self.import_files: list[Path] = []
-        self.refuse_without_consent = True
+        self.dialogs = dialogs
         monkeypatch.setattr(bundle_actions, "ask_passphrase", lambda parent, purpose: PASSPHRASE)
-        monkeypatch.setattr(SendDialog, "exec", lambda dialog: QDialog.DialogCode.Accepted)
         monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(outbox))
         monkeypatch.setattr(
             QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(p) for p in self.import_files], "")
@@ -104,25 +108,54 @@ class Person:
             QMessageBox, "warning", lambda p, t, text, *a: self.told.append(("warning", text))
         )
 
-        # Patched onto the classes, so each is called with the dialog as its only argument.
-        def preview(dialog: ImportPreviewDialog) -> int:
-            return self._preview(dialog)
+    def expect_send(self, choose: Callable[[SendDialog], None] | None = None) -> None:
+        """Send records opens next: `choose` picks what to send, then "Choose a folder and send…"."""
 
-        def report(dialog: ImportReportDialog) -> int:
-            return self._report(dialog)
+        def answer(dialog: SendDialog) -> None:
+            if choose is not None:
+                choose(dialog)
+            click(dialog, "Choose a folder and send…")
 
-        monkeypatch.setattr(ImportPreviewDialog, "exec", preview)
-        monkeypatch.setattr(ImportReportDialog, "exec", report)
+        self.dialogs.expect(SendDialog, answer)
 
-    def _preview(self, dialog: ImportPreviewDialog) -> int:
+    def send(self, window: RecordsWindow) -> Path | None:
+        self.expect_send()
+        return bundle_actions.send_bundle(window)
+
+    def expect_import(self, *, refused: bool = False) -> None:
+        """The import preview opens next (Import when it may, else Cancel), then unless every bundle
+        is `refused` the report (read, then Close)."""
+        self.dialogs.expect(ImportPreviewDialog, self._preview)
+        if not refused:
+            self.dialogs.expect(ImportReportDialog, self._report)
+
+    def import_bundles(self, window: RecordsWindow, *, refused: bool = False) -> Any:
+        self.expect_import(refused=refused)
+        return bundle_actions.import_bundles(window)
+
+    def _preview(self, dialog: ImportPreviewDialog) -> None:
         self.previews.append(dialog)
-        return (
-            QDialog.DialogCode.Accepted if dialog.import_button.isEnabled() else QDialog.DialogCode.Rejected
-        )
+        if dialog.import_button.isEnabled():
+            dialog.import_button.click()
+        else:
+            click(dialog, "Cancel")
 
-    def _report(self, dialog: ImportReportDialog) -> int:
+    def _report(self, dialog: ImportReportDialog) -> None:
         self.reports.append(dialog.text)
-        return QDialog.DialogCode.Rejected
+        click(dialog, "Close")
+
+
+def click(dialog: QDialog, text: str) -> None:
+    """Clicks the button of `dialog` that says `text`."""
+    (button,) = [b for b in dialog.findChildren(QPushButton) if b.text().replace("&", "") == text]
+    assert button.isEnabled(), f"{text} is not enabled"
+    button.click()
+
+
+def menu_action(window: RecordsWindow, text: str) -> QAction:
+    """The menu item a person would choose, by the words it shows."""
+    (found,) = [a for a in window.findChildren(QAction) if a.text().replace("&", "") == text]
+    return found
 
 
 def plan_rows(dialog: ImportPreviewDialog) -> list[list[str]]:
@@ -135,21 +168,21 @@ def add(window: RecordsWindow, document: dict[str, Any]) -> str:
 
 
 def test_a_worker_sends_records_and_the_coordinator_sees_them_before_importing(
-    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs
 ) -> None:
-    person = Person(monkeypatch, team_homes["outbox"])
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
     worker: RecordsWindow = team_homes["worker"]
     coordinator: RecordsWindow = team_homes["coordinator"]
     record_id = add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
 
-    sent = bundle_actions.send_bundle(worker)
+    sent = person.send(worker)
 
     assert sent is not None
     assert sent.parent == team_homes["outbox"]
     assert sent.name.startswith("caf-hannah-testwell-")
     assert "Wrote 1 record" in person.told[-1][1]
     person.import_files = [sent]
-    report = bundle_actions.import_bundles(coordinator)
+    report = person.import_bundles(coordinator)
 
     assert report is not None
     assert plan_rows(person.previews[0]) == [
@@ -161,29 +194,30 @@ def test_a_worker_sends_records_and_the_coordinator_sees_them_before_importing(
 
 
 def test_records_without_consent_to_share_are_not_sent_unless_the_worker_decides(
-    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs
 ) -> None:
-    Person(monkeypatch, team_homes["outbox"])
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
     worker: RecordsWindow = team_homes["worker"]
     add(worker, caf("Kai", {"given": False}))
-    asked: list[SharingDecisionDialog] = []
+    gaps: list[str] = []
 
-    def decline(dialog: SharingDecisionDialog) -> int:
-        asked.append(dialog)
-        return QDialog.DialogCode.Rejected
+    def decline(dialog: SharingDecisionDialog) -> None:
+        gaps.append(dialog.findChild(QLabel, "sharing-gaps").text())
+        click(dialog, "Don't share")
 
-    monkeypatch.setattr(SharingDecisionDialog, "exec", decline)
+    person.expect_send()
+    dialogs.expect(SharingDecisionDialog, decline)
     assert bundle_actions.send_bundle(worker) is None
-    assert len(asked) == 1
-    assert "consent to share was refused." in asked[0].findChild(QLabel, "sharing-gaps").text()
+    assert len(gaps) == 1
+    assert "consent to share was refused." in gaps[0]
     assert list(team_homes["outbox"].iterdir()) == []  # nothing written
     assert "No bundle was written" in worker.statusBar().currentMessage()
 
 
 def test_cancel_on_the_progress_dialog_writes_no_bundle_and_says_so(
-    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, qtbot: Any
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, qtbot: Any, dialogs: ModalDialogs
 ) -> None:
-    person = Person(monkeypatch, team_homes["outbox"])
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
     worker: RecordsWindow = team_homes["worker"]
     for given in ("Ada", "Bea", "Cy"):
         add(worker, caf(given, {"given": True, "scope": "all_listed"}))
@@ -208,7 +242,7 @@ def test_cancel_on_the_progress_dialog_writes_no_bundle_and_says_so(
         return export_bundle(*args, progress=watched, **kwargs)
 
     monkeypatch.setattr(bundles, "export_bundle", export_and_click_cancel)
-    assert bundle_actions.send_bundle(worker) is None
+    assert person.send(worker) is None
 
     assert len(clicked) == 1
     assert not clicked[0].isVisible()
@@ -218,22 +252,22 @@ def test_cancel_on_the_progress_dialog_writes_no_bundle_and_says_so(
     assert QGuiApplication.overrideCursor() is None
     assert "shared" not in {e.action for e in worker.store.audit_events()}
 
-    sent = bundle_actions.send_bundle(worker)  # the next one is as if the first never was
+    sent = person.send(worker)  # the next one is as if the first never was
     assert sent is not None
     assert sent.name.endswith("-1.cafbundle")
     assert "Wrote 3 records" in person.told[-1][1]
 
 
 def test_a_decision_to_share_without_consent_then_the_bundle_is_written(
-    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs
 ) -> None:
-    person = Person(monkeypatch, team_homes["outbox"])
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
     worker: RecordsWindow = team_homes["worker"]
     add(worker, caf("Kai", {"given": False}))
     monkeypatch.setattr(bundle_actions, "PROGRESS_AFTER_MS", 0)
     asked: list[SharingDecisionDialog] = []
 
-    def decide(dialog: SharingDecisionDialog) -> int:
+    def decide(dialog: SharingDecisionDialog) -> None:
         asked.append(dialog)
         QApplication.processEvents()  # a progress dialog left behind would show itself now
         assert not [shown for shown in worker.findChildren(QProgressDialog) if shown.isVisible()]
@@ -248,9 +282,10 @@ def test_a_decision_to_share_without_consent_then_the_bundle_is_written(
         )
         dialog.proportionate.setChecked(True)
         assert dialog.missing() == []
-        return QDialog.DialogCode.Accepted
+        click(dialog, "Share without consent")
 
-    monkeypatch.setattr(SharingDecisionDialog, "exec", decide)
+    person.expect_send()
+    dialogs.expect(SharingDecisionDialog, decide)
     sent = bundle_actions.send_bundle(worker)
 
     assert len(asked) == 1
@@ -262,13 +297,13 @@ def test_a_decision_to_share_without_consent_then_the_bundle_is_written(
 
 
 def test_a_changed_bundle_is_refused_and_nothing_is_imported(
-    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs
 ) -> None:
-    person = Person(monkeypatch, team_homes["outbox"])
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
     worker: RecordsWindow = team_homes["worker"]
     coordinator: RecordsWindow = team_homes["coordinator"]
     add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
-    sent = bundle_actions.send_bundle(worker)
+    sent = person.send(worker)
     assert sent is not None
     data = bytearray(sent.read_bytes())
     data[len(data) // 2] ^= 0x40
@@ -276,7 +311,7 @@ def test_a_changed_bundle_is_refused_and_nothing_is_imported(
     before = coordinator.store.count()
 
     person.import_files = [sent]
-    assert bundle_actions.import_bundles(coordinator) is None
+    assert person.import_bundles(coordinator, refused=True) is None
 
     (preview,) = person.previews
     assert not preview.import_button.isEnabled()
@@ -287,15 +322,15 @@ def test_a_changed_bundle_is_refused_and_nothing_is_imported(
 
 
 def test_a_conflict_is_settled_by_taking_chosen_answers_from_the_incoming_version(
-    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs
 ) -> None:
-    person = Person(monkeypatch, team_homes["outbox"])
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
     worker: RecordsWindow = team_homes["worker"]
     coordinator: RecordsWindow = team_homes["coordinator"]
     definition = shipped_catalogue().get("caf-assessment")
     record_id = add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
-    person.import_files = [bundle_actions.send_bundle(worker)]  # type: ignore[list-item]
-    bundle_actions.import_bundles(coordinator)
+    person.import_files = [person.send(worker)]  # type: ignore[list-item]
+    person.import_bundles(coordinator)
 
     ours = coordinator.store.get(record_id).document
     ours["comments"]["parent_carer"] = "Coordinator's note."
@@ -304,62 +339,101 @@ def test_a_conflict_is_settled_by_taking_chosen_answers_from_the_incoming_versio
     theirs = worker.store.get(record_id).document
     theirs["child"]["aka"] = "Ada-Lou"
     worker.store.save(record_id, theirs, definition)
-    person.import_files = [bundle_actions.send_bundle(worker)]  # type: ignore[list-item]
-    bundle_actions.import_bundles(coordinator)
+    person.import_files = [person.send(worker)]  # type: ignore[list-item]
+    person.import_bundles(coordinator)
     assert "Conflicts kept for a person to settle: 1" in person.reports[-1]
     assert coordinator.store.get(record_id).document["child"]["aka"] == "Addie"  # nothing overwritten
 
-    def take_theirs_for_known_as(dialog: ConflictDialog) -> int:
+    waiting: list[int] = []
+
+    def settle_the_one_waiting(conflicts: ConflictsDialog) -> None:
+        waiting.append(conflicts.list.count())
+        click(conflicts, "Settle…")  # opens the conflict side by side, answered next
+        waiting.append(conflicts.list.count())
+        click(conflicts, "Close")
+
+    def take_theirs_for_known_as(dialog: ConflictDialog) -> None:
         labels = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
         row = next(i for i, label in enumerate(labels) if label.endswith(ALSO_KNOWN_AS))
         assert dialog.table.item(row, 1).text() == "“Addie”"
         assert dialog.table.item(row, 2).text() == "“Ada-Lou”"
         dialog.table.item(row, 2).setCheckState(Qt.CheckState.Checked)
         dialog.combine_button.click()
-        return dialog.result()
 
-    monkeypatch.setattr(ConflictDialog, "exec", take_theirs_for_known_as)
-    conflicts = bundle_actions.ConflictsDialog(coordinator)
-    assert conflicts.list.count() == 1
-    conflicts.settle()
+    dialogs.expect(ConflictsDialog, settle_the_one_waiting)
+    dialogs.expect(ConflictDialog, take_theirs_for_known_as)
+    menu_action(coordinator, "Sync conflicts…").trigger()
     settled = coordinator.store.get(record_id).document
     assert settled["child"]["aka"] == "Ada-Lou"
     assert settled["comments"]["parent_carer"] == "Coordinator's note."
-    assert conflicts.list.count() == 0
+    assert waiting == [1, 0]
     assert coordinator.store.conflicts() == []
 
 
-def test_the_coordinator_sends_an_updated_record_and_the_team_file_back_to_a_worker(
-    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+def test_cancelling_a_conflict_keeps_both_versions(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs
 ) -> None:
-    person = Person(monkeypatch, team_homes["outbox"])
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
     worker: RecordsWindow = team_homes["worker"]
     coordinator: RecordsWindow = team_homes["coordinator"]
     definition = shipped_catalogue().get("caf-assessment")
     record_id = add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
-    person.import_files = [bundle_actions.send_bundle(worker)]  # type: ignore[list-item]
+    person.import_files = [person.send(worker)]  # type: ignore[list-item]
+    person.import_bundles(coordinator)
+    ours = coordinator.store.get(record_id).document
+    ours["child"]["aka"] = "Addie"
+    coordinator.store.save(record_id, ours, definition)
+    theirs = worker.store.get(record_id).document
+    theirs["child"]["aka"] = "Ada-Lou"
+    worker.store.save(record_id, theirs, definition)
+    person.import_files = [person.send(worker)]  # type: ignore[list-item]
+
+    # The report's "Settle conflicts…" opens the conflicts, as the coordinator would go on to do.
+    dialogs.expect(ImportPreviewDialog, lambda preview: preview.import_button.click())
+    dialogs.expect(ImportReportDialog, lambda report: click(report, "Settle conflicts…"))
+
+    def open_then_close(conflicts: ConflictsDialog) -> None:
+        click(conflicts, "Settle…")
+        click(conflicts, "Close")
+
+    dialogs.expect(ConflictsDialog, open_then_close)
+    dialogs.expect(ConflictDialog, lambda dialog: click(dialog, "Cancel"))
     bundle_actions.import_bundles(coordinator)
+
+    assert coordinator.store.get(record_id).document["child"]["aka"] == "Addie"
+    assert len(coordinator.store.conflicts()) == 1  # still waiting for a person
+
+
+def test_the_coordinator_sends_an_updated_record_and_the_team_file_back_to_a_worker(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs
+) -> None:
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    definition = shipped_catalogue().get("caf-assessment")
+    record_id = add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
+    person.import_files = [person.send(worker)]  # type: ignore[list-item]
+    person.import_bundles(coordinator)
     assert coordinator.store.home is not None
     team.set_contacts(coordinator.store.home, PASSPHRASE, {"mash": "01632 960 777"})
     updated = coordinator.store.get(record_id).document
     updated["comments"]["parent_carer"] = "Agreed at the TAC meeting: fortnightly visits."
     coordinator.store.save(record_id, updated, definition)
 
-    def to_the_worker(dialog: SendDialog) -> int:
+    def to_the_worker(dialog: SendDialog) -> None:
         assert [dialog.to.itemText(i) for i in range(dialog.to.count())][1:] == ["Hannah Testwell"]
         dialog.to.setCurrentIndex(1)
-        dialog.with_team_file.setChecked(True)
-        dialog.only_selected.setChecked(True)
-        return QDialog.DialogCode.Accepted
+        dialog.with_team_file.click()
+        dialog.only_selected.click()
 
-    monkeypatch.setattr(SendDialog, "exec", to_the_worker)
+    person.expect_send(to_the_worker)
     coordinator.open_record(record_id)
     back = bundle_actions.send_bundle(coordinator)
     assert back is not None
     assert "Give it to Hannah Testwell." in person.told[-1][1]
 
     person.import_files = [back]
-    bundle_actions.import_bundles(worker)
+    person.import_bundles(worker)
     assert plan_rows(person.previews[-1])[0][2] == "Updated"
     assert worker.store.get(record_id).document["comments"]["parent_carer"].startswith("Agreed at the TAC")
     assert worker.store.home is not None
