@@ -11,9 +11,10 @@ import pytest
 from caf_desktop.definitions import shipped_catalogue
 from caf_desktop.gui.sharing_dialog import SharingDecisionDialog, ask_to_share
 from caf_desktop.store.store import Profile, Store
-from PySide6.QtWidgets import QDialog, QPlainTextEdit, QRadioButton
+from PySide6.QtWidgets import QPlainTextEdit, QRadioButton
 
 from tests.conftest import EXAMPLES
+from tests.gui.modal import ModalDialogs
 
 TEAM = "Northtown Locality Team"
 
@@ -46,16 +47,18 @@ def test_records_covered_by_consent_are_shared_without_asking(store: Store, qtbo
 
 
 def test_sharing_without_consent_is_refused_when_the_worker_does_not_decide(
-    store: Store, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+    store: Store, qtbot: Any, dialogs: ModalDialogs
 ) -> None:
     refused = add(store, caf("Kai", {"given": False}))
     shown: list[SharingDecisionDialog] = []
 
-    def answer_no(dialog: SharingDecisionDialog) -> int:
+    def answer_no(dialog: SharingDecisionDialog) -> None:
         shown.append(dialog)
-        return QDialog.DialogCode.Rejected
+        qtbot.addWidget(dialog)  # it has no parent: deleted at the end of the test
+        assert not dialog.share_button.isEnabled()
+        dialog.cancel_button.click()  # "Don't share"
 
-    monkeypatch.setattr(SharingDecisionDialog, "exec", answer_no)
+    dialogs.expect(SharingDecisionDialog, answer_no)
     answer = ask_to_share(None, store, [refused], TEAM, decided_by="Ada Worker")
     assert not answer.share
     (dialog,) = shown
@@ -63,7 +66,6 @@ def test_sharing_without_consent_is_refused_when_the_worker_does_not_decide(
     assert gaps is not None
     assert "Kai" in gaps.text()
     assert "consent to share was refused." in gaps.text()
-    assert not dialog.share_button.isEnabled()
 
 
 def test_the_golden_rules_must_be_answered_before_sharing_without_consent(store: Store, qtbot: Any) -> None:

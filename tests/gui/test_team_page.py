@@ -11,7 +11,9 @@ from caf_desktop import team
 from caf_desktop.gui import team_page
 from caf_desktop.gui.team_page import ContactsDialog, TeamDialog
 from caf_desktop.store.store import Profile, Store
-from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QInputDialog, QMessageBox
+
+from tests.gui.modal import ModalDialogs
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -163,18 +165,18 @@ def test_a_forged_team_file_is_refused_in_plain_words(
 
 
 def test_the_coordinator_sets_the_locality_contacts(
-    homes: dict[str, Any], qtbot: Any, monkeypatch: pytest.MonkeyPatch
+    homes: dict[str, Any], qtbot: Any, monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs
 ) -> None:
     answers = Answers(monkeypatch)
     home = homes["coordinator"].home
     team.create_team(home, PASSPHRASE, "Northtown Locality Team")
     coordinator = page(homes["coordinator"], qtbot)
 
-    def fill(dialog: ContactsDialog) -> int:
-        dialog.numbers["mash"].setText("01632 960 001")
-        return QDialog.DialogCode.Accepted
+    def fill(dialog: ContactsDialog) -> None:
+        qtbot.keyClicks(dialog.numbers["mash"], "01632 960 001")
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
 
-    monkeypatch.setattr(ContactsDialog, "exec", fill)
+    dialogs.expect(ContactsDialog, fill)
     coordinator.contacts_button.click()
     assert answers.last[0] == "info", answers.last
     current = team.load_joined_team(home)
@@ -184,3 +186,24 @@ def test_the_coordinator_sets_the_locality_contacts(
     assert contact.phone == "01632 960 001"
     assert not contact.placeholder
     assert "01632 960 001" in coordinator.status.text()
+
+
+def test_cancelling_the_locality_contacts_changes_nothing(
+    homes: dict[str, Any], qtbot: Any, monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs
+) -> None:
+    answers = Answers(monkeypatch)
+    home = homes["coordinator"].home
+    made = team.create_team(home, PASSPHRASE, "Northtown Locality Team")
+    coordinator = page(homes["coordinator"], qtbot)
+
+    def type_then_cancel(dialog: ContactsDialog) -> None:
+        qtbot.keyClicks(dialog.numbers["mash"], "01632 960 999")
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel).click()
+
+    dialogs.expect(ContactsDialog, type_then_cancel)
+    coordinator.contacts_button.click()
+    assert answers.told == []  # nothing was set, so nothing to say
+    current = team.load_joined_team(home)
+    assert current is not None
+    assert current.serial == made.serial
+    assert "01632 960 999" not in coordinator.status.text()
