@@ -444,10 +444,11 @@ def test_the_coordinator_sends_an_updated_record_and_the_team_file_back_to_a_wor
     assert contact.phone == "01632 960 777"  # the newer team file came with it
 
 
-def test_the_import_report_prints(qtbot: Any, tmp_path: Path) -> None:
+def test_the_import_report_prints(qtbot: Any, tmp_path: Path, dialogs: ModalDialogs) -> None:
     import subprocess
 
-    from PySide6.QtPrintSupport import QPrinter
+    from PySide6.QtPrintSupport import QPrintDialog
+    from PySide6.QtWidgets import QLineEdit
 
     from tests.conftest import require_tool
 
@@ -456,15 +457,17 @@ def test_the_import_report_prints(qtbot: Any, tmp_path: Path) -> None:
     )
     qtbot.addWidget(dialog)
     assert not dialog.conflicts_button.isVisible()
-    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(tmp_path / "report.pdf"))
-    dialog.print_to(printer)
+    paper = tmp_path / "report.pdf"
+
+    def print_to_a_file(chooser: QPrintDialog) -> None:
+        # Offscreen there is no printer: the system dialog's own "Print to File (PDF)" is chosen.
+        chooser.findChild(QLineEdit, "filename").setText(str(paper))
+        chooser.accept()
+
+    dialogs.expect(QPrintDialog, print_to_a_file)
+    dialog.print_button.click()
     text = subprocess.run(
-        [require_tool("pdftotext"), str(tmp_path / "report.pdf"), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
+        [require_tool("pdftotext"), str(paper), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "New records: 3" in text
     assert "Refused bad.cafbundle: changed." in text

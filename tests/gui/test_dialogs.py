@@ -18,6 +18,7 @@ from caf_desktop import paths
 from caf_desktop.definitions import shipped_catalogue
 from caf_desktop.errors import CafError
 from caf_desktop.gui.app import records_window
+from caf_desktop.gui.main_window import ChooseFormDialog
 from caf_desktop.gui.pdf_actions import ExportPdfDialog
 from caf_desktop.gui.qt_printing import PrintPreviewDialog
 from caf_desktop.gui.records_window import (
@@ -316,3 +317,56 @@ def test_the_team_page_opens_from_the_team_menu_and_closes(
     window.team_action.trigger()
     assert "not in a locality team" in said[0].lower() or "join" in said[0].lower()
     assert window.isVisible()
+
+
+def test_opening_a_json_file_asks_which_form_and_cancel_imports_nothing(
+    window: RecordsWindow, dialogs: ModalDialogs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    saved = tmp_path / "answers.json"
+    saved.write_text(json.dumps(example("tac-meeting")), encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(saved), ""))
+    guesses: list[str] = []
+
+    def cancel(dialog: ChooseFormDialog) -> None:
+        guesses.append(str(dialog.combo.currentData()))
+        click(dialog, "Cancel")
+
+    dialogs.expect(ChooseFormDialog, cancel)
+    menu_action(window, "Open JSON file…").trigger()
+    assert guesses == ["tac-meeting@1.0.0"]  # the best match is offered first
+    assert window.store.count() == 2
+    assert window.view is None
+
+    dialogs.expect(ChooseFormDialog, lambda dialog: click(dialog, "Open"))
+    menu_action(window, "Open JSON file…").trigger()
+    assert window.store.count() == 3
+    assert window.view is not None
+    assert window.view.definition.id == "tac-meeting"
+
+
+# A popup asks the platform to raise it and grab the keyboard, which the offscreen platform cannot do.
+@pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")
+def test_a_date_picked_from_the_calendar_is_written(
+    window: RecordsWindow, dialogs: ModalDialogs, qtbot: Any
+) -> None:
+    import datetime as dt
+
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QCalendarWidget, QDialog
+
+    record_id = record_of(window, "caf-assessment")
+    view = window.open_record(record_id)
+    assert view is not None
+    editor = view.go_to("/child/date_of_birth")
+    assert editor is not None
+
+    def pick(popup: QDialog) -> None:
+        calendar = popup.findChild(QCalendarWidget)
+        assert calendar is not None
+        calendar.setSelectedDate(QDate(2017, 3, 15))
+        calendar.activated.emit(QDate(2017, 3, 15))  # what Enter on a day does
+
+    dialogs.expect(QDialog, pick)
+    qtbot.mouseClick(editor.button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    assert view.value()["child"]["date_of_birth"] == dt.date(2017, 3, 15).isoformat()
+    assert editor.line.text() == "15/03/2017"  # type: ignore[attr-defined]
