@@ -300,6 +300,7 @@ class PreferencesDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addRow(buttons)
+        self.setMinimumWidth(440)  # its note reads as a sentence, not a column of words
 
     def accept(self) -> None:
         store = settings()
