@@ -96,8 +96,8 @@ def records_window(home: Path, passphrase: str) -> RecordsWindow:
 
     if QApplication.instance() is None:
         make_application()
-    paths.set_home(home)
     store = Store.open(home, passphrase)
+    paths.set_home(home)  # only once it opened: a wrong passphrase changes nothing
     window = RecordsWindow(store)
     window.owns_store = True
     return window

@@ -121,8 +121,10 @@ def test_records_window_opens_the_store_of_a_home_unlocked_and_open_record_retur
 
 
 def test_records_window_refuses_a_wrong_passphrase_plainly(home: Path, qtbot: Any) -> None:
+    before = paths.home()
     with pytest.raises(CafError, match="passphrase is not right"):
         records_window(home, "not the passphrase")
+    assert paths.home() == before  # nothing changed
 
 
 # --- printing -------------------------------------------------------------------------------------------
