@@ -466,10 +466,14 @@ class ImportReportDialog(QDialog):
 
         from caf_desktop.gui.qt_printing import a4_printer  # noqa: PLC0415
 
-        printer = a4_printer("CAF Desktop import report")
-        printer.setFullPage(False)
-        if QPrintDialog(printer, self).exec() == QDialog.DialogCode.Accepted:
-            self.print_to(printer)
+        # The print dialog keeps only a C++ pointer to its printer: the report dialog holds the
+        # printer, so it outlives the print dialog whatever order Python frees things in.
+        self.printer = a4_printer("CAF Desktop import report")
+        self.printer.setFullPage(False)
+        chooser = QPrintDialog(self.printer, self)
+        if chooser.exec() == QDialog.DialogCode.Accepted:
+            self.print_to(self.printer)
+        chooser.deleteLater()
 
     def print_to(self, printer: Any) -> None:
         """The report on paper, as plain text (it names bundles and senders, never a child)."""

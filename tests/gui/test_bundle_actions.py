@@ -464,6 +464,9 @@ def test_the_import_report_prints(qtbot: Any, tmp_path: Path, dialogs: ModalDial
         chooser.findChild(QLineEdit, "filename").setText(str(paper))
         chooser.accept()
 
+    dialogs.expect(QPrintDialog, lambda chooser: chooser.reject())  # changed their mind
+    dialog.print_button.click()
+    assert not paper.exists()
     dialogs.expect(QPrintDialog, print_to_a_file)
     dialog.print_button.click()
     text = subprocess.run(
