@@ -572,6 +572,10 @@ class RecordsWindow(MainWindow):
             self.record_layout.addWidget(view, 1)
             restore_splitter(view)
             self.stack.setCurrentWidget(self.record_page)
+        if self.locked:
+            # A dialog left open when the lock came (New record, say) may finish under the lock:
+            # nothing of a record shows until the passphrase is entered; unlock() shows the page.
+            self.stack.setCurrentWidget(self.lock_page)
         self._update_actions()
         self._update_title()
 

@@ -372,3 +372,23 @@ def test_a_date_picked_from_the_calendar_is_written(
     qtbot.mouseClick(editor.button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
     assert view.value()["child"]["date_of_birth"] == dt.date(2017, 3, 15).isoformat()
     assert editor.line.text() == "15/03/2017"  # type: ignore[attr-defined]
+
+
+def test_a_record_started_in_a_dialog_left_open_until_the_lock_stays_hidden(
+    window: RecordsWindow, dialogs: ModalDialogs, qtbot: Any
+) -> None:
+    def locked_while_open(dialog: NewRecordDialog) -> None:
+        qtbot.keyClicks(dialog.given, "Sam")
+        window.lock()  # what the idle timer does while the dialog waits
+        click(dialog, "Start")
+
+    dialogs.expect(NewRecordDialog, locked_while_open)
+    qtbot.mouseClick(window.case_list.new_button, Qt.MouseButton.LeftButton)
+    assert window.locked
+    assert window.stack.currentWidget() is window.lock_page
+    assert window.view is not None
+    assert not window.view.isVisible()  # nothing of a record shows without the passphrase
+    qtbot.keyClicks(window.lock_page.passphrase, PASSPHRASE)
+    window.unlock()
+    assert window.view.isVisible()
+    assert window.view.value()["child"]["given_names"] == "Sam"
