@@ -73,6 +73,7 @@ __all__ = [
     "SUFFIX",
     "Addressee",
     "Attachment",
+    "BundleAlreadyImported",
     "BundleFacts",
     "BundleImport",
     "BundlePlan",
@@ -166,6 +167,18 @@ class BundleRejected(CafError):
         self.reason = reason
         self.code = code
         self.facts = facts or BundleFacts()
+
+
+class BundleAlreadyImported(BundleRejected):
+    """This very bundle file was imported before (its id is recorded with this file's SHA-256): there is
+    nothing to do, and it is reported as that, not as a refusal. It is a `BundleRejected` so that a
+    caller that does not tell the two apart still imports nothing. The same id in a different file,
+    or a sender's sequence number used again, stays a `BundleRejected` ("replay")."""
+
+    exit_status = 0
+
+    def __init__(self, reason: str, facts: BundleFacts | None = None) -> None:
+        super().__init__(reason, "already-imported", facts)
 
 
 class NothingToSend(CafError):
@@ -949,15 +962,17 @@ def read_bundle(
     catalogue: Catalogue | None = None,
     limits: Limits = DEFAULT_LIMITS,
     at: dt.datetime | None = None,
-    check_new: Callable[[str, str, int], None] | None = None,
+    check_new: Callable[[str, str, int, str], None] | None = None,
 ) -> VerifiedBundle:
     """Opens and checks a bundle as far as it can without a store, or raises `BundleRejected`.
-    Nothing is written anywhere. `check_new(bundle_id, sender_fingerprint, sequence)` is called once
-    the sender and recipients are checked, before the files are re-hashed (the replay check: it
-    raises `AlreadyImported`)."""
+    Nothing is written anywhere. `check_new(bundle_id, sender_fingerprint, sequence, file_sha256)` is
+    called once the sender and recipients are checked, before the files are re-hashed (the replay
+    check: it raises `AlreadyImported`, which becomes `BundleAlreadyImported` for this very file again
+    and a "replay" `BundleRejected` otherwise)."""
     from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
 
     data = _read_file(path, limits)
+    file_sha256 = _sha256(data)
     # 1. Decrypt, 2. open the ZIP safely, 3. the signature: by a member of this team, not revoked.
     archive, members = _open_zip(_decrypt(data, identity), limits)
     manifest, facts, signer = _signed_manifest(archive, members, team, at)
@@ -980,9 +995,9 @@ def read_bundle(
         from caf_desktop.store.sync import AlreadyImported  # noqa: PLC0415
 
         try:
-            check_new(bundle_id, signer.fingerprint, sequence)
+            check_new(bundle_id, signer.fingerprint, sequence, file_sha256)
         except AlreadyImported as error:
-            raise _rejected(str(error), "replay", facts) from None
+            raise _repeat(error, facts) from None
     # 5. Every file as the manifest lists it: none missing, none added, none changed.
     contents = _listed_files(archive, members, hashes, facts)
     records: list[SyncedRecord] = []
@@ -1006,7 +1021,7 @@ def read_bundle(
     definitions = _validated(records, catalogue or installed_catalogue(), facts)
     return VerifiedBundle(
         path=path,
-        file_sha256=_sha256(data),
+        file_sha256=file_sha256,
         facts=BundleFacts(
             bundle_id=bundle_id,
             team_id=facts.team_id,
@@ -1024,6 +1039,14 @@ def read_bundle(
         definitions=definitions,
         attachments=attachments,
     )
+
+
+def _repeat(error: Any, facts: BundleFacts) -> BundleRejected:
+    """The rejection for a bundle the store has seen (`store.sync.AlreadyImported`): only this very
+    file again is "already imported"; anything else with a used id or sequence number is a replay."""
+    if error.what == "bundle":
+        return BundleAlreadyImported(str(error), facts)
+    return _rejected(str(error), "replay", facts)
 
 
 def _signed_manifest(
@@ -1206,10 +1229,18 @@ class Rejection:
 
 @dataclass
 class ImportReport:
-    """What importing several bundles did; `as_json()` is `bundle import --json`'s output."""
+    """What importing several bundles did; `as_json()` is `bundle import --json`'s output.
+    `already_imported` holds the bundles imported before, file for file (`BundleAlreadyImported`):
+    nothing to do, and not refusals."""
 
     imported: list[BundleImport] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    already_imported: list[Rejection] = field(default_factory=list)
+
+    def refused(self, path: Path, error: BundleRejected) -> None:
+        """Files a bundle that was not imported under what it was: a repeat, or a refusal."""
+        kept = self.already_imported if isinstance(error, BundleAlreadyImported) else self.rejected
+        kept.append(Rejection(path, error.reason, error.code))
 
     def count(self, change: Change) -> int:
         return sum(result.count(change) for result in self.imported)
@@ -1226,6 +1257,7 @@ class ImportReport:
                 for r in self.imported
             ],
             "rejected": [{"file": str(r.path), "reason": r.reason} for r in self.rejected],
+            "already_imported": [{"file": str(r.path), "message": r.reason} for r in self.already_imported],
         }
 
 
@@ -1294,7 +1326,7 @@ def import_bundle(
 def apply_bundle(store: Store, bundle: VerifiedBundle, *, home: Path | None = None) -> BundleImport:
     """Applies a bundle `read_bundle` verified (the one a preview showed: the file is not read again,
     so what is applied is what was shown, whatever happened to the file since) in one transaction.
-    Raises `BundleRejected` having imported nothing when it was imported meanwhile (a replay). Both
+    Raises `BundleAlreadyImported` having imported nothing when it was imported meanwhile. Both
     are audited, as `import_bundle` audits them."""
     from caf_desktop.store.sync import AlreadyImported  # noqa: PLC0415
 
@@ -1302,7 +1334,7 @@ def apply_bundle(store: Store, bundle: VerifiedBundle, *, home: Path | None = No
         with _cycle_collector_paused():
             outcome = store.apply_import(bundle.incoming())
     except AlreadyImported as error:
-        rejection = _rejected(str(error), "replay", bundle.facts)
+        rejection = _repeat(error, bundle.facts)
         _audit_rejection(store, bundle.path, rejection, bundle.file_sha256)
         raise rejection from None
     installed = _take_attachments(bundle, home) if bundle.attachments and home is not None else ()
@@ -1319,7 +1351,7 @@ def apply_bundles(
         try:
             report.imported.append(apply_bundle(store, bundle, home=home))
         except BundleRejected as error:
-            report.rejected.append(Rejection(bundle.path, error.reason, error.code))
+            report.refused(bundle.path, error)
     if report.imported:
         store.checkpoint()  # the imports left their pages in the write-ahead log (Store._wal_kept)
     return report
@@ -1332,7 +1364,7 @@ def _audit_rejection(store: Store, path: Path, error: BundleRejected, file_sha25
         except OSError:
             file_sha256 = None
     store.audit(
-        "bundle rejected",
+        "bundle already imported" if isinstance(error, BundleAlreadyImported) else "bundle rejected",
         None,
         {
             "file_sha256": file_sha256,
@@ -1375,7 +1407,7 @@ def import_bundles(
         try:
             report.imported.append(import_bundle(store, identity, team, path, home=home, catalogue=catalogue))
         except BundleRejected as error:
-            report.rejected.append(Rejection(path, error.reason, error.code))
+            report.refused(path, error)
     if report.imported:
         store.checkpoint()  # the imports left their pages in the write-ahead log (Store._wal_kept)
     return report
