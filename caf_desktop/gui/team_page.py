@@ -178,7 +178,10 @@ class TeamDialog(QDialog):
             text = f"{member.name}, {member.organisation or 'no organisation'} (until {member.not_after[:10]}){flag}"
             self.members.addItem(text)
             self.members.item(self.members.count() - 1).setData(Qt.ItemDataRole.UserRole, member.fingerprint)
-        self.coordinator_box.setVisible(coordinator or joined is None)
+        # Before a team exists only a coordinator may create one: a worker is not shown the button.
+        profile = self.store.profile()
+        may_create = profile is not None and profile.role == "coordinator"
+        self.coordinator_box.setVisible(coordinator or (joined is None and may_create))
         self.worker_box.setVisible(not coordinator)
 
     # --- helpers ----------------------------------------------------------------------------------------

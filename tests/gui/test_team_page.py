@@ -184,3 +184,15 @@ def test_the_coordinator_sets_the_locality_contacts(
     assert contact.phone == "01632 960 001"
     assert not contact.placeholder
     assert "01632 960 001" in coordinator.status.text()
+
+
+def test_a_worker_not_yet_in_a_team_is_not_offered_to_create_one(homes: dict[str, Any], qtbot: Any) -> None:
+    """Creating the team is the coordinator's step: a worker's page offers Join a team and no more."""
+    worker = page(homes["worker"], qtbot)
+    coordinator = page(homes["coordinator"], qtbot)
+
+    assert worker.join_button.isVisible()
+    assert not worker.create_button.isVisible()
+    assert not worker.coordinator_box.isVisible()
+    assert coordinator.create_button.isVisible()
+    assert coordinator.create_button.isEnabled()
