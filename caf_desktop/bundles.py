@@ -700,7 +700,7 @@ def _decrypt(data: bytes, identity: Identity) -> bytes:
 
     if not data.startswith(_AGE_MAGIC):
         raise _rejected(
-            "This is not a CAF Desktop bundle: it is not an age-encrypted file (it may be cut short, or another kind of file).",
+            "This is not a CAF Desktop bundle: it is not an encrypted CAF Desktop file (it may be cut short, or another kind of file).",
             "not-a-bundle",
         )
     try:
@@ -723,7 +723,8 @@ def _decrypt(data: bytes, identity: Identity) -> bytes:
 
 def _unsafe(problem: str) -> BundleRejected:
     return _rejected(
-        f"The bundle's ZIP is unsafe to open: {problem}. CAF Desktop never makes such a bundle.", "unsafe-zip"
+        f"The bundle's contents are unsafe to open: {problem}. CAF Desktop never makes such a bundle.",
+        "unsafe-zip",
     )
 
 
@@ -742,7 +743,7 @@ def _open_zip(data: bytes, limits: Limits) -> tuple[zipfile.ZipFile, dict[str, z
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
         raise _rejected(
-            "The bundle's content is damaged: it is not a readable ZIP. Ask the sender to export it again.",
+            "The bundle's content is damaged: its contents cannot be read. Ask the sender to export it again.",
             "damaged",
         ) from None
     if len(infos) > limits.members:
@@ -764,7 +765,7 @@ def _open_zip(data: bytes, limits: Limits) -> tuple[zipfile.ZipFile, dict[str, z
         if info.is_dir():
             continue  # a folder holds nothing itself; what is in it is checked by name
         if info.flag_bits & 0x1:
-            raise _unsafe(f"{name!r} is encrypted inside the ZIP")
+            raise _unsafe(f"{name!r} is locked with a password inside the bundle")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise _unsafe(f"{name!r} is compressed in a way CAF Desktop does not use")
         if info.file_size > limits.member_bytes:
@@ -792,7 +793,7 @@ def _member_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         ) from None
     if len(data) != info.file_size:
         raise _rejected(
-            f"The bundle's content is damaged: {info.filename} is not the size its ZIP says. Ask the sender to export it again.",
+            f"The bundle's content is damaged: {info.filename} is not the size the bundle says. Ask the sender to export it again.",
             "damaged",
         )
     return data
@@ -832,7 +833,7 @@ def _manifest_field(
 ) -> tuple[str, int, dict[str, str], list[str]]:
     """The manifest's bundle id, sequence, file hashes and age recipients, or a rejection."""
     bad = _rejected(
-        "The bundle's manifest cannot be read: it is damaged or was not made by CAF Desktop.",
+        "The bundle's list of contents cannot be read: it is damaged or was not made by CAF Desktop.",
         "damaged",
         facts,
     )
@@ -979,7 +980,9 @@ def read_bundle(
     # A newer format is refused before anything else in it is read.
     if facts.format is None or manifest.get("kind") != KIND:
         raise _rejected(
-            "The bundle's manifest does not say what it is: it was not made by CAF Desktop.", "damaged", facts
+            "The bundle's list of contents does not say what it is: it was not made by CAF Desktop.",
+            "damaged",
+            facts,
         )
     if facts.format > FORMAT:
         raise _rejected(
@@ -1057,7 +1060,8 @@ def _signed_manifest(
     for required in (MANIFEST, SIGNATURE):
         if required not in members:
             raise _rejected(
-                f"The bundle has no {required} at its root, so it cannot be checked. Ask the sender to export it again.",
+                f"The bundle has no signed list of contents ({required}), so it cannot be checked. Ask the sender "
+                "to export it again.",
                 "damaged",
             )
     manifest_bytes = _member_bytes(archive, members[MANIFEST])
@@ -1075,7 +1079,7 @@ def _signed_manifest(
         ) from None
     if not isinstance(manifest, dict):
         raise _rejected(
-            "The bundle's manifest cannot be read: it was not made by CAF Desktop.", "damaged", facts
+            "The bundle's list of contents cannot be read: it was not made by CAF Desktop.", "damaged", facts
         )
     return manifest, facts, signer
 
@@ -1086,12 +1090,10 @@ def _check_addressing(
     """Checks the bundle is this team's, from someone who may send it, to this user; returns the
     fingerprints of the team's coordinators."""
     if facts.sender_fingerprint != signer.fingerprint:
-        raise _rejected(
-            "The bundle's manifest names another sender than the one who signed it.", "signature", facts
-        )
+        raise _rejected("The bundle names another sender than the one who signed it.", "signature", facts)
     if facts.team_id != team.team_id:
         raise _rejected(
-            f"The bundle is for another team (team id {facts.team_id}), not {team.name!r}.",
+            f"The bundle is for another team, not {team.name}.",
             "wrong-team",
             facts,
         )
@@ -1129,7 +1131,7 @@ def _listed_files(
     missing = sorted(set(hashes) - present)
     if missing:
         raise _rejected(
-            f"The bundle has been changed since it was signed ({missing[0]} is listed in its manifest but missing). "
+            f"The bundle has been changed since it was signed ({missing[0]} is in its signed list of contents but missing). "
             "Ask the sender to export it again.",
             "tampered",
             facts,
@@ -1137,7 +1139,7 @@ def _listed_files(
     extra = sorted(present - set(hashes))
     if extra:
         raise _rejected(
-            f"The bundle has been changed since it was signed ({extra[0]} is not listed in its manifest). "
+            f"The bundle has been changed since it was signed ({extra[0]} is not in its signed list of contents). "
             "Ask the sender to export it again.",
             "tampered",
             facts,
@@ -1147,7 +1149,7 @@ def _listed_files(
         content = _member_bytes(archive, members[name])
         if _sha256(content) != hashes[name]:
             raise _rejected(
-                f"The bundle has been changed since it was signed ({name} does not match its manifest). "
+                f"The bundle has been changed since it was signed ({name} is not what the sender signed). "
                 "Ask the sender to export it again.",
                 "tampered",
                 facts,

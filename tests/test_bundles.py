@@ -736,7 +736,7 @@ def test_the_same_bundle_again_is_already_imported_and_a_reused_sequence_number_
 
     assert again.value.code == "already-imported"
     assert again.value.reason.startswith("This bundle was already imported on ")
-    assert again.value.reason.endswith(": there is nothing to do.")
+    assert again.value.reason.endswith("; there is nothing to do.")
     assert coordinator_store.count() == 2
     assert reused.code == "replay"
     assert not isinstance(reused, bundles.BundleAlreadyImported)
@@ -939,7 +939,7 @@ def test_a_manifest_that_lists_a_missing_file(world: World, coordinator_store: S
     error = rejection(coordinator_store, world, path)
 
     assert error.code == "tampered"
-    assert f"{lost[0]} is listed in its manifest but missing" in error.reason
+    assert f"{lost[0]} is in its signed list of contents but missing" in error.reason
 
 
 def test_a_file_the_manifest_does_not_list(world: World, coordinator_store: Store, tmp_path: Path) -> None:
@@ -949,7 +949,7 @@ def test_a_file_the_manifest_does_not_list(world: World, coordinator_store: Stor
     error = rejection(coordinator_store, world, path)
 
     assert error.code == "tampered"
-    assert f"{added[0]} is not listed in its manifest" in error.reason
+    assert f"{added[0]} is not in its signed list of contents" in error.reason
 
 
 def test_a_record_changed_after_signing(world: World, coordinator_store: Store, tmp_path: Path) -> None:
@@ -961,7 +961,7 @@ def test_a_record_changed_after_signing(world: World, coordinator_store: Store, 
     error = rejection(coordinator_store, world, path)
 
     assert error.reason == (
-        f"The bundle has been changed since it was signed (records/{record_id}.json does not match its manifest). "
+        f"The bundle has been changed since it was signed (records/{record_id}.json is not what the sender signed). "
         "Ask the sender to export it again. Nothing was imported."
     )
 

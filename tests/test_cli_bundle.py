@@ -128,7 +128,7 @@ def test_a_second_import_of_the_same_folder_exits_0_as_already_imported(
 
     assert again.status == 0, again.err
     assert again.out.startswith(f"{path}: This bundle was already imported on ")
-    assert again.out.rstrip().endswith(": there is nothing to do.")
+    assert again.out.rstrip().endswith("; there is nothing to do.")
     assert again.err == ""
     assert again_json.status == 0, again_json.err
     report = again_json.json()

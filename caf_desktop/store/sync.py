@@ -192,7 +192,7 @@ class AlreadyImported(CafError):
 
         on = f" on {uk_time.spoken(when)}" if when is not None else ""
         if what == "bundle":
-            sentence = f"This bundle was already imported{on}: there is nothing to do."
+            sentence = f"This bundle was already imported{on}; there is nothing to do."
         elif what == "changed":
             sentence = (
                 f"A bundle with the same id was already imported{on}, and this file is not the one that was "
