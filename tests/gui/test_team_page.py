@@ -194,5 +194,7 @@ def test_a_worker_not_yet_in_a_team_is_not_offered_to_create_one(homes: dict[str
     assert worker.join_button.isVisible()
     assert not worker.create_button.isVisible()
     assert not worker.coordinator_box.isVisible()
+    assert "Join the team with the team file your coordinator sends you" in worker.status.text()
+    assert worker.worker_box.height() < worker.height() // 2  # the buttons do not stretch into the gap
     assert coordinator.create_button.isVisible()
     assert coordinator.create_button.isEnabled()
