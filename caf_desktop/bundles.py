@@ -73,6 +73,7 @@ __all__ = [
     "SUFFIX",
     "Addressee",
     "Attachment",
+    "BundleAlreadyImported",
     "BundleFacts",
     "BundleImport",
     "BundlePlan",
@@ -166,6 +167,18 @@ class BundleRejected(CafError):
         self.reason = reason
         self.code = code
         self.facts = facts or BundleFacts()
+
+
+class BundleAlreadyImported(BundleRejected):
+    """This very bundle file was imported before (its id is recorded with this file's SHA-256): there is
+    nothing to do, and it is reported as that, not as a refusal. It is a `BundleRejected` so that a
+    caller that does not tell the two apart still imports nothing. The same id in a different file,
+    or a sender's sequence number used again, stays a `BundleRejected` ("replay")."""
+
+    exit_status = 0
+
+    def __init__(self, reason: str, facts: BundleFacts | None = None) -> None:
+        super().__init__(reason, "already-imported", facts)
 
 
 class NothingToSend(CafError):
@@ -687,7 +700,7 @@ def _decrypt(data: bytes, identity: Identity) -> bytes:
 
     if not data.startswith(_AGE_MAGIC):
         raise _rejected(
-            "This is not a CAF Desktop bundle: it is not an age-encrypted file (it may be cut short, or another kind of file).",
+            "This is not a CAF Desktop bundle: it is not an encrypted CAF Desktop file (it may be cut short, or another kind of file).",
             "not-a-bundle",
         )
     try:
@@ -710,7 +723,8 @@ def _decrypt(data: bytes, identity: Identity) -> bytes:
 
 def _unsafe(problem: str) -> BundleRejected:
     return _rejected(
-        f"The bundle's ZIP is unsafe to open: {problem}. CAF Desktop never makes such a bundle.", "unsafe-zip"
+        f"The bundle's contents are unsafe to open: {problem}. CAF Desktop never makes such a bundle.",
+        "unsafe-zip",
     )
 
 
@@ -729,7 +743,7 @@ def _open_zip(data: bytes, limits: Limits) -> tuple[zipfile.ZipFile, dict[str, z
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
         raise _rejected(
-            "The bundle's content is damaged: it is not a readable ZIP. Ask the sender to export it again.",
+            "The bundle's content is damaged: its contents cannot be read. Ask the sender to export it again.",
             "damaged",
         ) from None
     if len(infos) > limits.members:
@@ -751,7 +765,7 @@ def _open_zip(data: bytes, limits: Limits) -> tuple[zipfile.ZipFile, dict[str, z
         if info.is_dir():
             continue  # a folder holds nothing itself; what is in it is checked by name
         if info.flag_bits & 0x1:
-            raise _unsafe(f"{name!r} is encrypted inside the ZIP")
+            raise _unsafe(f"{name!r} is locked with a password inside the bundle")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise _unsafe(f"{name!r} is compressed in a way CAF Desktop does not use")
         if info.file_size > limits.member_bytes:
@@ -779,7 +793,7 @@ def _member_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         ) from None
     if len(data) != info.file_size:
         raise _rejected(
-            f"The bundle's content is damaged: {info.filename} is not the size its ZIP says. Ask the sender to export it again.",
+            f"The bundle's content is damaged: {info.filename} is not the size the bundle says. Ask the sender to export it again.",
             "damaged",
         )
     return data
@@ -819,7 +833,7 @@ def _manifest_field(
 ) -> tuple[str, int, dict[str, str], list[str]]:
     """The manifest's bundle id, sequence, file hashes and age recipients, or a rejection."""
     bad = _rejected(
-        "The bundle's manifest cannot be read: it is damaged or was not made by CAF Desktop.",
+        "The bundle's list of contents cannot be read: it is damaged or was not made by CAF Desktop.",
         "damaged",
         facts,
     )
@@ -949,22 +963,26 @@ def read_bundle(
     catalogue: Catalogue | None = None,
     limits: Limits = DEFAULT_LIMITS,
     at: dt.datetime | None = None,
-    check_new: Callable[[str, str, int], None] | None = None,
+    check_new: Callable[[str, str, int, str], None] | None = None,
 ) -> VerifiedBundle:
     """Opens and checks a bundle as far as it can without a store, or raises `BundleRejected`.
-    Nothing is written anywhere. `check_new(bundle_id, sender_fingerprint, sequence)` is called once
-    the sender and recipients are checked, before the files are re-hashed (the replay check: it
-    raises `AlreadyImported`)."""
+    Nothing is written anywhere. `check_new(bundle_id, sender_fingerprint, sequence, file_sha256)` is
+    called once the sender and recipients are checked, before the files are re-hashed (the replay
+    check: it raises `AlreadyImported`, which becomes `BundleAlreadyImported` for this very file again
+    and a "replay" `BundleRejected` otherwise)."""
     from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
 
     data = _read_file(path, limits)
+    file_sha256 = _sha256(data)
     # 1. Decrypt, 2. open the ZIP safely, 3. the signature: by a member of this team, not revoked.
     archive, members = _open_zip(_decrypt(data, identity), limits)
     manifest, facts, signer = _signed_manifest(archive, members, team, at)
     # A newer format is refused before anything else in it is read.
     if facts.format is None or manifest.get("kind") != KIND:
         raise _rejected(
-            "The bundle's manifest does not say what it is: it was not made by CAF Desktop.", "damaged", facts
+            "The bundle's list of contents does not say what it is: it was not made by CAF Desktop.",
+            "damaged",
+            facts,
         )
     if facts.format > FORMAT:
         raise _rejected(
@@ -980,9 +998,9 @@ def read_bundle(
         from caf_desktop.store.sync import AlreadyImported  # noqa: PLC0415
 
         try:
-            check_new(bundle_id, signer.fingerprint, sequence)
+            check_new(bundle_id, signer.fingerprint, sequence, file_sha256)
         except AlreadyImported as error:
-            raise _rejected(str(error), "replay", facts) from None
+            raise _repeat(error, facts) from None
     # 5. Every file as the manifest lists it: none missing, none added, none changed.
     contents = _listed_files(archive, members, hashes, facts)
     records: list[SyncedRecord] = []
@@ -1006,7 +1024,7 @@ def read_bundle(
     definitions = _validated(records, catalogue or installed_catalogue(), facts)
     return VerifiedBundle(
         path=path,
-        file_sha256=_sha256(data),
+        file_sha256=file_sha256,
         facts=BundleFacts(
             bundle_id=bundle_id,
             team_id=facts.team_id,
@@ -1026,6 +1044,14 @@ def read_bundle(
     )
 
 
+def _repeat(error: Any, facts: BundleFacts) -> BundleRejected:
+    """The rejection for a bundle the store has seen (`store.sync.AlreadyImported`): only this very
+    file again is "already imported"; anything else with a used id or sequence number is a replay."""
+    if error.what == "bundle":
+        return BundleAlreadyImported(str(error), facts)
+    return _rejected(str(error), "replay", facts)
+
+
 def _signed_manifest(
     archive: zipfile.ZipFile, members: Mapping[str, zipfile.ZipInfo], team: TeamFile, at: dt.datetime | None
 ) -> tuple[dict[str, Any], BundleFacts, Signer]:
@@ -1034,7 +1060,8 @@ def _signed_manifest(
     for required in (MANIFEST, SIGNATURE):
         if required not in members:
             raise _rejected(
-                f"The bundle has no {required} at its root, so it cannot be checked. Ask the sender to export it again.",
+                f"The bundle has no signed list of contents ({required}), so it cannot be checked. Ask the sender "
+                "to export it again.",
                 "damaged",
             )
     manifest_bytes = _member_bytes(archive, members[MANIFEST])
@@ -1052,7 +1079,7 @@ def _signed_manifest(
         ) from None
     if not isinstance(manifest, dict):
         raise _rejected(
-            "The bundle's manifest cannot be read: it was not made by CAF Desktop.", "damaged", facts
+            "The bundle's list of contents cannot be read: it was not made by CAF Desktop.", "damaged", facts
         )
     return manifest, facts, signer
 
@@ -1063,12 +1090,10 @@ def _check_addressing(
     """Checks the bundle is this team's, from someone who may send it, to this user; returns the
     fingerprints of the team's coordinators."""
     if facts.sender_fingerprint != signer.fingerprint:
-        raise _rejected(
-            "The bundle's manifest names another sender than the one who signed it.", "signature", facts
-        )
+        raise _rejected("The bundle names another sender than the one who signed it.", "signature", facts)
     if facts.team_id != team.team_id:
         raise _rejected(
-            f"The bundle is for another team (team id {facts.team_id}), not {team.name!r}.",
+            f"The bundle is for another team, not {team.name}.",
             "wrong-team",
             facts,
         )
@@ -1106,7 +1131,7 @@ def _listed_files(
     missing = sorted(set(hashes) - present)
     if missing:
         raise _rejected(
-            f"The bundle has been changed since it was signed ({missing[0]} is listed in its manifest but missing). "
+            f"The bundle has been changed since it was signed ({missing[0]} is in its signed list of contents but missing). "
             "Ask the sender to export it again.",
             "tampered",
             facts,
@@ -1114,7 +1139,7 @@ def _listed_files(
     extra = sorted(present - set(hashes))
     if extra:
         raise _rejected(
-            f"The bundle has been changed since it was signed ({extra[0]} is not listed in its manifest). "
+            f"The bundle has been changed since it was signed ({extra[0]} is not in its signed list of contents). "
             "Ask the sender to export it again.",
             "tampered",
             facts,
@@ -1124,7 +1149,7 @@ def _listed_files(
         content = _member_bytes(archive, members[name])
         if _sha256(content) != hashes[name]:
             raise _rejected(
-                f"The bundle has been changed since it was signed ({name} does not match its manifest). "
+                f"The bundle has been changed since it was signed ({name} is not what the sender signed). "
                 "Ask the sender to export it again.",
                 "tampered",
                 facts,
@@ -1206,10 +1231,18 @@ class Rejection:
 
 @dataclass
 class ImportReport:
-    """What importing several bundles did; `as_json()` is `bundle import --json`'s output."""
+    """What importing several bundles did; `as_json()` is `bundle import --json`'s output.
+    `already_imported` holds the bundles imported before, file for file (`BundleAlreadyImported`):
+    nothing to do, and not refusals."""
 
     imported: list[BundleImport] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    already_imported: list[Rejection] = field(default_factory=list)
+
+    def refused(self, path: Path, error: BundleRejected) -> None:
+        """Files a bundle that was not imported under what it was: a repeat, or a refusal."""
+        kept = self.already_imported if isinstance(error, BundleAlreadyImported) else self.rejected
+        kept.append(Rejection(path, error.reason, error.code))
 
     def count(self, change: Change) -> int:
         return sum(result.count(change) for result in self.imported)
@@ -1226,6 +1259,7 @@ class ImportReport:
                 for r in self.imported
             ],
             "rejected": [{"file": str(r.path), "reason": r.reason} for r in self.rejected],
+            "already_imported": [{"file": str(r.path), "message": r.reason} for r in self.already_imported],
         }
 
 
@@ -1294,7 +1328,7 @@ def import_bundle(
 def apply_bundle(store: Store, bundle: VerifiedBundle, *, home: Path | None = None) -> BundleImport:
     """Applies a bundle `read_bundle` verified (the one a preview showed: the file is not read again,
     so what is applied is what was shown, whatever happened to the file since) in one transaction.
-    Raises `BundleRejected` having imported nothing when it was imported meanwhile (a replay). Both
+    Raises `BundleAlreadyImported` having imported nothing when it was imported meanwhile. Both
     are audited, as `import_bundle` audits them."""
     from caf_desktop.store.sync import AlreadyImported  # noqa: PLC0415
 
@@ -1302,7 +1336,7 @@ def apply_bundle(store: Store, bundle: VerifiedBundle, *, home: Path | None = No
         with _cycle_collector_paused():
             outcome = store.apply_import(bundle.incoming())
     except AlreadyImported as error:
-        rejection = _rejected(str(error), "replay", bundle.facts)
+        rejection = _repeat(error, bundle.facts)
         _audit_rejection(store, bundle.path, rejection, bundle.file_sha256)
         raise rejection from None
     installed = _take_attachments(bundle, home) if bundle.attachments and home is not None else ()
@@ -1319,7 +1353,7 @@ def apply_bundles(
         try:
             report.imported.append(apply_bundle(store, bundle, home=home))
         except BundleRejected as error:
-            report.rejected.append(Rejection(bundle.path, error.reason, error.code))
+            report.refused(bundle.path, error)
     if report.imported:
         store.checkpoint()  # the imports left their pages in the write-ahead log (Store._wal_kept)
     return report
@@ -1332,7 +1366,7 @@ def _audit_rejection(store: Store, path: Path, error: BundleRejected, file_sha25
         except OSError:
             file_sha256 = None
     store.audit(
-        "bundle rejected",
+        "bundle already imported" if isinstance(error, BundleAlreadyImported) else "bundle rejected",
         None,
         {
             "file_sha256": file_sha256,
@@ -1375,7 +1409,7 @@ def import_bundles(
         try:
             report.imported.append(import_bundle(store, identity, team, path, home=home, catalogue=catalogue))
         except BundleRejected as error:
-            report.rejected.append(Rejection(path, error.reason, error.code))
+            report.refused(path, error)
     if report.imported:
         store.checkpoint()  # the imports left their pages in the write-ahead log (Store._wal_kept)
     return report

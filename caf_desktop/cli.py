@@ -192,7 +192,7 @@ def _add_store_commands(commands: Any) -> None:
     init.add_argument("--organisation", metavar="ORG", default="", help="your organisation")
     init.set_defaults(handler=_init)
 
-    records = commands.add_parser("records", help="add, list, show and export records")
+    records = commands.add_parser("records", help="add, list, show, export and complete records")
     records_commands = records.add_subparsers(
         dest="records_command", metavar="SUBCOMMAND", required=True, parser_class=_Parser
     )
@@ -213,6 +213,14 @@ def _add_store_commands(commands: Any) -> None:
     records_export.add_argument("--out", metavar="FILE.json", required=True, help="the file to write")
     records_export.add_argument("--force", action="store_true", help="replace FILE.json if it exists")
     records_export.set_defaults(handler=_records_export)
+    records_complete = records_commands.add_parser(
+        "complete", help="mark a record complete, after the complete check (every required answer given)"
+    )
+    records_complete.add_argument("id", metavar="ID", help="the record's id")
+    records_complete.add_argument(
+        "--json", action="store_true", help='print the problems as [{"path", "message"}] ([] when complete)'
+    )
+    records_complete.set_defaults(handler=_records_complete)
 
     demo = commands.add_parser("demo", help="fill the home folder with fictional sample cases to try the app")
     demo.add_argument(
@@ -652,6 +660,52 @@ def _records_export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) ->
             ) from None
         store.audit("exported", info.id, {"to": "json"})
     stdout.write(f"Wrote record {info.id} ({info.form_id} {info.form_version}) to {out}.\n")
+    return EXIT_OK
+
+
+PAST_COMPLETE = ("signed", "shared", "closed")
+
+
+def _records_complete(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Record, Mark complete from the command line: the same check and the same `Store.save` call as
+    the GUI's, so the record keeps a complete version (and can then be signed)."""
+    from caf_desktop import validation  # noqa: PLC0415
+    from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
+
+    with _opened(args) as store:
+        info = store.get(args.id)
+        _redactor.remember([info.child, info.lead_professional, info.document])
+        definition = installed_catalogue().get(info.form_id, info.form_version)
+        # The working copy, as the GUI checks what is on screen: typing kept by autosave counts.
+        found: list[Finding] = validation.findings(definition, info.document, complete=True)
+        what = f"Record {info.id} ({definition.title} {definition.version})"
+        if found:
+            if args.json:
+                _print_json([{"path": f.path, "message": f.message} for f in found], stdout)
+            else:
+                for finding in found:
+                    stdout.write(f"{info.id}: {finding.path or '/'}: {finding.message}\n")
+            stderr.write(
+                f"{info.id}: {len(found)} problem{'s' if len(found) != 1 else ''} found (complete check); "
+                "the record was not marked complete.\n"
+            )
+            return EXIT_INVALID
+        if info.status in PAST_COMPLETE:
+            # Marking it complete again would take away "signed", "shared" or "closed".
+            sentence = f"{what} passes the complete check and is already {info.status}; nothing was changed."
+        elif info.status == "complete" and not info.has_unsaved_changes:
+            sentence = f"{what} is already complete; nothing was changed."
+        else:
+            revision = store.save(
+                info.id, info.document, definition, status="complete", reason="marked complete"
+            )
+            sentence = (
+                f"{what} is complete: every required answer is given. Kept as version {revision.number}."
+            )
+    if args.json:
+        _print_json([], stdout)
+    else:
+        stdout.write(sentence + "\n")
     return EXIT_OK
 
 

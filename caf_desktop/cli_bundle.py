@@ -84,7 +84,8 @@ def add_commands(commands: Any) -> None:
     import_.add_argument(
         "--json",
         action="store_true",
-        help='print {"imported", "updated", "identical", "conflicts", "rejected": [{"file", "reason"}]}',
+        help='print {"imported", "updated", "identical", "conflicts", "outdated", "bundles", '
+        '"rejected": [{"file", "reason"}], "already_imported": [{"file", "message"}]}',
     )
     import_.set_defaults(handler=_import)
 
@@ -299,6 +300,8 @@ def _import(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 f"{conflicts} record{'s were' if conflicts != 1 else ' was'} changed on both sides: both versions are "
                 "kept. `caf-desktop bundle conflicts` lists them; `bundle resolve` settles each.\n"
             )
+        for repeat in report.already_imported:
+            stdout.write(f"{repeat.path}: {repeat.reason}\n")
     for rejected in report.rejected:
         stderr.write(f"{rejected.path}: {rejected.reason}\n")
     return cli.EXIT_INVALID if report.rejected else cli.EXIT_OK
@@ -324,6 +327,24 @@ def _inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     with _unlocked(args) as (store, own, team):
         try:
             plan = bundles.inspect_bundle(store, own, team, path)
+        except bundles.BundleAlreadyImported as repeat:
+            # Verified as far as the replay check, and byte for byte the file imported before.
+            if args.json:
+                cli._print_json(
+                    {
+                        "file": str(path),
+                        **_facts_json(repeat.facts),
+                        "verified": True,
+                        "problem": None,
+                        "already_imported": True,
+                        "message": repeat.reason,
+                    },
+                    stdout,
+                )
+            else:
+                _describe(repeat.facts, stdout, verified=True)
+                stdout.write(f"Already imported. {repeat.reason}\n")
+            return cli.EXIT_OK
         except bundles.BundleRejected as error:
             if args.json:
                 cli._print_json(

@@ -131,7 +131,7 @@ def _signed_data(signature: bytes) -> Any:
     from asn1crypto import pem  # type: ignore[import-untyped, unused-ignore]  # noqa: PLC0415
 
     not_cms = SignatureRejected(
-        "The signature file is not a CMS signature (a .p7s file): it is damaged or is another kind of file."
+        "The signature file is not a signature CAF Desktop can read: it is damaged or is another kind of file."
     )
     try:
         if pem.detect(signature):
@@ -244,7 +244,7 @@ def verify_detached(
         ) from None
     if not status.intact:
         raise SignatureRejected(
-            "The signed content was changed after it was signed (its digest does not match the signature)."
+            "The signed content was changed after it was signed (it no longer matches its signature)."
         )
     if not status.valid:
         raise SignatureRejected(

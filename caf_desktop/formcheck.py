@@ -122,9 +122,14 @@ def meta_message(error: ValidationError) -> str:
 
 def _shape_findings(raw: Any, source: str) -> Iterator[Finding]:
     errors = sorted(_meta_validator().iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
+    said: set[tuple[str, str]] = set()
     for error in errors:
-        # An element of the wrong "type" also fails its branch; report the root cause once.
-        yield Finding(pointers.join(error.absolute_path), meta_message(error), source)
+        # jsonschema reports each missing key of one "required" apart, and `meta_message` names them
+        # all in one sentence: that sentence is said once for its place.
+        finding = Finding(pointers.join(error.absolute_path), meta_message(error), source)
+        if (finding.path, finding.message) not in said:
+            said.add((finding.path, finding.message))
+            yield finding
 
 
 # --- the data schema ----------------------------------------------------------------------------------
@@ -392,7 +397,13 @@ def _required_fields(
 def check_definition(raw: Any, source: str) -> Iterator[Finding]:
     """Every problem in one definition (already parsed from JSON)."""
     if not isinstance(raw, dict):
-        yield Finding("", "A form definition must be a JSON object {...}.", source)
+        yield Finding("", f"This is not a form definition: it is not a JSON object {{...}}. {NEEDS}", source)
+        return
+    if "schema" not in raw and "layout" not in raw:
+        # Some other JSON file (a saved document, a team file): one sentence, not one per missing key.
+        yield Finding(
+            "", f'This is not a form definition: it has no "schema" and no "layout". {NEEDS}', source
+        )
         return
     declared_format = raw.get("format")
     if isinstance(declared_format, int) and declared_format > FORMAT_VERSION:
@@ -414,6 +425,13 @@ def check_definition(raw: Any, source: str) -> Iterator[Finding]:
         yield from shape
         return
     yield from _LayoutChecker(raw, source).check()
+
+
+NEEDS = (
+    'A form definition is a JSON object with "format", "id", "version", "title", "description", '
+    '"schema" (the JSON Schema of the answers) and "layout" (how they are shown); '
+    "docs/form-definitions.md describes them."
+)
 
 
 @dataclass

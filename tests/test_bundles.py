@@ -718,7 +718,7 @@ def test_a_worker_takes_bundles_from_coordinators_only(
     assert worker_store.count() == 0
 
 
-def test_a_replayed_bundle_and_a_reused_sequence_number(
+def test_the_same_bundle_again_is_already_imported_and_a_reused_sequence_number_is_a_replay(
     world: World, coordinator_store: Store, sent: Path, tmp_path: Path
 ) -> None:
     import_as_coordinator(coordinator_store, world, sent)
@@ -726,16 +726,45 @@ def test_a_replayed_bundle_and_a_reused_sequence_number(
     shutil.copy(sent, copied)
     sequence = json.loads(decrypt(sent, world).read("manifest.json"))["sequence"]
 
-    again = rejection(coordinator_store, world, copied)
+    with pytest.raises(bundles.BundleAlreadyImported) as again:
+        import_as_coordinator(coordinator_store, world, copied)
     reused = rejection(
         coordinator_store,
         world,
         hand_made(world, tmp_path, manifest={"sequence": sequence, "bundle_id": str(uuid.uuid4())}),
     )
 
-    assert (again.code, reused.code) == ("replay", "replay")
-    assert "already imported" in again.reason
+    assert again.value.code == "already-imported"
+    assert again.value.reason.startswith("This bundle was already imported on ")
+    assert again.value.reason.endswith("; there is nothing to do.")
+    assert coordinator_store.count() == 2
+    assert reused.code == "replay"
+    assert not isinstance(reused, bundles.BundleAlreadyImported)
     assert "same sender and sequence number" in reused.reason
+
+
+def test_a_replay_with_the_same_bundle_id_and_other_contents_is_refused(
+    world: World, coordinator_store: Store, tmp_path: Path
+) -> None:
+    """Only the very file imported before is "already imported". The same bundle id, properly signed
+    by the same sender with its sequence number but holding another record, is a replay: refused."""
+    bundle_id = str(uuid.uuid4())
+    first = hand_made(world, tmp_path, "first.cafbundle", manifest={"bundle_id": bundle_id})
+    import_as_coordinator(coordinator_store, world, first)
+    other = hand_made(
+        world,
+        tmp_path,
+        "other.cafbundle",
+        manifest={"bundle_id": bundle_id},
+        entries=[record_file(str(uuid.uuid4()), caf("Barnaby", "Okonkwo", "2019-05-01"))],
+    )
+
+    refused = rejection(coordinator_store, world, other)
+
+    assert refused.code == "replay"
+    assert not isinstance(refused, bundles.BundleAlreadyImported)
+    assert "this file is not the one that was imported" in refused.reason
+    assert coordinator_store.count() == 1
 
 
 def test_what_the_preview_showed_is_what_is_applied(
@@ -757,11 +786,12 @@ def test_what_the_preview_showed_is_what_is_applied(
     assert coordinator_store.audit_events()[-1].action == "bundle imported"
 
 
-def test_a_previewed_bundle_imported_meanwhile_is_refused_when_applied(
+def test_a_previewed_bundle_imported_meanwhile_is_already_imported_when_applied(
     world: World, coordinator_store: Store, sent: Path
 ) -> None:
     """Two previews of one bundle (two windows, or the same file chosen twice): the second to be
-    applied is a repeat, refused plainly and audited, with nothing imported twice."""
+    applied is a repeat, reported as already imported (not a refusal) and audited, with nothing
+    imported twice."""
     first, second = (
         bundles.inspect_bundle(coordinator_store, world.coordinator.identity, world.team, sent)
         for _ in range(2)
@@ -770,12 +800,13 @@ def test_a_previewed_bundle_imported_meanwhile_is_refused_when_applied(
 
     report = bundles.apply_bundles(coordinator_store, [second.bundle])
 
-    assert report.imported == []
-    [refused] = report.rejected
-    assert (refused.code, refused.path) == ("replay", sent)
-    assert "already imported" in refused.reason
+    assert (report.imported, report.rejected) == ([], [])
+    [repeat] = report.already_imported
+    assert (repeat.code, repeat.path) == ("already-imported", sent)
+    assert "already imported" in repeat.reason
+    assert report.as_json()["already_imported"] == [{"file": str(sent), "message": repeat.reason}]
     assert coordinator_store.count() == 2
-    assert coordinator_store.audit_events()[-1].action == "bundle rejected"
+    assert coordinator_store.audit_events()[-1].action == "bundle already imported"
 
 
 def test_a_bundle_from_a_newer_version(world: World, coordinator_store: Store, tmp_path: Path) -> None:
@@ -908,7 +939,7 @@ def test_a_manifest_that_lists_a_missing_file(world: World, coordinator_store: S
     error = rejection(coordinator_store, world, path)
 
     assert error.code == "tampered"
-    assert f"{lost[0]} is listed in its manifest but missing" in error.reason
+    assert f"{lost[0]} is in its signed list of contents but missing" in error.reason
 
 
 def test_a_file_the_manifest_does_not_list(world: World, coordinator_store: Store, tmp_path: Path) -> None:
@@ -918,7 +949,7 @@ def test_a_file_the_manifest_does_not_list(world: World, coordinator_store: Stor
     error = rejection(coordinator_store, world, path)
 
     assert error.code == "tampered"
-    assert f"{added[0]} is not listed in its manifest" in error.reason
+    assert f"{added[0]} is not in its signed list of contents" in error.reason
 
 
 def test_a_record_changed_after_signing(world: World, coordinator_store: Store, tmp_path: Path) -> None:
@@ -930,7 +961,7 @@ def test_a_record_changed_after_signing(world: World, coordinator_store: Store, 
     error = rejection(coordinator_store, world, path)
 
     assert error.reason == (
-        f"The bundle has been changed since it was signed (records/{record_id}.json does not match its manifest). "
+        f"The bundle has been changed since it was signed (records/{record_id}.json is not what the sender signed). "
         "Ask the sender to export it again. Nothing was imported."
     )
 

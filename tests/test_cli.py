@@ -76,6 +76,33 @@ def test_forms_check_names_file_and_pointer_of_each_problem(cli: Cli, tmp_path: 
     assert "1 problem found." in result.err
 
 
+def test_forms_check_of_a_file_that_is_not_a_form_definition_says_so_once(cli: Cli) -> None:
+    document = EXAMPLES / "caf-assessment" / "full.json"  # a saved CAF: JSON, but not a definition
+
+    result = cli("forms", "check", document)
+
+    assert result.status == 1
+    assert_plain(result)
+    assert result.out == (
+        f'{document}: This is not a form definition: it has no "schema" and no "layout". A form definition is '
+        'a JSON object with "format", "id", "version", "title", "description", "schema" (the JSON Schema of '
+        'the answers) and "layout" (how they are shown); docs/form-definitions.md describes them.\n'
+    )
+    assert result.err == "Checked 1 form definition: 1 problem found.\n"
+
+
+def test_forms_check_names_the_keys_a_definition_lacks_once(cli: Cli, tmp_path: Path) -> None:
+    raw = visit_raw()
+    for key in ("format", "title", "description"):
+        del raw[key]
+    path = write_json(tmp_path / "visit.json", raw)
+
+    result = cli("forms", "check", path)
+
+    assert result.status == 1
+    assert result.out == f'{path}: "format" is missing; "title" is missing; "description" is missing.\n'
+
+
 def test_forms_check_a_folder(cli: Cli, tmp_path: Path) -> None:
     write_json(tmp_path / "home-visit-note" / "1.0.0.json", visit_raw())
     result = cli("forms", "check", tmp_path)

@@ -112,24 +112,68 @@ def test_a_worker_exports_and_the_coordinator_inspects_then_imports(
         "outdated": 0,
         "bundles": [{"file": str(out), "bundle": facts["bundle"], "sender": "Hannah Testwell"}],
         "rejected": [],
+        "already_imported": [],
     }
     assert count(cli, cora) == 1
 
 
-def test_a_second_import_is_rejected_with_exit_status_1(
+def test_a_second_import_of_the_same_folder_exits_0_as_already_imported(
     cli: Cli, hannah: Path, cora: Path, tmp_path: Path
 ) -> None:
     _, path = sent_bundle(cli, hannah, tmp_path)
-    assert cli("--home", cora, "bundle", "import", path).status == 0
+    assert cli("--home", cora, "bundle", "import", path.parent).status == 0
 
-    again = cli("--home", cora, "bundle", "import", path, "--json")
+    again = cli("--home", cora, "bundle", "import", path.parent)
+    again_json = cli("--home", cora, "bundle", "import", path.parent, "--json")
+
+    assert again.status == 0, again.err
+    assert again.out.startswith(f"{path}: This bundle was already imported on ")
+    assert again.out.rstrip().endswith("; there is nothing to do.")
+    assert again.err == ""
+    assert again_json.status == 0, again_json.err
+    report = again_json.json()
+    assert (report["imported"], report["rejected"]) == (0, [])
+    [repeat] = report["already_imported"]
+    assert repeat["file"] == str(path)
+    assert repeat["message"].startswith("This bundle was already imported on ")
+    assert count(cli, cora) == 1
+    assert_plain(again)
+
+
+def test_a_replay_with_the_same_bundle_id_and_changed_contents_is_refused(
+    world: World, cli: Cli, hannah: Path, cora: Path, tmp_path: Path
+) -> None:
+    """A copy of an imported bundle with one record changed inside and encrypted again: its id is
+    recorded, but it is not the file imported, so it is refused (exit 1), never "already imported"."""
+    import io
+    import zipfile
+
+    import pyrage
+
+    _, path = sent_bundle(cli, hannah, tmp_path)
+    assert cli("--home", cora, "bundle", "import", path).status == 0
+    key = pyrage.x25519.Identity.from_str(world.coordinator.identity.age.secret)
+    original = zipfile.ZipFile(io.BytesIO(pyrage.decrypt(path.read_bytes(), [key])))
+    changed = io.BytesIO()
+    with zipfile.ZipFile(changed, "w") as archive:
+        for name in original.namelist():
+            data = original.read(name)
+            if name.startswith("records/"):
+                data = data.replace(b'"draft"', b'"complete"')
+            archive.writestr(name, data)
+    tampered = tmp_path / "tampered" / path.name
+    tampered.parent.mkdir()
+    recipients = [pyrage.x25519.Recipient.from_str(r) for r in world.team.coordinator_recipients]
+    tampered.write_bytes(pyrage.encrypt(changed.getvalue(), recipients))
+
+    again = cli("--home", cora, "bundle", "import", tampered, "--json")
 
     assert again.status == 1
-    assert again.json()["rejected"] == [
-        {"file": str(path), "reason": again.json()["rejected"][0]["reason"]},
-    ]
-    assert again.json()["rejected"][0]["reason"].startswith("This bundle was already imported on ")
-    assert f"{path}: This bundle was already imported" in again.err
+    assert again.json()["already_imported"] == []
+    [refused] = again.json()["rejected"]
+    assert refused["file"] == str(tampered)
+    assert "this file is not the one that was imported" in refused["reason"]
+    assert f"{tampered}: A bundle with the same id was already imported" in again.err
     assert_plain(again)
 
 

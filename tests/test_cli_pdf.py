@@ -185,6 +185,23 @@ def test_signing_a_record_marks_it_signed(cli: Cli, home: Path, record_id: str, 
     assert status_and_events(home, record_id)[0] == "signed"
 
 
+def test_the_readme_way_to_sign_records_complete_then_pdf_sign(
+    cli: Cli, home: Path, record_id: str, tmp_path: Path
+) -> None:
+    """README.md's example: a record added from the command line is a draft; `records complete`
+    marks it complete, and then `pdf --sign` signs it."""
+    out = tmp_path / "zoe-caf.pdf"
+    assert cli("pdf", record_id, "--out", out, "--sign").status == 1  # a draft is not signed
+
+    completed = cli("records", "complete", record_id)
+    signed = cli("pdf", record_id, "--out", out, "--sign")
+
+    assert completed.status == 0, completed.err
+    assert signed.status == 0, signed.err
+    assert "The record is now marked signed." in signed.out
+    assert status_and_events(home, record_id)[0] == "signed"
+
+
 def test_a_draft_is_not_signed(cli: Cli, home: Path, record_id: str, tmp_path: Path) -> None:
     out = tmp_path / "draft.pdf"
     result = cli("pdf", record_id, "--out", out, "--sign")

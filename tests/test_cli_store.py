@@ -672,3 +672,88 @@ def test_a_bad_database_url_is_a_plain_sentence(cli: Cli, url: str, message: str
     assert_plain(result)
     assert message in result.err
     assert "secret" not in result.err
+
+
+# --- records complete -----------------------------------------------------------------------------------
+
+CAF_DRAFT = EXAMPLES / "caf-assessment" / "draft.json"
+
+
+def revisions_and_events(home: Path, record: str) -> tuple[str, list[tuple[str, str]], list[str]]:
+    store = Store.open(home, PASSPHRASE)
+    try:
+        return (
+            store.get(record).status,
+            [(r.status, r.reason) for r in store.revisions(record)],
+            [e.action for e in store.audit_events(record)],
+        )
+    finally:
+        store.close()
+
+
+def test_records_complete_marks_a_complete_record_and_keeps_a_complete_version(cli: Cli, home: Path) -> None:
+    record = cli("records", "add", "caf-assessment", CAF_FULL).out.strip()
+
+    completed = cli("records", "complete", record)
+    again = cli("records", "complete", record, "--json")
+
+    assert completed.status == 0, completed.err
+    assert completed.out == (
+        f"Record {record} (Common Assessment Framework (CAF) assessment 1.0.0) is complete: every required "
+        "answer is given. Kept as version 2.\n"
+    )
+    assert again.status == 0, again.err
+    assert again.json() == []
+    status, revisions, actions = revisions_and_events(home, record)
+    assert status == "complete"
+    assert revisions[-1] == ("complete", "marked complete")
+    assert len(revisions) == 2  # the second run found it complete already and kept nothing more
+    assert actions[-1] == "completed"
+
+
+def test_records_complete_refuses_a_draft_with_the_problems_validate_names(
+    cli: Cli, home: Path, tmp_path: Path
+) -> None:
+    record = cli("records", "add", "caf-assessment", CAF_DRAFT).out.strip()
+    validated = cli("validate", "caf-assessment", CAF_DRAFT, "--complete")
+    validated_json = cli("validate", "caf-assessment", CAF_DRAFT, "--complete", "--json")
+
+    refused = cli("records", "complete", record)
+    refused_json = cli("records", "complete", record, "--json")
+
+    assert refused.status == refused_json.status == 1
+    assert refused.out == validated.out.replace(f"{CAF_DRAFT}: ", f"{record}: ")
+    assert refused.out.count("\n") == len(validated_json.json()) > 1
+    assert refused_json.json() == validated_json.json()
+    assert refused.err == (
+        f"{record}: {len(validated_json.json())} problems found (complete check); "
+        "the record was not marked complete.\n"
+    )
+    status, revisions, _ = revisions_and_events(home, record)
+    assert (status, len(revisions)) == ("draft", 1)
+    assert_plain(refused)
+
+
+def test_records_complete_leaves_a_signed_record_signed(cli: Cli, home: Path) -> None:
+    record = cli("records", "add", "caf-assessment", CAF_FULL).out.strip()
+    assert cli("records", "complete", record).status == 0
+    store = Store.open(home, PASSPHRASE)
+    try:
+        store.set_status(record, "signed")
+    finally:
+        store.close()
+
+    result = cli("records", "complete", record)
+
+    assert result.status == 0, result.err
+    assert result.out.endswith("passes the complete check and is already signed; nothing was changed.\n")
+    assert revisions_and_events(home, record)[0] == "signed"
+
+
+def test_records_complete_of_an_unknown_record(cli: Cli, home: Path) -> None:
+    result = cli("records", "complete", "no-such-record")
+
+    assert result.status == 2
+    assert (
+        result.err == "There is no record 'no-such-record'. `caf-desktop records list` shows the records.\n"
+    )

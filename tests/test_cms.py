@@ -110,7 +110,7 @@ def test_a_damaged_signature_value_is_rejected(signature: bytes) -> None:
     ids=["empty", "text", "another-der", "a-certificate", "bad-pem"],
 )
 def test_a_file_that_is_not_cms_is_rejected(not_cms: bytes) -> None:
-    with pytest.raises(cms.SignatureRejected, match="not a CMS signature"):
+    with pytest.raises(cms.SignatureRejected, match="not a signature CAF Desktop can read"):
         cms.verify_detached(MANIFEST, not_cms, trust_roots=[CA[1]])
 
 

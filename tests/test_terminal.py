@@ -139,3 +139,21 @@ def test_the_readme_commands_and_ci_install_from_the_pins() -> None:
     assert len(installs) >= 4
     for command in installs:
         assert "-c constraints.txt" in command, command
+
+
+def test_the_readme_apt_line_names_every_system_package_ci_installs() -> None:
+    """A newcomer following the README on a bare Debian machine gets every library Qt needs (a missing
+    libxcb-cursor0 or libglib2.0-0 stops Qt before the first window)."""
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    [listed] = re.findall(r"apt_packages=\(([^)]*)\)", ci)
+    [apt_line] = re.findall(r"`apt-get install ([^`]*)`", readme)
+    assert sorted(apt_line.split()) == sorted(listed.split())
+
+
+def test_every_folder_the_readme_layout_names_exists() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("## Layout of the repository")[1]
+    folders = re.findall(r"^\| `([^`]+)/` \|", layout, flags=re.MULTILINE)
+    assert len(folders) >= 6
+    assert [f for f in folders if not (ROOT / f).is_dir()] == []

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from caf_desktop import atomic, diff
+from caf_desktop import atomic, diff, uk_time
 from caf_desktop.errors import CafError
 from caf_desktop.gui.layout_memory import remember_size
 from caf_desktop.gui.pdf_actions import ask_passphrase
@@ -59,10 +59,21 @@ if TYPE_CHECKING:
 CHANGE_WORDS = {
     "new": "New",
     "updated": "Updated",
-    "identical": "Already here",
-    "conflict": "Conflict: kept beside ours",
-    "outdated": "Older than ours: ignored",
+    "identical": "Already here, unchanged",
+    "conflict": "Conflict: both versions kept for you to settle",
+    "outdated": "Older than the version here: left as it is",
 }
+# The preview lists each bundle's records by what will happen, the ones that need a person first, then
+# by the child's name.
+CHANGE_ORDER = ("conflict", "new", "updated", "identical", "outdated")
+COUNT_WORDS = {
+    "conflict": ("conflict to settle", "conflicts to settle"),
+    "new": ("new", "new"),
+    "updated": ("updated", "updated"),
+    "identical": ("already here", "already here"),
+    "outdated": ("older than here", "older than here"),
+}
+NOTE_COLOUR = "#595959"  # grey that still reads at 7:1 on a light window: "nothing to do", not "refused"
 
 
 def _unlocked(window: RecordsWindow, purpose: str) -> tuple[Identity, TeamFile] | None:
@@ -361,24 +372,93 @@ def _form_title(form_id: str) -> str:
         return form_id
 
 
+def _made(created: str | None) -> str:
+    """When a bundle says it was made, in UK time: "26 November 2026 at 10:15"."""
+    try:
+        moment = dt.datetime.fromisoformat(created or "")
+    except ValueError:
+        return "at a time it does not say"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return f"on {uk_time.spoken(moment)}"
+
+
+def _counted(changes: Sequence[Any]) -> str:
+    """`3 records: 2 new, 1 conflict to settle`."""
+    total = len(changes)
+    parts = []
+    for change in CHANGE_ORDER:
+        number = sum(1 for c in changes if str(c.change) == change)
+        if number:
+            one, many = COUNT_WORDS[change]
+            parts.append(f"{number} {one if number == 1 else many}")
+    head = f"{total} record{'s' if total != 1 else ''}"
+    return f"{head}: {', '.join(parts)}" if parts else head
+
+
+def _sorted_changes(changes: Sequence[Any]) -> list[Any]:
+    order = {change: index for index, change in enumerate(CHANGE_ORDER)}
+    return sorted(changes, key=lambda c: (order.get(str(c.change), len(order)), (c.child or "").casefold()))
+
+
+def preview_order(plans: Sequence[BundlePlan]) -> list[BundlePlan]:
+    """Bundles as they were made, oldest first (a sender's in the order of their numbers): the order
+    they are shown in and applied in."""
+    return sorted(plans, key=lambda p: (p.facts.created or "", p.facts.sequence or 0, p.bundle.path.name))
+
+
+def _summary(plans: Sequence[BundlePlan], already: int, refused: int) -> str:
+    """The preview's first line: the totals over every bundle chosen, and how the records are listed."""
+    every_change = [c for plan in plans for c in plan.changes]
+    summary = [
+        f"{len(plans)} bundle{'s' if len(plans) != 1 else ''} to import, {_counted(every_change)}."
+        if plans
+        else "Nothing to import."
+    ]
+    if already:
+        summary.append(f"{already} already imported, nothing to do.")
+    if refused:
+        summary.append(f"{refused} refused.")
+    if plans:
+        summary.append(
+            "Each bundle's records are listed by what will happen, conflicts first, then by child."
+        )
+    return " ".join(summary)
+
+
 class ImportPreviewDialog(QDialog):
-    """What importing would change, bundle by bundle, and which bundles are refused and why."""
+    """What importing would change, bundle by bundle, with totals; bundles already imported (nothing to
+    do, in grey) and bundles refused (in red, with why)."""
 
     def __init__(
-        self, plans: list[BundlePlan], rejected: list[Rejection], parent: QWidget | None = None
+        self,
+        plans: list[BundlePlan],
+        rejected: list[Rejection],
+        parent: QWidget | None = None,
+        *,
+        already_imported: Sequence[Rejection] = (),
     ) -> None:
         super().__init__(parent)
         self.setObjectName("import-preview")
         self.setWindowTitle("Import bundles: what will change")
         remember_size(self, "import-preview", (900, 600))
+        plans = preview_order(plans)
         layout = QVBoxLayout(self)
+        self.summary = QLabel(_summary(plans, len(already_imported), len(rejected)), self)
+        self.summary.setObjectName("import-summary")
+        self.summary.setWordWrap(True)
+        font = self.summary.font()
+        font.setBold(True)
+        self.summary.setFont(font)
+        layout.addWidget(self.summary)
         for plan in plans:
             facts = plan.facts
             heading = QLabel(
-                f"✔ {plan.bundle.path.name}: from {plan.bundle.signer.name}, made {(facts.created or '')[:16].replace('T', ' ')}, "
-                f"{len(plan.changes)} record(s). Signed by a member of the team and unchanged since.",
+                f"✔ {plan.bundle.path.name}: from {plan.bundle.signer.name}, made {_made(facts.created)}. "
+                f"{_counted(plan.changes)}. Signed by a member of your team and not changed since.",
                 self,
             )
+            heading.setObjectName(f"plan-heading:{plan.bundle.path.name}")
             heading.setWordWrap(True)
             layout.addWidget(heading)
             rows = [
@@ -387,23 +467,34 @@ class ImportPreviewDialog(QDialog):
                     _form_title(c.form_id),
                     CHANGE_WORDS.get(str(c.change), str(c.change)),
                 ]
-                for c in plan.changes
+                for c in _sorted_changes(plan.changes)
             ]
             table = _table(["Child", "Form", "What happens"], rows, self)
             table.setObjectName(f"plan:{plan.bundle.path.name}")
+            table.setAccessibleName(f"Records in {plan.bundle.path.name}")
             layout.addWidget(table, 1)
+        for repeat in already_imported:
+            label = QLabel(f"● {repeat.path.name}: {repeat.reason}", self)
+            label.setObjectName(f"already-imported:{repeat.path.name}")
+            label.setWordWrap(True)
+            label.setStyleSheet(f"color: {NOTE_COLOUR};")
+            layout.addWidget(label)
         for rejection in rejected:
             label = QLabel(f"✖ {rejection.path.name} is refused: {rejection.reason}", self)
             label.setObjectName(f"rejected:{rejection.path.name}")
             label.setWordWrap(True)
             label.setProperty("role", "error")
             layout.addWidget(label)
+        if not plans:
+            layout.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.import_button = buttons.addButton(
-            f"Import {len(plans)} bundle{'s' if len(plans) != 1 else ''}",
+            f"Import {len(plans)} bundle{'s' if len(plans) != 1 else ''}" if plans else "Import",
             QDialogButtonBox.ButtonRole.AcceptRole,
         )
         self.import_button.setEnabled(bool(plans))
+        if not plans:
+            buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -413,7 +504,7 @@ def report_text(report: ImportReport, when: dt.datetime) -> str:
     """The import report a coordinator can save or print: counts, bundles, refusals (no names)."""
     counts = report.as_json()
     lines = [
-        f"CAF Desktop import report, {when:%d/%m/%Y %H:%M}",
+        f"CAF Desktop import report, {uk_time.stamp(when)} (UK time)",
         "",
         f"New records: {counts['imported']}",
         f"Updated: {counts['updated']}",
@@ -428,6 +519,8 @@ def report_text(report: ImportReport, when: dt.datetime) -> str:
         )
     for rejection in report.rejected:
         lines.append(f"Refused {rejection.path.name}: {rejection.reason}")
+    for repeat in report.already_imported:
+        lines.append(f"Already imported, nothing to do: {repeat.path.name}.")
     return "\n".join(lines) + "\n"
 
 
@@ -496,7 +589,9 @@ def import_bundles(window: RecordsWindow) -> ImportReport | None:
         return None
     identity, joined = unlocked
     paths = [Path(p) for p in chosen]
-    plans, rejected = [], []
+    plans: list[BundlePlan] = []
+    rejected: list[Rejection] = []
+    already: list[Rejection] = []
     progress = QProgressDialog("Checking the bundles…", "Cancel", 0, len(paths), window)
     progress.setWindowModality(Qt.WindowModality.WindowModal)
     progress.setMinimumDuration(400)
@@ -506,10 +601,13 @@ def import_bundles(window: RecordsWindow) -> ImportReport | None:
         progress.setValue(number)
         try:
             plans.append(bundles.inspect_bundle(window.store, identity, joined, path))
+        except bundles.BundleAlreadyImported as repeat:
+            already.append(bundles.Rejection(path, repeat.reason, repeat.code))
         except CafError as problem:
             rejected.append(bundles.Rejection(path, str(problem), getattr(problem, "code", "rejected")))
     progress.setValue(len(paths))
-    preview = ImportPreviewDialog(plans, rejected, window)
+    plans = preview_order(plans)
+    preview = ImportPreviewDialog(plans, rejected, window, already_imported=already)
     if preview.exec() != QDialog.DialogCode.Accepted or not plans:
         return None
     # What the preview showed is what is applied: the bundles are not read from their files again.
@@ -522,12 +620,13 @@ def import_bundles(window: RecordsWindow) -> ImportReport | None:
             window,
             "The import stopped",
             f"{problem} A bundle the report had not reached was not imported at all; import it again once "
-            "this is put right (a bundle already imported is refused as a repeat, harmlessly).",
+            "this is put right (a bundle imported already is shown as that, with nothing to do).",
         )
         return None
     finally:
         QGuiApplication.restoreOverrideCursor()
     report.rejected[:0] = rejected
+    report.already_imported[:0] = already
     window.case_list.refresh()
     shown = ImportReportDialog(
         report_text(report, dt.datetime.now().astimezone()), report.count(bundles.Change.CONFLICT), window
@@ -543,7 +642,16 @@ def import_bundles(window: RecordsWindow) -> ImportReport | None:
 class ConflictDialog(QDialog):
     """One conflict: the stored and incoming versions side by side, answer by answer."""
 
-    def __init__(self, conflict: ConflictInfo, stored: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        conflict: ConflictInfo,
+        stored: dict[str, Any],
+        parent: QWidget | None = None,
+        *,
+        child: str = "",
+        stored_saved: dt.datetime | None = None,
+        from_coordinator: bool = False,
+    ) -> None:
         from caf_desktop.definitions import installed_catalogue  # noqa: PLC0415
 
         super().__init__(parent)
@@ -557,23 +665,17 @@ class ConflictDialog(QDialog):
         )
         self.rows = diff.side_by_side(self.definition, stored, conflict.incoming_document)
         layout = QVBoxLayout(self)
-        based_on = (
-            f" (made from version {conflict.incoming_base_version})"
-            if conflict.incoming_base_version is not None
-            else ""
+        sender = conflict.sender_name
+        self.theirs_heading = (
+            f"{sender}'s ({'your coordinator' if from_coordinator else 'from their laptop'})"
         )
-        intro = QLabel(
-            f"{self.definition.title}: our version {conflict.stored_version}, and version "
-            f"{conflict.incoming_version} by {conflict.incoming_author}{based_on}, in a bundle from "
-            f"{conflict.sender_name}. Both sides changed it since. Tick the answers to take from theirs, "
-            "or keep one version whole.",
-            self,
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        self._introduce(layout, child, stored_saved, from_coordinator=from_coordinator)
         self.table = QTableWidget(len(self.rows), 3, self)
         self.table.setObjectName("conflict-answers")
-        self.table.setHorizontalHeaderLabels(["Question", "Ours (stored)", "Theirs (incoming): tick to take"])
+        self.table.setHorizontalHeaderLabels(
+            ["Question", "Yours (stored here)", f"{self.theirs_heading}: tick to take"]
+        )
+        self.table.setAccessibleName(f"Answers that differ: yours and {sender}'s")
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(True)
         for index, row in enumerate(self.rows):
@@ -587,10 +689,10 @@ class ConflictDialog(QDialog):
         self.table.resizeRowsToContents()
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.keep_stored = buttons.addButton("Keep ours", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.keep_incoming = buttons.addButton("Keep theirs", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.keep_stored = buttons.addButton("Keep yours", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.keep_incoming = buttons.addButton(f"Keep {sender}'s", QDialogButtonBox.ButtonRole.AcceptRole)
         self.combine_button = buttons.addButton(
-            "Combine: ours with the ticked answers", QDialogButtonBox.ButtonRole.AcceptRole
+            f"Combine: yours with {sender}'s ticked answers", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.choice: str | None = None
         self.keep_stored.clicked.connect(lambda: self._choose("stored"))
@@ -598,6 +700,46 @@ class ConflictDialog(QDialog):
         self.combine_button.clicked.connect(lambda: self._choose("combined"))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _introduce(
+        self, layout: QVBoxLayout, child: str, stored_saved: dt.datetime | None, *, from_coordinator: bool
+    ) -> None:
+        """The child, the form, and which version is whose, above the answers."""
+        conflict = self.conflict
+        sender = conflict.sender_name
+        # Whose is whose, in the words a person uses: the version in this store is yours; the other
+        # came in a bundle from someone's laptop (or from the coordinator, on a worker's laptop).
+        where = f"by {sender}, your coordinator," if from_coordinator else f"on {sender}'s laptop"
+        self.theirs_heading = (
+            f"{sender}'s ({'your coordinator' if from_coordinator else 'from their laptop'})"
+        )
+        saved = f", last saved {uk_time.spoken(stored_saved)}" if stored_saved is not None else ""
+        try:
+            their_time = f", saved {uk_time.spoken(dt.datetime.fromisoformat(conflict.incoming_updated))}"
+        except ValueError:
+            their_time = ""
+        by = f" by {conflict.incoming_author}" if conflict.incoming_author != sender else ""
+        child_line = QLabel(f"{child or 'A child with no name yet'}: {self.definition.title}", self)
+        child_line.setObjectName("conflict-child")
+        child_line.setTextFormat(Qt.TextFormat.PlainText)
+        font = child_line.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        child_line.setFont(font)
+        layout.addWidget(child_line)
+        intro = QLabel(
+            f"This record was changed here and {where} since the two last matched, so both versions are "
+            "kept until you choose.\n"
+            f"Yours: the version stored here (version {conflict.stored_version}{saved}).\n"
+            f"{sender}'s: version {conflict.incoming_version}{by}{their_time}, received here "
+            f"{uk_time.spoken(conflict.received)}.\n"
+            f"Tick the answers to take from {sender}'s version, or keep one version whole.",
+            self,
+        )
+        intro.setObjectName("conflict-intro")
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(intro)
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
@@ -648,7 +790,7 @@ class ConflictsDialog(QDialog):
             record = self.window_.store.get(conflict.record_id)
             item_text = (
                 f"{record.child or '(no name)'}: {_form_title(conflict.incoming_form_id)}, from "
-                f"{conflict.sender_name}, received {conflict.received.astimezone():%d/%m/%Y %H:%M}"
+                f"{conflict.sender_name}, received {uk_time.stamp(conflict.received)}"
             )
             self.list.addItem(item_text)
             self.list.item(self.list.count() - 1).setData(Qt.ItemDataRole.UserRole, conflict.id)
@@ -664,7 +806,15 @@ class ConflictsDialog(QDialog):
         store = self.window_.store
         conflict = store.conflict(str(item.data(Qt.ItemDataRole.UserRole)))
         stored = store.get(conflict.record_id)
-        dialog = ConflictDialog(conflict, stored.document, self)
+        profile = store.profile()
+        dialog = ConflictDialog(
+            conflict,
+            stored.document,
+            self,
+            child=stored.child,
+            stored_saved=stored.saved or stored.updated,
+            from_coordinator=profile is not None and profile.role != "coordinator",
+        )
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.choice is None:
             return
         try:

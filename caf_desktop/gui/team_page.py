@@ -122,6 +122,9 @@ class TeamDialog(QDialog):
         grid.addWidget(self.members, 4, 0, 1, 2)
         self.coordinator_box = coordinator
         layout.addWidget(coordinator, 1)
+        # Takes the room the coordinator's box leaves on a worker's page, so nothing else stretches.
+        self.filler = QWidget(self)
+        layout.addWidget(self.filler, 1)
 
         row = QHBoxLayout()
         row.addStretch(1)
@@ -143,7 +146,14 @@ class TeamDialog(QDialog):
         joined = team.load_joined_team(self.home)
         coordinator = team.is_coordinator(self.home)
         lines: list[str] = []
-        if joined is None:
+        profile = self.store.profile()
+        may_create = profile is not None and profile.role == "coordinator"
+        if joined is None and not may_create:
+            lines.append(
+                "This laptop is not part of a locality team yet. Join the team with the team file your "
+                "coordinator sends you (Join a team…), and check its fingerprint with them on the telephone."
+            )
+        elif joined is None:
             lines.append(
                 "This laptop is not part of a locality team yet. A worker joins with the team file the "
                 "coordinator sends; the coordinator creates the team."
@@ -178,7 +188,9 @@ class TeamDialog(QDialog):
             text = f"{member.name}, {member.organisation or 'no organisation'} (until {member.not_after[:10]}){flag}"
             self.members.addItem(text)
             self.members.item(self.members.count() - 1).setData(Qt.ItemDataRole.UserRole, member.fingerprint)
-        self.coordinator_box.setVisible(coordinator or joined is None)
+        # Before a team exists only a coordinator may create one: a worker is not shown the button.
+        self.coordinator_box.setVisible(coordinator or (joined is None and may_create))
+        self.filler.setVisible(self.coordinator_box.isHidden())
         self.worker_box.setVisible(not coordinator)
 
     # --- helpers ----------------------------------------------------------------------------------------

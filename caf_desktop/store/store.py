@@ -1406,13 +1406,16 @@ class Store:
                 delete(BundleSent).where(BundleSent.uuid == bundle_id, BundleSent.file_sha256.is_(None))
             )
 
-    def check_not_imported(self, bundle_id: str, sender: str, sequence: int) -> None:
-        """`AlreadyImported` if this bundle, or another with its sender and sequence number, was imported."""
+    def check_not_imported(self, bundle_id: str, sender: str, sequence: int, file_sha256: str) -> None:
+        """`AlreadyImported` if this bundle, or another with its sender and sequence number, was imported.
+        Its `what` is "bundle" only when the bundle id is recorded with this very file (`file_sha256`)."""
         with self.session() as session:
-            self._check_not_imported(session, bundle_id, sender, sequence)
+            self._check_not_imported(session, bundle_id, sender, sequence, file_sha256)
 
     @staticmethod
-    def _check_not_imported(session: Session, bundle_id: str, sender: str, sequence: int) -> None:
+    def _check_not_imported(
+        session: Session, bundle_id: str, sender: str, sequence: int, file_sha256: str
+    ) -> None:
         earlier = session.scalars(
             select(BundleReceived).where(
                 or_(
@@ -1422,9 +1425,13 @@ class Store:
             )
         ).first()
         if earlier is not None:
-            raise AlreadyImported(
-                "bundle" if earlier.uuid == bundle_id else "sequence", as_utc(earlier.received_at)
-            )
+            if earlier.uuid != bundle_id:
+                what = "sequence"
+            elif earlier.file_sha256 == file_sha256:
+                what = "bundle"  # the very file imported before: nothing to do
+            else:
+                what = "changed"  # the same id in another file: a replay, whatever it holds
+            raise AlreadyImported(what, as_utc(earlier.received_at))
 
     def _stored_states(
         self, session: Session, sender: str, record_ids: Sequence[str], *, for_update: bool
@@ -1504,7 +1511,7 @@ class Store:
             raise StoreUnavailable(_plain_reason(error)) from error
 
     def _apply_import(self, session: Session, bundle: IncomingBundle) -> ImportOutcome:
-        self._check_not_imported(session, bundle.id, bundle.sender, bundle.sequence)
+        self._check_not_imported(session, bundle.id, bundle.sender, bundle.sequence, bundle.file_sha256)
         moment = now()
         received = BundleReceived(
             uuid=bundle.id,

@@ -178,14 +178,27 @@ RESOLUTIONS = ("stored", "incoming", "combined")
 
 
 class AlreadyImported(CafError):
-    """The bundle, or another with the same sender and sequence number, was imported before."""
+    """The bundle, or another with the same sender and sequence number, was imported before.
+
+    `what` says which: "bundle" is this very file again (the bundle id is recorded and the file's
+    SHA-256 is the one imported), harmless; "changed" is the same bundle id in a different file (a
+    bundle changed or re-made since), and "sequence" another bundle id with a sender's sequence number
+    already used: both are replays, refused."""
 
     exit_status = 1
 
     def __init__(self, what: str, when: dt.datetime | None) -> None:
-        on = f" on {when:%Y-%m-%d at %H:%M} UTC" if when is not None else ""
+        from caf_desktop import uk_time  # noqa: PLC0415
+
+        on = f" on {uk_time.spoken(when)}" if when is not None else ""
         if what == "bundle":
-            sentence = f"This bundle was already imported{on}; importing it again would change nothing."
+            sentence = f"This bundle was already imported{on}; there is nothing to do."
+        elif what == "changed":
+            sentence = (
+                f"A bundle with the same id was already imported{on}, and this file is not the one that was "
+                "imported: it was changed or made again since, and was not imported. Ask the sender to export a "
+                "new bundle."
+            )
         else:
             sentence = (
                 f"Another bundle with the same sender and sequence number was already imported{on}: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from caf_desktop import bundles, team
+from caf_desktop.bundles import Selection
 from caf_desktop.definitions import shipped_catalogue
 from caf_desktop.gui import bundle_actions
 from caf_desktop.gui.bundle_actions import (
@@ -21,7 +23,7 @@ from caf_desktop.gui.bundle_actions import (
 from caf_desktop.gui.records_window import RecordsWindow
 from caf_desktop.gui.sharing_dialog import SharingDecisionDialog
 from caf_desktop.store.store import Profile, Store
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -137,8 +139,8 @@ class Person:
         self.previews.append(dialog)
         if dialog.import_button.isEnabled():
             dialog.import_button.click()
-        else:
-            click(dialog, "Cancel")
+        else:  # nothing to import: the only way out is Close
+            click(dialog, "Close")
 
     def _report(self, dialog: ImportReportDialog) -> None:
         self.reports.append(dialog.text)
@@ -489,3 +491,175 @@ def test_the_import_report_opens_at_the_size_it_was_left(qtbot: Any) -> None:
     qtbot.addWidget(again)
 
     assert (again.width(), again.height()) == (760, 530)
+
+
+# --- what the coordinator reads before and while importing -------------------------------------------
+
+
+def unlocked(window: RecordsWindow) -> tuple[Any, Any]:
+    from caf_desktop import identity
+
+    home = window.store.home
+    assert home is not None
+    joined = team.load_joined_team(home)
+    assert joined is not None
+    return identity.load_identity(home, PASSPHRASE), joined
+
+
+def export_changed(window: RecordsWindow, out: Path, *, now: Any = None) -> Path:
+    own, joined = unlocked(window)
+    return bundles.export_bundle(window.store, own, joined, Selection.CHANGED, out, now=now).path
+
+
+# Taken before tests/gui/conftest.py's guard replaces it, so the dialogs below open for real.
+REAL_EXEC = QDialog.exec
+
+
+def close_soon(monkeypatch: pytest.MonkeyPatch, seen: list[QDialog], kind: type[QDialog]) -> None:
+    """Lets the modal dialog of `kind` open for real and closes it from a timer as soon as it is up,
+    keeping it in `seen` (a person reading it, then pressing Cancel). Gives up after about 10 s."""
+    monkeypatch.setattr(kind, "exec", REAL_EXEC)
+    tries = [500]
+
+    def close() -> None:
+        shown = QApplication.activeModalWidget()
+        if not isinstance(shown, kind):
+            tries[0] -= 1
+            if tries[0] > 0:
+                QTimer.singleShot(20, close)
+            return
+        shown.resize(1366, 768)
+        seen.append(shown)
+        shown.reject()
+
+    QTimer.singleShot(0, close)
+
+
+def test_the_preview_sorts_by_what_happens_then_child_with_totals_and_uk_times(
+    team_homes: dict[str, Any], qtbot: Any, tmp_path: Path
+) -> None:
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    definition = shipped_catalogue().get("caf-assessment")
+    ada = add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
+    first = export_changed(worker, team_homes["outbox"])
+    own, joined = unlocked(coordinator)
+    bundles.import_bundle(coordinator.store, own, joined, first)
+    changed = worker.store.get(ada).document
+    changed["child"]["aka"] = "Addie"
+    worker.store.save(ada, changed, definition)
+    add(worker, caf("Zed", {"given": True, "scope": "all_listed"}))
+    add(worker, caf("Bea", {"given": True, "scope": "all_listed"}))
+    summer = dt.datetime(2026, 7, 1, 9, 30, tzinfo=dt.UTC)  # 10:30 in UK summer time
+    second = export_changed(worker, team_homes["outbox"], now=summer)
+
+    plan = bundles.inspect_bundle(coordinator.store, own, joined, second)
+    preview = ImportPreviewDialog([plan], [])
+    qtbot.addWidget(preview)
+    preview.resize(1366, 768)
+    preview.show()
+    preview.grab().save(str(tmp_path / "import-preview.png"))
+
+    assert plan_rows(preview) == [
+        ["Bea Łukasiewicz-O'Brien", "Common Assessment Framework (CAF) assessment", "New"],
+        ["Zed Łukasiewicz-O'Brien", "Common Assessment Framework (CAF) assessment", "New"],
+        ["Ada Łukasiewicz-O'Brien", "Common Assessment Framework (CAF) assessment", "Updated"],
+    ]
+    heading = preview.findChild(QLabel, f"plan-heading:{second.name}")
+    assert heading is not None
+    assert (
+        "from Hannah Testwell, made on 1 July 2026 at 10:30. 3 records: 2 new, 1 updated." in heading.text()
+    )
+    summary = preview.findChild(QLabel, "import-summary").text()
+    assert summary.startswith("1 bundle to import, 3 records: 2 new, 1 updated.")
+    assert "listed by what will happen, conflicts first, then by child" in summary
+    for label in preview.findChildren(QLabel):
+        for jargon in ("age", "ZIP", "manifest", "CMS", "UTC"):
+            assert jargon not in label.text().split(), (jargon, label.text())
+
+
+def test_a_bundle_imported_before_is_grey_and_nothing_to_do_not_refused(
+    team_homes: dict[str, Any], qtbot: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
+    sent = export_changed(worker, team_homes["outbox"])
+    own, joined = unlocked(coordinator)
+    bundles.import_bundle(coordinator.store, own, joined, sent)
+    damaged = team_homes["outbox"] / "damaged.cafbundle"
+    damaged.write_bytes(b"not a bundle at all")
+    monkeypatch.setattr(bundle_actions, "ask_passphrase", lambda parent, purpose: PASSPHRASE)
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(sent), str(damaged)], ""))
+    seen: list[QDialog] = []
+    close_soon(monkeypatch, seen, ImportPreviewDialog)
+
+    assert bundle_actions.import_bundles(coordinator) is None  # nothing to import; the person closes it
+
+    [preview] = seen
+    preview.grab().save(str(tmp_path / "import-preview-repeat.png"))
+    again = preview.findChild(QLabel, f"already-imported:{sent.name}")
+    assert again is not None
+    assert again.text().startswith(f"● {sent.name}: This bundle was already imported on ")
+    assert again.text().endswith("; there is nothing to do.")
+    assert again.property("role") != "error"
+    assert "#595959" in again.styleSheet()
+    assert preview.findChild(QLabel, f"rejected:{sent.name}") is None
+    refused = preview.findChild(QLabel, f"rejected:{damaged.name}")
+    assert refused is not None
+    assert refused.property("role") == "error"
+    assert "not an encrypted CAF Desktop file" in refused.text()
+    assert preview.findChild(QLabel, "import-summary").text() == (
+        "Nothing to import. 1 already imported, nothing to do. 1 refused."
+    )
+    assert not preview.import_button.isEnabled()
+    assert coordinator.store.count() == 1
+
+
+def test_the_conflict_names_the_child_and_whose_version_is_whose(
+    team_homes: dict[str, Any], qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    definition = shipped_catalogue().get("caf-assessment")
+    record_id = add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
+    own, joined = unlocked(coordinator)
+    bundles.import_bundle(coordinator.store, own, joined, export_changed(worker, team_homes["outbox"]))
+    ours = coordinator.store.get(record_id).document
+    ours["child"]["aka"] = "Addie"
+    coordinator.store.save(record_id, ours, definition)
+    theirs = worker.store.get(record_id).document
+    theirs["child"]["aka"] = "Ada-Lou"
+    worker.store.save(record_id, theirs, definition)
+    bundles.import_bundle(coordinator.store, own, joined, export_changed(worker, team_homes["outbox"]))
+    conflicts = bundle_actions.ConflictsDialog(coordinator)
+    qtbot.addWidget(conflicts)
+    seen: list[QDialog] = []
+    close_soon(monkeypatch, seen, ConflictDialog)
+
+    conflicts.settle()
+
+    [dialog] = seen
+    assert isinstance(dialog, ConflictDialog)
+    dialog.grab().save(str(tmp_path / "conflict.png"))
+    assert dialog.findChild(QLabel, "conflict-child").text() == (
+        "Ada Łukasiewicz-O'Brien: Common Assessment Framework (CAF) assessment"
+    )
+    intro = dialog.findChild(QLabel, "conflict-intro").text()
+    assert intro.startswith(
+        "This record was changed here and on Hannah Testwell's laptop since the two last matched"
+    )
+    assert "\nYours: the version stored here (version " in intro
+    assert "\nHannah Testwell's: version " in intro
+    assert ", received here " in intro
+    headers = [dialog.table.horizontalHeaderItem(c).text() for c in range(3)]
+    assert headers == [
+        "Question",
+        "Yours (stored here)",
+        "Hannah Testwell's (from their laptop): tick to take",
+    ]
+    assert (dialog.keep_stored.text(), dialog.keep_incoming.text()) == (
+        "Keep yours",
+        "Keep Hannah Testwell's",
+    )
+    assert coordinator.store.get(record_id).document["child"]["aka"] == "Addie"  # closed: nothing settled

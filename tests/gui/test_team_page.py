@@ -207,3 +207,17 @@ def test_cancelling_the_locality_contacts_changes_nothing(
     assert current is not None
     assert current.serial == made.serial
     assert "01632 960 999" not in coordinator.status.text()
+
+
+def test_a_worker_not_yet_in_a_team_is_not_offered_to_create_one(homes: dict[str, Any], qtbot: Any) -> None:
+    """Creating the team is the coordinator's step: a worker's page offers Join a team and no more."""
+    worker = page(homes["worker"], qtbot)
+    coordinator = page(homes["coordinator"], qtbot)
+
+    assert worker.join_button.isVisible()
+    assert not worker.create_button.isVisible()
+    assert not worker.coordinator_box.isVisible()
+    assert "Join the team with the team file your coordinator sends you" in worker.status.text()
+    assert worker.worker_box.height() < worker.height() // 2  # the buttons do not stretch into the gap
+    assert coordinator.create_button.isVisible()
+    assert coordinator.create_button.isEnabled()

@@ -372,12 +372,16 @@ def test_a_bundle_is_applied_once(store: Store) -> None:
     first = bundle(synced(record_id, assessment()))
     store.apply_import(first)
 
-    with pytest.raises(AlreadyImported, match="This bundle was already imported on "):
+    with pytest.raises(AlreadyImported, match="This bundle was already imported on ") as again:
         store.apply_import(first)
+    assert again.value.what == "bundle"
+    with pytest.raises(AlreadyImported, match="this file is not the one that was imported") as changed:
+        store.apply_import(dataclasses.replace(first, file_sha256="e" * 64))
+    assert changed.value.what == "changed"
     with pytest.raises(AlreadyImported, match="same sender and sequence number"):
         store.apply_import(bundle(synced(str(uuid.uuid4()), assessment()), sequence=1))
     with pytest.raises(AlreadyImported):
-        store.check_not_imported(first.id, BEN, 9)
+        store.check_not_imported(first.id, BEN, 9, first.file_sha256)
 
     store.apply_import(bundle(synced(str(uuid.uuid4()), assessment()), sequence=1, sender=BEN))
     store.apply_import(bundle(synced(str(uuid.uuid4()), assessment()), sequence=7))  # a gap is fine
