@@ -219,8 +219,9 @@ class HistoryDialog(QDialog):
         self.revisions = store.revisions(record.id)
         for revision in reversed(self.revisions):
             when = revision.created.astimezone().strftime("%d/%m/%Y %H:%M")
+            now = " (the record as it is now)" if self._is_current(revision.number) else ""
             item = QListWidgetItem(
-                f"Version {revision.number}: {revision.reason}\n{when}, {revision.author or 'unknown'} ({revision.status})"
+                f"Version {revision.number}: {revision.reason}{now}\n{when}, {revision.author or 'unknown'} ({revision.status})"
             )
             item.setData(Qt.ItemDataRole.UserRole, revision.number)
             self.list.addItem(item)
@@ -240,10 +241,27 @@ class HistoryDialog(QDialog):
         item = self.list.currentItem()
         return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
 
+    def _is_current(self, number: int) -> bool:
+        """Whether a version holds exactly the record as it is now: restoring it would change nothing."""
+        revision = next((r for r in self.revisions if r.number == number), None)
+        return revision is not None and revision.document == self.current
+
     def _show(self) -> None:
         number = self.chosen()
         revision = next((r for r in self.revisions if r.number == number), None)
         if revision is None:
+            self.restore_button.setEnabled(False)
+            return
+        current = self._is_current(revision.number)
+        self.restore_button.setEnabled(not current)
+        self.restore_button.setToolTip(
+            "This version is the record as it is now: there is nothing to restore." if current else ""
+        )
+        if current:
+            self.changes.setPlainText(
+                f"Version {revision.number} is the record as it is now. Choose an earlier version to see "
+                "what has changed since, or to restore it."
+            )
             return
         lines = describe_changes(self.definition, revision.document, self.current)
         heading = f"From version {revision.number} to the record as it is now:\n\n"
@@ -251,7 +269,7 @@ class HistoryDialog(QDialog):
 
     def _restore(self) -> None:
         number = self.chosen()
-        if number is not None:
+        if number is not None and not self._is_current(number):
             self.restored.emit(number)
             self.accept()
 
