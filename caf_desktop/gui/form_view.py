@@ -174,9 +174,11 @@ class FormView(QWidget, EditorHost):
         self._idle_timer.start()
         self._apply_rules()
         self._update_guidance()
-        # Checked at once, not a moment later: until then the section list would call a section
-        # "Complete" only because nothing had been checked yet.
-        self._validate_now()
+        # Until the first check no section is called complete (it may only not have been checked yet);
+        # the check runs as soon as the view is up, not on the way to the first section on screen.
+        self._checked = False
+        self._refresh_sidebar()
+        QTimer.singleShot(0, self, self._validate_now)
 
     def _load_ruleset(self) -> Ruleset | None:
         if self.definition.ruleset is None:
@@ -656,9 +658,10 @@ class FormView(QWidget, EditorHost):
         ):
             self._update_guidance()
         if change.kind == "reset":
-            self._validate_now()  # a whole new document: its sections' states must not be the last one's
-        else:
-            self._validate_timer.start()
+            # A whole new document: the sections' states of the last one must not stay until it is checked.
+            self._checked = False
+            self._refresh_sidebar()
+        self._validate_timer.start()
         self.valueChanged.emit()
 
     def _refresh_item_headings(self, pointer: str) -> None:
@@ -769,6 +772,7 @@ class FormView(QWidget, EditorHost):
         self._validate_timer.stop()
         self._findings = validation.findings(self.definition, self.document.data)
         self._complete_findings = validation.findings(self.definition, self.document.data, complete=True)
+        self._checked = True
         self._refresh_errors()
         self._refresh_problems()
         self._refresh_sidebar()
@@ -851,7 +855,7 @@ class FormView(QWidget, EditorHost):
                 state = f"{counts[index]} problem{'s' if counts[index] != 1 else ''}"
             elif index not in answered:
                 state = "Not started"
-            elif missing[index]:
+            elif missing[index] or not self._checked:
                 state = "In progress"
             else:
                 state = "✓ Complete"
