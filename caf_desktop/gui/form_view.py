@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
@@ -766,6 +766,10 @@ class FormView(QWidget, EditorHost):
         if not complete:
             self._update_completion_notice()
             self._go_to_first_needed()
+            # Said aloud too: a screen reader follows the focus to the first answer, not the notice.
+            QAccessible.updateAccessibility(
+                QAccessibleAnnouncementEvent(self.completion_text, self.completion_text.text())
+            )
         return complete
 
     def _validate_now(self) -> None:
