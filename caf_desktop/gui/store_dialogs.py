@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -93,6 +93,7 @@ class WelcomeDialog(QDialog):
         self.strength = QLabel(self)
         self.strength.setObjectName("strength")
         self.strength.setWordWrap(True)
+        self.strength.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         form.addRow("Your &name", self.name)
         form.addRow("Your &role", self.role)
         form.addRow("Your &organisation", self.organisation)
@@ -111,6 +112,7 @@ class WelcomeDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create my encrypted store")
         buttons.accepted.connect(self.create)
         buttons.rejected.connect(self.reject)
+        layout.addStretch(1)  # a tall window keeps the sentences and boxes together at the top
         layout.addWidget(buttons)
         # A problem is about some of the boxes; typing in one of them again puts the problem away, so
         # "Too short" never stays on the screen beside a passphrase that is long enough.
@@ -127,6 +129,7 @@ class WelcomeDialog(QDialog):
             if text
             else "Use at least 10 characters: three or four unrelated words work well."
         )
+        self.passphrase.setAccessibleDescription(self.strength.text())  # heard as it is typed
         grow_to_fit(self)
 
     def _edited(self, line: QLineEdit) -> None:
@@ -197,6 +200,7 @@ class UnlockDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
         self.buttons.accepted.connect(self.unlock)
         self.buttons.rejected.connect(self.reject)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)

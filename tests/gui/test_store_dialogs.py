@@ -61,6 +61,7 @@ def test_too_short_goes_once_the_passphrase_is_long_enough(tmp_path: Path, qtbot
     qtbot.keyClicks(dialog.passphrase, " and now long enough")
     assert dialog.problem.text() == ""
     assert "Too short" not in dialog.strength.text()
+    assert dialog.passphrase.accessibleDescription() == dialog.strength.text()  # a screen reader hears it
 
 
 def test_a_problem_about_the_name_stays_until_the_name_is_typed(tmp_path: Path, qtbot: Any) -> None:
