@@ -9,6 +9,7 @@ from typing import Any
 
 from caf_desktop import pointers, schematree
 from caf_desktop.definitions import FormDefinition
+from caf_desktop.errors import CafError
 from caf_desktop.validation import FieldNamer
 
 _LONG = 160
@@ -29,10 +30,39 @@ def _leaves(value: Any, pointer: str = "") -> dict[str, Any]:
     return {pointer: value}
 
 
+def _indicator_texts(definition: FormDefinition, pointer: str) -> dict[str, str] | None:
+    """For a list of threshold indicators, each id's words as the form shows them (None otherwise)."""
+    if definition.ruleset is None or pointers.split(pointer)[-1:] != ["indicators"]:
+        return None
+    from caf_desktop.thresholds import ruleset  # noqa: PLC0415
+
+    try:
+        indicators = ruleset(definition.ruleset).indicators
+    except CafError:
+        return None  # the ruleset is not installed: the ids are all there is to show
+    return {i.id: f"“{i.text}” (level {i.level})" for i in indicators.values()}
+
+
+def _indicator_change(texts: dict[str, str], before: Any, after: Any) -> str:
+    """Which indicators were chosen and which were taken off, in words: a list of ids means nothing
+    to a person, and the whole list twice hides the one that changed."""
+    old = [v for v in before if isinstance(v, str)] if isinstance(before, list) else []
+    new = [v for v in after if isinstance(v, str)] if isinstance(after, list) else []
+    added = [texts.get(v, v) for v in new if v not in old]
+    removed = [texts.get(v, v) for v in old if v not in new]
+    parts = ([f"added {', '.join(added)}"] if added else []) + (
+        [f"removed {', '.join(removed)}"] if removed else []
+    )
+    return "; ".join(parts) or "the same indicators, in another order"
+
+
 def _shown(definition: FormDefinition, pointer: str, value: Any) -> str:
     """An answer as a person reads it: choice labels, UK dates, Yes/No, shortened long text."""
     if value is None:
         return "(empty)"
+    texts = _indicator_texts(definition, pointer)
+    if texts is not None and isinstance(value, list):
+        return ", ".join(texts.get(str(v), str(v)) for v in value) or "(none)"
     schemas = schematree.at(definition.schema, pointer)
     if isinstance(value, bool):
         return "Yes" if value else "No"
@@ -68,7 +98,10 @@ def describe_changes(definition: FormDefinition, old: dict[str, Any], new: dict[
     lines = []
     for pointer in changed:
         label = namer.context(pointer) + namer.title(pointer)
-        if pointer not in before:
+        texts = _indicator_texts(definition, pointer)
+        if texts is not None:
+            lines.append(f"{label}: {_indicator_change(texts, before.get(pointer), after.get(pointer))}")
+        elif pointer not in before:
             lines.append(f"{label}: added {_shown(definition, pointer, after[pointer])}")
         elif pointer not in after:
             lines.append(f"{label}: removed (was {_shown(definition, pointer, before[pointer])})")

@@ -8,6 +8,7 @@ from typing import Any
 
 from caf_desktop import diff
 from caf_desktop.definitions import shipped_catalogue
+from caf_desktop.thresholds import ruleset
 
 from tests.conftest import EXAMPLES
 
@@ -64,3 +65,32 @@ def test_combining_takes_the_chosen_answers_from_the_incoming_version_only() -> 
 def test_identical_versions_have_nothing_side_by_side() -> None:
     definition = shipped_catalogue().get("caf-assessment")
     assert diff.side_by_side(definition, caf(), caf()) == []
+
+
+def test_a_change_to_threshold_indicators_names_them_in_words_not_ids() -> None:
+    definition = shipped_catalogue().get("caf-assessment")
+    before = caf()
+    after = copy.deepcopy(before)
+    after["development"]["health"]["indicators"] = [
+        "health.l1.immunisations_up_to_date",
+        "health.l2.missed_checks",
+        "health.l2.slow_milestones",
+    ]  # one taken off (inadequate diet), one chosen (slow milestones)
+    [line] = diff.describe_changes(definition, before, after)
+    assert line.startswith("1. Health: Threshold indicators: added “")
+    assert "health." not in line  # no id a person would have to look up
+    texts = {i.id: i.text for i in ruleset().indicators.values()}
+    assert line == (
+        f"1. Health: Threshold indicators: added “{texts['health.l2.slow_milestones']}” (level 2); "
+        f"removed “{texts['health.l2.inadequate_diet']}” (level 2)"
+    )
+
+
+def test_indicators_side_by_side_are_their_words() -> None:
+    definition = shipped_catalogue().get("caf-assessment")
+    before = caf()
+    after = copy.deepcopy(before)
+    after["development"]["health"]["indicators"] = ["health.l2.missed_checks"]
+    [answer] = diff.side_by_side(definition, before, after)
+    assert "health.l2" not in answer.left + answer.right
+    assert answer.right.startswith("“Missing immunisations")

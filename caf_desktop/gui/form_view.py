@@ -21,14 +21,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -170,9 +173,12 @@ class FormView(QWidget, EditorHost):
         self._idle_timer.timeout.connect(self._build_in_idle_time)
         self._idle_timer.start()
         self._apply_rules()
-        self._refresh_sidebar()
         self._update_guidance()
-        self._validate_timer.start()
+        # Until the first check no section is called complete (it may only not have been checked yet);
+        # the check runs as soon as the view is up, not on the way to the first section on screen.
+        self._checked = False
+        self._refresh_sidebar()
+        QTimer.singleShot(0, self, self._validate_now)
 
     def _load_ruleset(self) -> Ruleset | None:
         if self.definition.ruleset is None:
@@ -222,6 +228,7 @@ class FormView(QWidget, EditorHost):
             self.banner.shown.connect(self.safeguardingShown)
             self.banner.acknowledged.connect(self.safeguardingAcknowledged)
             outer.addWidget(self.banner)
+        self._build_completion_notice(outer)
         right = QSplitter(Qt.Orientation.Vertical, self.splitter)
         self.stack = QStackedWidget(right)
         self.problems = QListWidget(right)
@@ -237,7 +244,7 @@ class FormView(QWidget, EditorHost):
             self.guidance.setMaximumWidth(340)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        outer.addWidget(self.splitter)
+        outer.addWidget(self.splitter, 1)
 
         self.pages: list[_SectionPage] = []
         for index, section in enumerate(definition.sections):
@@ -250,6 +257,56 @@ class FormView(QWidget, EditorHost):
         if self.pages:
             self.pages[0].build_some()
         self.sidebar.setCurrentRow(0)
+
+    def _build_completion_notice(self, outer: QVBoxLayout) -> None:
+        """Where a failed Mark complete says so, at the form: how many answers, and the way to the first."""
+        self.completion_notice = QFrame(self)
+        self.completion_notice.setObjectName("completion-notice")
+        self.completion_notice.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(self.completion_notice)
+        row.setContentsMargins(12, 6, 12, 6)
+        self.completion_text = QLabel(self.completion_notice)
+        self.completion_text.setObjectName("completion-text")
+        self.completion_text.setWordWrap(True)
+        self.completion_text.setProperty("role", "error")
+        self.completion_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.completion_first = QPushButton("Go to the first", self.completion_notice)
+        self.completion_first.setObjectName("completion-first")
+        self.completion_first.setAccessibleName("Go to the first answer needed")
+        self.completion_first.clicked.connect(self._go_to_first_needed)
+        row.addWidget(self.completion_text, 1)
+        row.addWidget(self.completion_first, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.completion_notice.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.completion_notice.setVisible(False)
+        outer.addWidget(self.completion_notice)
+
+    def _update_completion_notice(self) -> None:
+        if not self._complete_mode or not self.completion_notice.isVisibleTo(self):
+            return
+        needed = len(self._current())
+        if needed:
+            text = (
+                f"Not complete yet: {needed} answer{'s are' if needed != 1 else ' is'} still needed "
+                "or to put right. The first is shown below; the list under the form has them all, "
+                "and F8 goes to the next."
+            )
+        else:
+            text = "Every answer Mark complete needs is given now. Mark complete again to keep a complete version."
+        if text != self.completion_text.text():
+            self.completion_text.setText(text)
+            self.completion_text.setProperty("role", "error" if needed else "info")
+            self.completion_text.style().unpolish(self.completion_text)
+            self.completion_text.style().polish(self.completion_text)
+            self.completion_notice.setAccessibleName(text)
+        self.completion_first.setVisible(bool(needed))
+
+    def _hide_completion_notice(self) -> None:
+        self.completion_notice.setVisible(False)
+
+    def _go_to_first_needed(self) -> None:
+        current = self._current()
+        if current:
+            self.go_to(current[0].path)
 
     def _build_shortcuts(self) -> None:
         for keys, step in (("Ctrl+PgDown", +1), ("Ctrl+PgUp", -1)):
@@ -372,12 +429,13 @@ class FormView(QWidget, EditorHost):
             always, tokens[-1].replace("_", " ").capitalize() if tokens else ""
         )
         description = control.help or schematree.first(always, "description")
-        parent_schemas = schematree.at(self.definition.schema, pointers.parent(template), conditional=False)
-        required = any(tokens and tokens[-1] in s.get("required", []) for s in parent_schemas)
+        kind = schematree.kind(self.definition.schema, schemas)
+        # A group is not an answer: its own questions carry the mark.
+        required = kind != "object" and self._always_required(template)
         return FieldSpec(
             pointer=pointer,
             title=title,
-            kind=schematree.kind(self.definition.schema, schemas),
+            kind=kind,
             schemas=schemas,
             root=self.definition.schema,
             help=description if isinstance(description, str) else None,
@@ -385,6 +443,24 @@ class FormView(QWidget, EditorHost):
             options=dict(control.options),
             read_only=any(s.get("readOnly") is True or "const" in s for s in always),
         )
+
+    def _always_required(self, template: str) -> bool:
+        """Whether Mark complete always needs this answer: it is required, and so is every group it is
+        in (a list's items count as there once added). An answer required only by a condition
+        (`if`/`then`, `dependentRequired`) is not marked: it is named when Mark complete needs it."""
+        tokens = pointers.split(template)
+        if not tokens:
+            return False
+        for end in range(len(tokens), 0, -1):
+            name = tokens[end - 1]
+            if name == "*":
+                continue  # an item of a list: there once added
+            holders = schematree.at(
+                self.definition.schema, pointers.join(tokens[: end - 1]), conditional=False
+            )
+            if not any(name in s.get("required", []) for s in holders):
+                return False
+        return True
 
     def _build_control(self, control: Control, base: str, template_base: str, parent: QWidget) -> FieldEditor:
         pointer = base + control.scope
@@ -572,6 +648,8 @@ class FormView(QWidget, EditorHost):
             self._refresh_item_headings(change.pointer)
         if rules_affected:
             self._apply_rules()
+        if change.kind == "reset":
+            self._hide_completion_notice()
         if (
             change.kind != "value"
             or change.pointer.endswith("/indicators")
@@ -579,6 +657,10 @@ class FormView(QWidget, EditorHost):
             or change.pointer.startswith("/safeguarding")
         ):
             self._update_guidance()
+        if change.kind == "reset":
+            # A whole new document: the sections' states of the last one must not stay until it is checked.
+            self._checked = False
+            self._refresh_sidebar()
         self._validate_timer.start()
         self.valueChanged.emit()
 
@@ -679,15 +761,26 @@ class FormView(QWidget, EditorHost):
         self._show_all = True
         self._complete_mode = True
         self._validate_now()
-        return not self._current()
+        complete = not self._current()
+        self.completion_notice.setVisible(not complete)
+        if not complete:
+            self._update_completion_notice()
+            self._go_to_first_needed()
+            # Said aloud too: a screen reader follows the focus to the first answer, not the notice.
+            QAccessible.updateAccessibility(
+                QAccessibleAnnouncementEvent(self.completion_text, self.completion_text.text())
+            )
+        return complete
 
     def _validate_now(self) -> None:
         self._validate_timer.stop()
         self._findings = validation.findings(self.definition, self.document.data)
         self._complete_findings = validation.findings(self.definition, self.document.data, complete=True)
+        self._checked = True
         self._refresh_errors()
         self._refresh_problems()
         self._refresh_sidebar()
+        self._update_completion_notice()
 
     def _current(self) -> list[Finding]:
         found = self._complete_findings if self._complete_mode else self._findings
@@ -766,7 +859,7 @@ class FormView(QWidget, EditorHost):
                 state = f"{counts[index]} problem{'s' if counts[index] != 1 else ''}"
             elif index not in answered:
                 state = "Not started"
-            elif missing[index]:
+            elif missing[index] or not self._checked:
                 state = "In progress"
             else:
                 state = "✓ Complete"

@@ -131,6 +131,8 @@ def editor_class(spec: FieldSpec) -> type[FieldEditor]:
 
 SHORT_TITLE = 48
 
+REQUIRED_MARK = "(required)"
+
 
 LONG_CHOICE = 60
 
@@ -188,7 +190,8 @@ class FieldEditor:
         self.error_label: QLabel | None = None
         self.label: QLabel | None = None
         if not self.shows_own_label and not spec.options.get("flat"):
-            self.label = QLabel(spec.title, parent)
+            # Marked in words, not colour or an asterisk alone: Mark complete needs this answer.
+            self.label = QLabel(f"{spec.title} {REQUIRED_MARK}" if spec.required else spec.title, parent)
             # Wrapping makes Qt measure the label again at every relayout; short titles never wrap.
             self.label.setWordWrap(len(spec.title) > SHORT_TITLE)
             self.label.setObjectName(f"label:{spec.pointer}")
@@ -272,7 +275,15 @@ class FieldEditor:
         self._describe()
 
     def _describe(self) -> None:
-        parts = [p for p in (self.spec.help, self.shown_error and f"Problem: {self.shown_error}") if p]
+        parts = [
+            p
+            for p in (
+                "Required." if self.spec.required else None,
+                self.spec.help,
+                self.shown_error and f"Problem: {self.shown_error}",
+            )
+            if p
+        ]
         self.input.setAccessibleDescription(" ".join(parts))
 
     def set_hidden(self, hidden: bool) -> None:

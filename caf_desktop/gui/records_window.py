@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from caf_desktop import keyfile, pointers
+from caf_desktop import case_start, keyfile, pointers
 from caf_desktop.definitions import FormDefinition, installed_catalogue
 from caf_desktop.diff import describe_changes
 from caf_desktop.errors import CafError
@@ -71,13 +71,13 @@ class NewRecordDialog(QDialog):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.child_id: str | None = None
+        self.child_id: str | None = None  # an existing child chosen from those offered
         self.setWindowTitle("New record")
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.form_choice = QComboBox(self)
         self.form_choice.setAccessibleName("Form")
-        for definition in installed_catalogue().all():
+        for definition in case_start.in_order_of_the_work(installed_catalogue().all()):
             self.form_choice.addItem(definition.title, definition.key)
         self.given = QLineEdit(self)
         self.given.setObjectName("given_names")
@@ -163,6 +163,10 @@ class NewRecordDialog(QDialog):
         self.matches.setVisible(True)
 
     def starting_document(self, definition: FormDefinition) -> dict[str, Any]:
+        """For a child already in the store, what their case knows (their names as stored, not as
+        typed here); for a new child, the names and date of birth typed."""
+        if self.child_id is not None:
+            return self.store.starting_document(definition, self.child_id)
         document: dict[str, Any] = {}
         subject = definition.subject
         born = self.date_of_birth()
@@ -215,8 +219,9 @@ class HistoryDialog(QDialog):
         self.revisions = store.revisions(record.id)
         for revision in reversed(self.revisions):
             when = revision.created.astimezone().strftime("%d/%m/%Y %H:%M")
+            now = " (the record as it is now)" if self._is_current(revision.number) else ""
             item = QListWidgetItem(
-                f"Version {revision.number}: {revision.reason}\n{when}, {revision.author or 'unknown'} ({revision.status})"
+                f"Version {revision.number}: {revision.reason}{now}\n{when}, {revision.author or 'unknown'} ({revision.status})"
             )
             item.setData(Qt.ItemDataRole.UserRole, revision.number)
             self.list.addItem(item)
@@ -236,10 +241,27 @@ class HistoryDialog(QDialog):
         item = self.list.currentItem()
         return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
 
+    def _is_current(self, number: int) -> bool:
+        """Whether a version holds exactly the record as it is now: restoring it would change nothing."""
+        revision = next((r for r in self.revisions if r.number == number), None)
+        return revision is not None and revision.document == self.current
+
     def _show(self) -> None:
         number = self.chosen()
         revision = next((r for r in self.revisions if r.number == number), None)
         if revision is None:
+            self.restore_button.setEnabled(False)
+            return
+        current = self._is_current(revision.number)
+        self.restore_button.setEnabled(not current)
+        self.restore_button.setToolTip(
+            "This version is the record as it is now: there is nothing to restore." if current else ""
+        )
+        if current:
+            self.changes.setPlainText(
+                f"Version {revision.number} is the record as it is now. Choose an earlier version to see "
+                "what has changed since, or to restore it."
+            )
             return
         lines = describe_changes(self.definition, revision.document, self.current)
         heading = f"From version {revision.number} to the record as it is now:\n\n"
@@ -247,7 +269,7 @@ class HistoryDialog(QDialog):
 
     def _restore(self) -> None:
         number = self.chosen()
-        if number is not None:
+        if number is not None and not self._is_current(number):
             self.restored.emit(number)
             self.accept()
 
@@ -492,6 +514,20 @@ class RecordsWindow(MainWindow):
             "Ctrl+Shift+P",
             record_menu,
         )
+        self.new_tac_meeting_action = self._action(
+            "New TAC &meeting for this child…",
+            lambda: self.new_for_this_child("tac-meeting"),
+            None,
+            record_menu,
+        )
+        self.new_tac_meeting_action.setObjectName("action-new-tac-meeting-for-this-child")
+        self.new_tac_review_action = self._action(
+            "New TAC re&view for this child…",
+            lambda: self.new_for_this_child("tac-review"),
+            None,
+            record_menu,
+        )
+        self.new_tac_review_action.setObjectName("action-new-tac-review-for-this-child")
         record_menu.addSeparator()
         self.back_action = self._action("Back to the &case list", self.show_start, "Alt+Home", record_menu)
         self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)
@@ -609,6 +645,25 @@ class RecordsWindow(MainWindow):
             return
         definition = dialog.definition()
         self.start_record(definition, dialog.starting_document(definition), dialog.child_id)
+
+    def new_for_this_child(self, form_id: str) -> FormView | None:
+        """A new record of `form_id` for the child of the open record (or the one chosen in the case
+        list), started from their case: child, CAF reference, lead professional, open actions."""
+        selected = self.case_list.selected() if self.view is None else None
+        chosen = self.record_id or (selected.id if selected is not None else None)
+        if chosen is None:
+            self.statusBar().showMessage("Choose a child's record in the case list first.", 6000)
+            return None
+        child_id = self.store.child_of(chosen)
+        if child_id is None:
+            self.statusBar().showMessage(
+                "This record does not name a child yet: enter the child's names first.", 6000
+            )
+            return None
+        definition = installed_catalogue().get(form_id)
+        view = self.start_record(definition, self.store.starting_document(definition, child_id), child_id)
+        self.statusBar().showMessage(f"Started a {definition.title} from the child's case.", 6000)
+        return view
 
     def start_record(
         self, definition: FormDefinition, document: dict[str, Any], child_id: str | None = None

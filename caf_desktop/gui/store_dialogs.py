@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,6 +22,30 @@ from PySide6.QtWidgets import (
 from caf_desktop import keyfile
 from caf_desktop.errors import CafError
 from caf_desktop.store.store import KEY_FILE, Profile, Store
+
+# Wide enough that a sentence wraps onto two or three lines, not one word a line.
+WELCOME_WIDTH = 560
+UNLOCK_WIDTH = 440
+
+
+def grow_to_fit(dialog: QDialog) -> None:
+    """Makes a shown dialog tall enough for its word-wrapped sentences at its width now.
+
+    Qt sizes a dialog once, when it is shown; a sentence that appears or grows later (a problem, the
+    strength hint) would be cut off at the bottom instead of making room for itself.
+    """
+    layout = dialog.layout()
+    if layout is None or not dialog.isVisible():
+        return  # showing it sizes it for the sentences it has then
+    layout.activate()
+    needed = (
+        layout.totalHeightForWidth(dialog.width())
+        if layout.hasHeightForWidth()
+        else layout.totalSizeHint().height()
+    )
+    dialog.setMinimumHeight(needed)
+    if dialog.height() < needed:
+        dialog.resize(dialog.width(), needed)
 
 
 def _password_line(parent: QWidget, name: str) -> QLineEdit:
@@ -43,6 +67,7 @@ class WelcomeDialog(QDialog):
         self.kdf_cost = kdf_cost
         self.store: Store | None = None
         self.setWindowTitle("Welcome to CAF Desktop")
+        self.setMinimumWidth(WELCOME_WIDTH)
         layout = QVBoxLayout(self)
         intro = QLabel(
             "CAF Desktop keeps the records of the children you work with on this computer, encrypted. "
@@ -68,6 +93,7 @@ class WelcomeDialog(QDialog):
         self.strength = QLabel(self)
         self.strength.setObjectName("strength")
         self.strength.setWordWrap(True)
+        self.strength.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         form.addRow("Your &name", self.name)
         form.addRow("Your &role", self.role)
         form.addRow("Your &organisation", self.organisation)
@@ -86,7 +112,13 @@ class WelcomeDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create my encrypted store")
         buttons.accepted.connect(self.create)
         buttons.rejected.connect(self.reject)
+        layout.addStretch(1)  # a tall window keeps the sentences and boxes together at the top
         layout.addWidget(buttons)
+        # A problem is about some of the boxes; typing in one of them again puts the problem away, so
+        # "Too short" never stays on the screen beside a passphrase that is long enough.
+        self._problem_about: tuple[QLineEdit, ...] = ()
+        for line in (self.name, self.passphrase, self.confirmation):
+            line.textEdited.connect(lambda _text, line=line: self._edited(line))
         self.passphrase.textEdited.connect(self._rate)
         self._rate("")
 
@@ -97,17 +129,30 @@ class WelcomeDialog(QDialog):
             if text
             else "Use at least 10 characters: three or four unrelated words work well."
         )
+        self.passphrase.setAccessibleDescription(self.strength.text())  # heard as it is typed
+        grow_to_fit(self)
+
+    def _edited(self, line: QLineEdit) -> None:
+        if line in self._problem_about:
+            self._say("")
+
+    def _say(self, problem: str, *about: QLineEdit) -> None:
+        self.problem.setText(problem)
+        self._problem_about = about
+        grow_to_fit(self)
 
     def create(self) -> None:
         name, organisation = self.name.text().strip(), self.organisation.text().strip()
         phrase, again = self.passphrase.text(), self.confirmation.text()
         score, hint = keyfile.passphrase_strength(phrase)
         if not name:
-            self.problem.setText("Enter your name: it is recorded with everything you do.")
+            self._say("Enter your name: it is recorded with everything you do.", self.name)
         elif score == 0:
-            self.problem.setText(hint)
+            self._say(hint, self.passphrase)
         elif phrase != again:
-            self.problem.setText("The two passphrases are not the same. Type them again.")
+            self._say(
+                "The two passphrases are not the same. Type them again.", self.passphrase, self.confirmation
+            )
         else:
             try:
                 self.store = Store.create(
@@ -117,7 +162,7 @@ class WelcomeDialog(QDialog):
                     kdf_cost=self.kdf_cost,
                 )
             except CafError as error:
-                self.problem.setText(str(error))
+                self._say(str(error))
                 return
             self.passphrase.clear()
             self.confirmation.clear()
@@ -132,6 +177,7 @@ class UnlockDialog(QDialog):
         self.home = home
         self.store: Store | None = None
         self.setWindowTitle("Unlock CAF Desktop")
+        self.setMinimumWidth(UNLOCK_WIDTH)
         layout = QVBoxLayout(self)
         text = reason or "Enter your passphrase to open your records."
         message = QLabel(text, self)
@@ -154,6 +200,7 @@ class UnlockDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
         self.buttons.accepted.connect(self.unlock)
         self.buttons.rejected.connect(self.reject)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
@@ -173,12 +220,14 @@ class UnlockDialog(QDialog):
         else:
             self._countdown.stop()
             self.wait_notice.setText("")
+        grow_to_fit(self)
 
     def unlock(self) -> None:
         try:
             self.store = self.open_store(self.passphrase.text())
         except CafError as error:
             self.problem.setText(str(error))
+            grow_to_fit(self)
             self.passphrase.selectAll()
             self._tick()
             return

@@ -367,6 +367,10 @@ class ChildMatch:
     name: str
     date_of_birth: dt.date | None
     exact: bool
+    # The names as stored, so a record started for this child spells them the same way.
+    given_names: str = ""
+    family_name: str = ""
+    expected_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -798,9 +802,63 @@ class Store:
                         f"{child.given_names} {child.family_name}".strip(),
                         child.date_of_birth,
                         exact,
+                        child.given_names,
+                        child.family_name,
+                        child.expected_date,
                     )
                 )
         return sorted(found, key=lambda m: (not m.exact, m.name))
+
+    def child_of(self, record_id: str) -> str | None:
+        """The id of the child a record is about (None for a record with no child named yet)."""
+        with self.session() as session:
+            record = self._record(session, record_id)
+            return record.case.child.uuid if record.case is not None else None
+
+    def child_case(self, child_id: str) -> tuple[ChildMatch, list[RecordInfo]]:
+        """The child as stored, and the records (not deleted) of their open case, most recently
+        changed first: what a new record for this child starts from. No open case: no records."""
+        with self.session() as session:
+            child = session.scalars(select(Child).where(Child.uuid == child_id)).first()
+            if child is None:
+                raise CafError(f"There is no child {child_id!r} in the store.")
+            case = session.scalars(
+                select(Case).where(Case.child_id == child.id, Case.status == "open").order_by(Case.id.desc())
+            ).first()
+            rows = (
+                session.scalars(
+                    select(Record)
+                    .where(Record.case_id == case.id, Record.deleted_at.is_(None))
+                    .order_by(Record.updated_at.desc(), Record.id.desc())
+                ).all()
+                if case is not None
+                else []
+            )
+            facts = ChildMatch(
+                child.uuid,
+                f"{child.given_names} {child.family_name}".strip(),
+                child.date_of_birth,
+                True,
+                child.given_names,
+                child.family_name,
+                child.expected_date,
+            )
+            return facts, [_info(row) for row in rows]
+
+    def starting_document(self, definition: FormDefinition, child_id: str) -> dict[str, Any]:
+        """What a new record of `definition` for this child starts with, from the child's open case
+        (`caf_desktop.case_start`): the stored names, the CAF reference, the lead professional and,
+        for a TAC review, the open actions of the last TAC plan."""
+        from caf_desktop import case_start  # noqa: PLC0415
+
+        child, records = self.child_case(child_id)
+        return case_start.starting_document(
+            definition,
+            case_start.ChildFacts(
+                child.given_names, child.family_name, child.date_of_birth, child.expected_date
+            ),
+            [case_start.CaseDocument(r.form_id, r.document, r.updated) for r in records],
+        )
 
     def _child_for(self, session: Session, summary: Summary, child_id: str | None) -> Child | None:
         if child_id is not None:

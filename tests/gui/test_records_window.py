@@ -217,6 +217,7 @@ def test_a_new_record_offers_the_child_who_is_already_there(
         "given_names": "Zoë",
         "family_name": "Łukasiewicz-O'Brien",
         "date_of_birth": "2017-03-14",
+        "caf_reference": "MK-2026-0417",  # from her CAF: the review starts from her case
     }
     assert window.record_id is not None
     new = store.get(window.record_id)
