@@ -38,6 +38,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import case as sql_case  # `case` is a case of records everywhere else here
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
@@ -59,6 +60,7 @@ from caf_desktop.store.models import (
     Meta,
     Record,
     Revision,
+    SafeguardingAcknowledgement,
     SyncConflict,
 )
 from caf_desktop.store.sync import (
@@ -203,6 +205,7 @@ class Summary:
     reference: str | None = None
     level: int | None = None
     suggested_level: int | None = None
+    safeguarding: bool = False  # a cause for the safeguarding banner (`caf_desktop.safeguarding`)
     lead_professional: str | None = None
     next_review: dt.date | None = None
     closed_on: dt.date | None = None  # a closure's date (the case closes once the record is complete)
@@ -230,15 +233,20 @@ def summarise(definition: FormDefinition, document: dict[str, Any]) -> Summary:
 
     level = at(subject.level)
     suggested = None
+    safeguarding = False
     if definition.ruleset is not None:
+        from caf_desktop.safeguarding import banner_causes  # noqa: PLC0415
         from caf_desktop.thresholds import ruleset, suggested_level  # noqa: PLC0415
 
         try:
-            suggested = suggested_level(ruleset(definition.ruleset), document, explain=False).level
+            rules = ruleset(definition.ruleset)
+            suggested = suggested_level(rules, document, explain=False).level
+            safeguarding = bool(banner_causes(rules, document))
         except CafError:
             suggested = None
     return Summary(
         suggested_level=suggested,
+        safeguarding=safeguarding,
         given_names=text_at(subject.given_names) or "",
         family_name=text_at(subject.family_name) or "",
         date_of_birth=_date(at(subject.date_of_birth)),
@@ -271,6 +279,7 @@ def _summary_values(form_id: str, summary: Summary) -> dict[str, Any]:
         "child_dob": summary.date_of_birth or summary.expected_date,
         "level": summary.level,
         "suggested_level": summary.suggested_level,
+        "safeguarding": summary.safeguarding,
         "lead_professional": summary.lead_professional,
         "next_review": summary.next_review,
     }
@@ -326,6 +335,12 @@ class RecordInfo:
     case_id: str | None = None
     attention: str | None = None
     case_closed: bool = False  # its case was closed (a completed CAF closure): nothing is due any more
+    safeguarding: bool = False  # its document has a cause for the safeguarding banner
+
+    @property
+    def flags_safeguarding(self) -> bool:
+        """Whether the case list flags it: a safeguarding cause in a case that is still open."""
+        return self.safeguarding and not self.case_closed
 
     @property
     def has_unsaved_changes(self) -> bool:
@@ -362,6 +377,17 @@ class RevisionInfo:
 
 
 @dataclass(frozen=True)
+class Acknowledgement:
+    """A person acknowledged the safeguarding banner of a record's version, for these causes."""
+
+    record_id: str
+    version: int
+    causes: tuple[str, ...]
+    by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class ChildMatch:
     id: str
     name: str
@@ -379,7 +405,8 @@ class AuditReport:
 
 @dataclass
 class RecordQuery:
-    """What the case list asks for: search text, filters, order, and a page."""
+    """What the case list asks for: search text, filters, order, and a page. `order_by` "attention"
+    puts the records the case list flags for safeguarding first, then by last change."""
 
     search: str = ""
     statuses: Sequence[str] = ()
@@ -427,6 +454,7 @@ def _info(record: Record, *, with_document: bool = True) -> RecordInfo:
         case_id=record.case.uuid if record.case is not None else None,
         attention=record.case.attention if record.case is not None else None,
         case_closed=record.case is not None and record.case.status == "closed",
+        safeguarding=bool(record.safeguarding),
     )
 
 
@@ -1190,9 +1218,55 @@ class Store:
             for record in doomed:
                 session.execute(delete(Revision).where(Revision.record_id == record.id))
                 session.execute(delete(Consent).where(Consent.record_id == record.id))
+                session.execute(
+                    delete(SafeguardingAcknowledgement).where(
+                        SafeguardingAcknowledgement.record_id == record.id
+                    )
+                )
                 self._audit(session, "purged", record.uuid, {})
                 session.delete(record)
             return len(doomed)
+
+    # Safeguarding ----------------------------------------------------------------------------------------
+
+    def acknowledge_safeguarding(self, record_id: str, causes: Sequence[str]) -> Acknowledgement:
+        """Keeps that the store's user acknowledged the safeguarding banner of the record's current
+        version, for these causes (indicator ids, `immediate-danger`), and audits it."""
+        moment = now()
+        with self.session() as session:
+            record = self._record(session, record_id)
+            kept = sorted(set(causes))
+            session.add(
+                SafeguardingAcknowledgement(
+                    record_id=record.id, version=record.version, causes=kept, actor=self._actor, at=moment
+                )
+            )
+            self._audit(
+                session, "safeguarding acknowledged", record.uuid, {"version": record.version, "causes": kept}
+            )
+            return Acknowledgement(record.uuid, record.version, tuple(kept), self._actor, moment)
+
+    def safeguarding_acknowledgement(self, record_id: str, causes: Sequence[str]) -> Acknowledgement | None:
+        """The newest acknowledgement of the record's current version that covers every one of
+        `causes`; None when the banner must be answered again (docs/decisions.md, "Safeguarding")."""
+        from caf_desktop.safeguarding import covers  # noqa: PLC0415
+
+        with self.session() as session:
+            record = self._record(session, record_id)
+            rows = session.scalars(
+                select(SafeguardingAcknowledgement)
+                .where(
+                    SafeguardingAcknowledgement.record_id == record.id,
+                    SafeguardingAcknowledgement.version == record.version,
+                )
+                .order_by(SafeguardingAcknowledgement.id.desc())
+            )
+            for row in rows:
+                if covers(row.causes, causes):
+                    return Acknowledgement(
+                        record.uuid, row.version, tuple(row.causes), row.actor, as_utc(row.at) or now()
+                    )
+            return None
 
     # The case list ---------------------------------------------------------------------------------------
 
@@ -1224,7 +1298,22 @@ class Store:
         # Blank values last either way, and the same on SQLite and PostgreSQL.
         order = (column.desc() if query.descending else column.asc()).nulls_last()
         tie_break = Record.id.desc() if query.descending else Record.id.asc()  # follows the index's order
-        statement = self._filtered(query).order_by(order, tie_break).offset(query.offset)
+        orders = [order, tie_break]
+        if query.order_by == "attention":
+            # `RecordInfo.flags_safeguarding` in SQL: the few closed cases are listed once, not joined.
+            flagged = sql_case(
+                (
+                    Record.safeguarding.is_(True)
+                    & (
+                        Record.case_id.is_(None)
+                        | Record.case_id.not_in(select(Case.id).where(Case.status == "closed"))
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+            orders.insert(0, flagged.desc() if query.descending else flagged.asc())
+        statement = self._filtered(query).order_by(*orders).offset(query.offset)
         if query.limit is not None:
             statement = statement.limit(query.limit)
         statement = statement.options(defer(Record.document), selectinload(Record.case))
