@@ -121,6 +121,8 @@ class Record(Base):
         # rows (which hold the documents, and which SQLCipher would decrypt page by page).
         Index("ix_records_list", "deleted_at", "updated_at", "id", "status", "level", "search_key"),
         Index("ix_records_search", "deleted_at", "search_key"),
+        # The case list's default order finds the few records with a safeguarding cause at once.
+        Index("ix_records_safeguarding", "safeguarding", "case_id"),
     )
 
 

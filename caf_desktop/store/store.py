@@ -8,6 +8,7 @@ is copied aside; a store written by a newer app is refused with a sentence.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -38,11 +39,10 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy import case as sql_case  # `case` is a case of records everywhere else here
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
+from sqlalchemy.orm import Session, aliased, defer, selectinload, sessionmaker
 
 from caf_desktop import identity, keyfile, pointers
 from caf_desktop.definitions import FormDefinition
@@ -336,11 +336,13 @@ class RecordInfo:
     attention: str | None = None
     case_closed: bool = False  # its case was closed (a completed CAF closure): nothing is due any more
     safeguarding: bool = False  # its document has a cause for the safeguarding banner
+    case_safeguarding: bool = False  # a record of its case has one (the case list reads this)
 
     @property
     def flags_safeguarding(self) -> bool:
-        """Whether the case list flags it: a safeguarding cause in a case that is still open."""
-        return self.safeguarding and not self.case_closed
+        """Whether the case list flags it: a safeguarding cause in it, or in another record of its
+        case, while the case is open."""
+        return (self.safeguarding or self.case_safeguarding) and not self.case_closed
 
     @property
     def has_unsaved_changes(self) -> bool:
@@ -455,6 +457,17 @@ def _info(record: Record, *, with_document: bool = True) -> RecordInfo:
         attention=record.case.attention if record.case is not None else None,
         case_closed=record.case is not None and record.case.status == "closed",
         safeguarding=bool(record.safeguarding),
+    )
+
+
+def _flagged_open_cases() -> Any:
+    """The ids of the open cases in which a record (not deleted) has a cause for the safeguarding
+    banner: the case list flags every record of such a case."""
+    flagged = aliased(Record)
+    return (
+        select(flagged.case_id)
+        .join(Case, Case.id == flagged.case_id)
+        .where(flagged.safeguarding.is_(True), flagged.deleted_at.is_(None), Case.status != "closed")
     )
 
 
@@ -1298,27 +1311,71 @@ class Store:
         # Blank values last either way, and the same on SQLite and PostgreSQL.
         order = (column.desc() if query.descending else column.asc()).nulls_last()
         tie_break = Record.id.desc() if query.descending else Record.id.asc()  # follows the index's order
-        orders = [order, tie_break]
         if query.order_by == "attention":
-            # `RecordInfo.flags_safeguarding` in SQL: the few closed cases are listed once, not joined.
-            flagged = sql_case(
-                (
-                    Record.safeguarding.is_(True)
-                    & (
-                        Record.case_id.is_(None)
-                        | Record.case_id.not_in(select(Case.id).where(Case.status == "closed"))
-                    ),
-                    1,
-                ),
-                else_=0,
-            )
-            orders.insert(0, flagged.desc() if query.descending else flagged.asc())
+            return self._list_by_attention(query)
+        orders = [order, tie_break]
         statement = self._filtered(query).order_by(*orders).offset(query.offset)
         if query.limit is not None:
             statement = statement.limit(query.limit)
-        statement = statement.options(defer(Record.document), selectinload(Record.case))
         with self.session() as session:
-            return [_info(r, with_document=False) for r in session.scalars(statement)]
+            return self._page(session, [statement])
+
+    def _list_by_attention(self, query: RecordQuery) -> list[RecordInfo]:
+        """The case list's default order: the records of cases flagged for safeguarding (a few), then
+        the others, each part newest first (`descending=False` turns both round). Two queries, each
+        walking an index in order, rather than sorting every row on a computed flag."""
+        flagged_cases = _flagged_open_cases()
+        flagged = (Record.safeguarding.is_(True) & Record.case_id.is_(None)) | Record.case_id.in_(
+            flagged_cases
+        )
+        # Not flagged, written out: NOT (a IN b) is NULL for a record with no case, not true.
+        others = (Record.safeguarding.is_(False) | Record.case_id.is_not(None)) & (
+            Record.case_id.is_(None) | Record.case_id.not_in(flagged_cases)
+        )
+        by_change = (
+            (Record.updated_at.desc(), Record.id.desc())
+            if query.descending
+            else (Record.updated_at.asc(), Record.id.asc())
+        )
+        base = self._filtered(query)
+        parts = [base.where(flagged), base.where(others)]
+        if not query.descending:
+            parts.reverse()
+        first, second = (part.order_by(*by_change) for part in parts)
+        with self.session() as session:
+            in_first = int(session.scalar(select(func.count()).select_from(first.subquery())) or 0)
+            statements = []
+            if query.offset < in_first:
+                statements.append(first.offset(query.offset).limit(query.limit))
+                left = (
+                    None if query.limit is None else query.limit - min(in_first - query.offset, query.limit)
+                )
+                if left is None or left > 0:
+                    statements.append(second.limit(left))
+            else:
+                statements.append(second.offset(query.offset - in_first).limit(query.limit))
+            return self._page(session, statements)
+
+    @staticmethod
+    def _page(session: Session, statements: Sequence[Any]) -> list[RecordInfo]:
+        """The rows of the statements, in order, without their documents, marked when their case is
+        flagged for safeguarding (one more query, over this page's cases only)."""
+        rows = [
+            _info(r, with_document=False)
+            for statement in statements
+            for r in session.scalars(statement.options(defer(Record.document), selectinload(Record.case)))
+        ]
+        case_ids = sorted({r.case_id for r in rows if r.case_id is not None})
+        flagged_cases: set[str] = set()
+        for chunk in _chunks(case_ids):
+            flagged_cases.update(
+                session.scalars(
+                    select(Case.uuid).where(Case.uuid.in_(chunk), Case.id.in_(_flagged_open_cases()))
+                )
+            )
+        return [
+            dataclasses.replace(r, case_safeguarding=True) if r.case_id in flagged_cases else r for r in rows
+        ]
 
     def unsaved(self) -> list[RecordInfo]:
         """Records whose autosaved working copy is newer than their last save: drafts to recover."""

@@ -41,6 +41,31 @@ def test_a_record_with_a_level_4_indicator_is_flagged_and_listed_first(store: St
     assert reversed_ids[-1] == flagged
 
 
+def test_every_record_of_the_case_is_flagged_and_listed_first(store: Store) -> None:
+    flagged = store.add_record(definition("caf-assessment"), in_danger()).id
+    plan = store.add_record(
+        definition("tac-meeting"), example("tac-meeting/full"), child_id=child_of(store, flagged)
+    ).id
+    newest = store.add_record(definition("caf-assessment"), assessment("Tobias", "Ashgrove", "2018-01-09")).id
+
+    listed = store.list_records(RecordQuery(order_by="attention"))
+
+    assert [r.id for r in listed] == [plan, flagged, newest]
+    assert [r.flags_safeguarding for r in listed] == [True, True, False]
+    assert not store.get(plan).safeguarding  # the plan itself records no such indicator
+    # Page by page (the case list fetches 200 at a time), the same order, across the boundary too.
+    for size in (1, 2):
+        pages = [
+            r.id
+            for offset in range(0, 3, size)
+            for r in store.list_records(RecordQuery(order_by="attention", offset=offset, limit=size))
+        ]
+        assert pages == [plan, flagged, newest]
+    assert store.count(RecordQuery(order_by="attention")) == 3
+    oldest_first = store.list_records(RecordQuery(order_by="attention", descending=False, offset=1, limit=2))
+    assert [r.id for r in oldest_first] == [flagged, plan]
+
+
 def test_a_closed_case_is_not_flagged_and_does_not_come_first(store: Store) -> None:
     flagged = store.add_record(definition("caf-assessment"), in_danger()).id
     closure = example("caf-closure/full")

@@ -32,6 +32,7 @@ def upgrade() -> None:
         "records", sa.column("safeguarding", sa.Boolean()), sa.column("suggested_level", sa.Integer())
     )
     op.execute(records.update().where(records.c.suggested_level == 4).values(safeguarding=True))
+    op.create_index("ix_records_safeguarding", "records", ["safeguarding", "case_id"], unique=False)
     op.create_table(
         "safeguarding_acknowledgements",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -55,5 +56,6 @@ def downgrade() -> None:
     with op.batch_alter_table("safeguarding_acknowledgements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_safeguarding_acknowledgements_record_id"))
     op.drop_table("safeguarding_acknowledgements")
+    op.drop_index("ix_records_safeguarding", table_name="records")
     # Plain ALTER TABLE again (SQLite has DROP COLUMN since 3.35), for the reason `upgrade` gives.
     op.drop_column("records", "safeguarding")
