@@ -95,6 +95,9 @@ def test_a_reopened_level_4_record_shows_the_banner_focused_until_acknowledged_w
     assert actions(store, record_id) == ["safeguarding banner shown"]
     full_height = banner.height()
 
+    qtbot.keyClick(banner, Qt.Key.Key_Return)  # a habit (Enter opened the record) answers nothing
+    assert banner.needs_acknowledgement
+    assert QApplication.focusWidget() is banner
     qtbot.keyClick(banner, Qt.Key.Key_Tab)  # one key to the button
     assert QApplication.focusWidget() is banner.button
     qtbot.keyClick(banner.button, Qt.Key.Key_Space)
