@@ -379,7 +379,7 @@ class CaseListPage(QWidget):
                 bold_metrics.horizontalAdvance(text) + margin + 8,
                 header_metrics.horizontalAdvance(heading) + margin + sort_arrow,
             )
-        flexible = {CaseListModel.CHILD: 0.3, CaseListModel.FORM: 0.26, CaseListModel.LEAD: 0.22}
+        flexible = {CaseListModel.CHILD: 0.27, CaseListModel.FORM: 0.22, CaseListModel.LEAD: 0.2}
         spare = table.viewport().width() - sum(fixed.values())
         self._fitting = True
         try:
