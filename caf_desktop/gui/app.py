@@ -22,6 +22,8 @@ STYLE_SHEET = """
 QLabel[role="error"] { color: #a4161a; font-weight: bold; }
 QLabel[role="safeguarding"] { border: 2px solid #a4161a; background: #fff4f4; padding: 8px; font-weight: bold; }
 QFrame#safeguarding-banner { border: 3px solid #a4161a; background: #fff0f0; }
+QFrame#safeguarding-banner[slim="true"] { border-width: 2px; }
+QFrame#safeguarding-banner:focus { border: 3px solid #0b57d0; }
 QLabel[role="warning"] { border-left: 4px solid #b26b00; padding-left: 8px; }
 QFrame#item-card, QFrame#table-row { border: 1px solid #c8c8c8; border-radius: 4px; background: palette(base); }
 QListWidget#sections::item { padding: 6px 6px; border-bottom: 1px solid palette(midlight); }

@@ -1,4 +1,4 @@
-"""The case list: every record, newest first, fetched a page at a time, searched as you type.
+"""The case list: every record, safeguarding first then newest, a page at a time, searched as you type.
 
 `CaseListModel` is an adapter over `Store.list_records`: it holds only the rows fetched so far and
 asks for the next page when the view scrolls near the end (canFetchMore/fetchMore), so 100,000
@@ -12,11 +12,21 @@ Signals (CaseListPage):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,6 +35,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -35,12 +46,34 @@ from caf_desktop.store.store import RecordInfo, RecordQuery, Store
 
 PAGE = 200
 SEARCH_DELAY_MS = 120
+SAFEGUARDING_FLAG = "⚠ Safeguarding"
+SAFEGUARDING_TOOLTIP = (
+    "Safeguarding: this record has a level 4 indicator or says the child is in immediate danger. "
+    "Contact children's social care now; call the police on 999 if the child is in immediate danger."
+)
+# The widest texts the fixed columns show, measured so that none of them is cut short at 1366 wide.
+WIDEST_TEXTS = {
+    "DOB": "30/09/2026",
+    "STATUS": "Complete",
+    "LEVEL": "Level 4 (suggested 4)",
+    "UPDATED": "30/09/2026 23:59",
+    "REVIEW": "⚠ Overdue: 30/09/2026",
+}
 
 Index = QModelIndex | QPersistentModelIndex
 
 
 def uk(day: dt.date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
+
+
+_SPELLED_OUT = re.compile(r"^[A-Z][A-Za-z -]+ \(([A-Z]{2,})\) ")
+
+
+def short_title(title: str) -> str:
+    """A form's title for a narrow column: "Common Assessment Framework (CAF) assessment" is listed
+    as "CAF assessment" (its tooltip has the whole title)."""
+    return _SPELLED_OUT.sub(lambda found: f"{found.group(1)} ", title)
 
 
 class CaseListModel(QAbstractTableModel):
@@ -58,7 +91,7 @@ class CaseListModel(QAbstractTableModel):
         "Next review",
         "Needs attention",
     ]
-    # Needs attention sorts by last change: it is a case's warning, not an order of its own.
+    # Needs attention puts the cases flagged for safeguarding first, then sorts by last change.
     SORT_KEYS: ClassVar[list[str]] = [
         "child",
         "dob",
@@ -68,18 +101,19 @@ class CaseListModel(QAbstractTableModel):
         "lead",
         "updated",
         "review",
-        "updated",
+        "attention",
     ]
     RecordRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, store: Store, parent: Any = None) -> None:
         super().__init__(parent)
         self.store = store
-        self.query = RecordQuery(limit=PAGE)
+        self.query = RecordQuery(order_by="attention", limit=PAGE)
         self.rows: list[RecordInfo] = []
         self.total = 0
         self.today = dt.date.today()
         self._titles = {d.id: d.title for d in installed_catalogue().all()}
+        self._short_titles = {form_id: short_title(title) for form_id, title in self._titles.items()}
         self.refresh()
 
     # Queries ----------------------------------------------------------------------------------------------
@@ -135,6 +169,19 @@ class CaseListModel(QAbstractTableModel):
             and not row.case_closed  # a closed CAF has no reviews due
         )
 
+    @staticmethod
+    def level_differs(row: RecordInfo) -> bool:
+        """The agreed level is not the guidance's suggestion (both are kept; the list shows both)."""
+        return bool(row.level and row.suggested_level and row.suggested_level != row.level)
+
+    def stands_out(self, row: RecordInfo, column: int) -> bool:
+        """Cells shown in bold, besides their words: what a person must not miss at a glance."""
+        return (
+            (column == self.REVIEW and self.is_overdue(row))
+            or (column == self.LEVEL and self.level_differs(row))
+            or (column == self.ATTENTION and row.flags_safeguarding)
+        )
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
@@ -144,15 +191,32 @@ class CaseListModel(QAbstractTableModel):
             return row
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
-        if role == Qt.ItemDataRole.FontRole and column == self.REVIEW and self.is_overdue(row):
+        if role == Qt.ItemDataRole.FontRole and self.stands_out(row, column):
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.ATTENTION and row.attention:
-            return row.attention
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.REVIEW and self.is_overdue(row):
-            return "The review date has passed: arrange the review, or record why not."
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
         return None
+
+    def _tooltip(self, row: RecordInfo, column: int) -> str | None:
+        """Every cell's whole text (a narrow column may cut it short), and why it stands out."""
+        shown = self._display(row, column)
+        if column == self.FORM:
+            return self._titles.get(row.form_id, row.form_id)
+        if column == self.ATTENTION and (row.flags_safeguarding or row.attention):
+            parts = [SAFEGUARDING_TOOLTIP] if row.flags_safeguarding else []
+            return "\n".join([*parts, *([row.attention] if row.attention else [])])
+        if column == self.REVIEW and self.is_overdue(row):
+            return f"{shown}. The review date has passed: arrange the review, or record why not."
+        if column == self.LEVEL and self.level_differs(row):
+            return (
+                f"{shown}: the agreed level differs from the threshold guidance's suggestion "
+                "(both are kept; open the record to see why)."
+            )
+        if column == self.LEVEL and not row.level and row.suggested_level:
+            return f"{shown}: no level has been agreed yet; this is the threshold guidance's suggestion."
+        return shown or None
 
     def _display(self, row: RecordInfo, column: int) -> str:
         if column == self.CHILD:
@@ -160,7 +224,7 @@ class CaseListModel(QAbstractTableModel):
         if column == self.DOB:
             return uk(row.child_dob)
         if column == self.FORM:
-            return self._titles.get(row.form_id, row.form_id)
+            return self._short_titles.get(row.form_id, row.form_id)
         if column == self.STATUS:
             return row.status.capitalize() + (" (deleted)" if row.deleted else "")
         if column == self.LEVEL:
@@ -175,7 +239,8 @@ class CaseListModel(QAbstractTableModel):
         if column == self.UPDATED:
             return row.updated.astimezone().strftime("%d/%m/%Y %H:%M")
         if column == self.ATTENTION:
-            return f"⚠ {row.attention}" if row.attention else ""
+            said = [SAFEGUARDING_FLAG] if row.flags_safeguarding else []
+            return "; ".join([*said, *([f"⚠ {row.attention}"] if row.attention else [])])
         if column == self.REVIEW:
             # Words, not colour alone: an overdue review says so.
             return f"⚠ Overdue: {uk(row.next_review)}" if self.is_overdue(row) else uk(row.next_review)
@@ -221,6 +286,13 @@ class CaseListPage(QWidget):
         self.notice.setVisible(False)
         layout.addWidget(self.notice)
         layout.addWidget(self._build_table(), 1)
+        self.empty = QLabel(self)
+        self.empty.setObjectName("case-list-empty")
+        self.empty.setWordWrap(True)
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setVisible(False)
+        layout.addWidget(self.empty, 1)
         self.count_label = QLabel(self)
         layout.addWidget(self.count_label)
         self._search_timer = QTimer(self)
@@ -267,19 +339,64 @@ class CaseListPage(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        # The indicator first, then sorting on: the model already lists newest first, so showing the
-        # list runs one query, not a sort by Qt's default column and then another.
-        self.table.horizontalHeader().setSortIndicator(CaseListModel.UPDATED, Qt.SortOrder.DescendingOrder)
+        # The indicator first, then sorting on: the model already lists safeguarding first, then newest,
+        # so showing the list runs one query, not a sort by Qt's default column and then another.
+        self.table.horizontalHeader().setSortIndicator(CaseListModel.ATTENTION, Qt.SortOrder.DescendingOrder)
         self.table.setSortingEnabled(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((200, 100, 200, 90, 100, 150, 125, 110)):
-            self.table.setColumnWidth(column, width)
+        self._fitting = False
+        self._user_sized = False
+        header.sectionResized.connect(self._section_resized)
+        self.table.viewport().installEventFilter(self)
+        self.fit_columns()
         self.table.activated.connect(lambda index: self._open(index.row()))
         return self.table
+
+    def _section_resized(self, column: int, *_: Any) -> None:
+        # A person dragged a column: leave their widths alone (the last column stretches by itself).
+        if not self._fitting and column != CaseListModel.ATTENTION:
+            self._user_sized = True
+
+    def fit_columns(self) -> None:
+        """Widths from the font in use: the dates, levels and an overdue review are never cut short;
+        the names, forms and warnings share the rest (their tooltips hold the whole text)."""
+        table = self.table
+        bold = QFont(table.font())
+        bold.setBold(True)
+        plain_metrics, bold_metrics = QFontMetrics(table.font()), QFontMetrics(bold)
+        header_metrics = QFontMetrics(table.horizontalHeader().font())
+        margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1)
+        sort_arrow = 24  # the header's sort indicator, beside its words
+        fixed: dict[int, int] = {}
+        for name, text in WIDEST_TEXTS.items():
+            column = getattr(CaseListModel, name)
+            heading = CaseListModel.HEADERS[column]
+            fixed[column] = max(
+                bold_metrics.horizontalAdvance(text) + margin + 8,
+                header_metrics.horizontalAdvance(heading) + margin + sort_arrow,
+            )
+        flexible = {CaseListModel.CHILD: 0.27, CaseListModel.FORM: 0.22, CaseListModel.LEAD: 0.2}
+        spare = table.viewport().width() - sum(fixed.values())
+        self._fitting = True
+        try:
+            for column, width in fixed.items():
+                table.setColumnWidth(column, width)
+            for column, share in flexible.items():
+                least = header_metrics.horizontalAdvance(CaseListModel.HEADERS[column]) + margin + sort_arrow
+                table.setColumnWidth(
+                    column, max(least, int(spare * share), plain_metrics.averageCharWidth() * 12)
+                )
+        finally:
+            self._fitting = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize and not self._user_sized:
+            self.fit_columns()
+        return False
 
     def apply_filters(self) -> None:
         """Runs the search and filters now (typing waits a moment, so each keystroke is not a query)."""
@@ -303,6 +420,17 @@ class CaseListPage(QWidget):
         self.count_label.setText(
             f"{total:,} record{'s' if total != 1 else ''}" + (" match" if self.search.text().strip() else "")
         )
+        narrowed = bool(self.search.text().strip() or self.model.query.statuses or self.model.query.levels)
+        self.empty.setText(
+            "No records match. Clear the search, or choose \u201cAny status\u201d and \u201cAny level\u201d, "
+            "to see every record."
+            if narrowed
+            else "No records yet. Start one with New record (Ctrl+N).\n\nTo try the app first with "
+            "fictional cases: close CAF Desktop, run the command caf-desktop demo in a terminal, "
+            "and start CAF Desktop again."
+        )
+        self.empty.setVisible(total == 0)
+        self.table.setVisible(total > 0)
 
     def selected(self) -> RecordInfo | None:
         index = self.table.currentIndex()

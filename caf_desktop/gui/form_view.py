@@ -47,6 +47,7 @@ from caf_desktop.gui import qt_containers, qt_signature  # noqa: F401 - qt_signa
 from caf_desktop.gui.qt_fields import EditorHost, FieldEditor, FieldSpec, editor_class
 from caf_desktop.gui.qt_guidance import GuidancePanel, SafeguardingBanner
 from caf_desktop.relevance import is_disabled, is_hidden, relevance, without
+from caf_desktop.safeguarding import banner_causes
 from caf_desktop.thresholds import Ruleset, ThresholdResult, evaluate, indicators_in, ruleset
 
 VALIDATION_DELAY_MS = 300
@@ -198,8 +199,9 @@ class FormView(QWidget, EditorHost):
         danger = pointers.resolve(document, "/safeguarding/immediate_danger", None) is True
         result = evaluate(self.ruleset, chosen, immediate_danger=danger)
         self.guidance.show_result(result)
-        if result.safeguarding:
-            self.banner.raise_for(result)
+        causes = banner_causes(self.ruleset, document)  # the one trigger (caf_desktop.safeguarding)
+        if causes:
+            self.banner.raise_for(result, causes)
         else:
             self.banner.clear()
 

@@ -47,6 +47,7 @@ from caf_desktop.gui.case_list import CaseListPage, uk
 from caf_desktop.gui.form_view import FormView
 from caf_desktop.gui.layout_memory import remember_size
 from caf_desktop.gui.main_window import MainWindow, restore_splitter, settings
+from caf_desktop.gui.qt_guidance import SafeguardingBanner
 from caf_desktop.store.store import KEY_FILE, ChildMatch, RecordInfo, Store
 
 # Typing is kept at most this long after it happens: the timer starts at the first change and is not
@@ -594,9 +595,7 @@ class RecordsWindow(MainWindow):
         else:
             view.valueChanged.connect(self._changed)
             view.safeguardingShown.connect(lambda: self._audit_safeguarding("safeguarding banner shown"))
-            view.safeguardingAcknowledged.connect(
-                lambda: self._audit_safeguarding("safeguarding acknowledged")
-            )
+            view.safeguardingAcknowledged.connect(self._acknowledge_safeguarding)
             view.problemsChanged.connect(
                 lambda n: self.statusBar().showMessage(
                     f"{n} problem{'s' if n != 1 else ''}" if n else "No problems found"
@@ -605,15 +604,37 @@ class RecordsWindow(MainWindow):
             banner = getattr(view, "banner", None)
             if banner is not None:
                 banner.use_contacts(self._locality_numbers())
+                self._restore_acknowledgement(banner)
             self.record_layout.addWidget(view, 1)
             restore_splitter(view)
             self.stack.setCurrentWidget(self.record_page)
+            if banner is not None and not self.locked:
+                banner.take_focus()
         if self.locked:
             # A dialog left open when the lock came (New record, say) may finish under the lock:
             # nothing of a record shows until the passphrase is entered; unlock() shows the page.
             self.stack.setCurrentWidget(self.lock_page)
         self._update_actions()
         self._update_title()
+
+    def _restore_acknowledgement(self, banner: SafeguardingBanner) -> None:
+        """The record opens with its banner slim if this version's danger was acknowledged, else full
+        (and audited as shown: the view raised it before the window was listening)."""
+        if self.record_id is None or not banner.active:
+            return
+        found = self.store.safeguarding_acknowledgement(self.record_id, sorted(banner.causes))
+        if found is not None:
+            banner.restore_acknowledgement(frozenset(found.causes), found.by, found.at)
+        else:
+            self._audit_safeguarding("safeguarding banner shown")
+
+    def _acknowledge_safeguarding(self) -> None:
+        """Keeps the acknowledgement of the open version, with who and when (and audits it)."""
+        banner = getattr(self.view, "banner", None)
+        if self.record_id is None or banner is None:
+            return
+        made = self.store.acknowledge_safeguarding(self.record_id, sorted(banner.causes))
+        banner.restore_acknowledgement(frozenset(made.causes), made.by, made.at)
 
     def _locality_numbers(self) -> dict[str, str]:
         """The contact numbers the team's coordinator set, by id (none before joining a team). The

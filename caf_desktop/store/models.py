@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql import false
 
 Document = JSON().with_variant(JSONB(), "postgresql")
 # A document that may be absent: None is SQL NULL, never the JSON text "null".
@@ -109,6 +110,8 @@ class Record(Base):
     child_dob: Mapped[dt.date | None] = mapped_column(Date)
     level: Mapped[int | None] = mapped_column(Integer)
     suggested_level: Mapped[int | None] = mapped_column(Integer)
+    # The document has a cause for the safeguarding banner (`caf_desktop.safeguarding.banner_causes`).
+    safeguarding: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     lead_professional: Mapped[str | None] = mapped_column(String(200))
     next_review: Mapped[dt.date | None] = mapped_column(Date)
     case: Mapped[Case | None] = relationship(back_populates="records")
@@ -118,6 +121,8 @@ class Record(Base):
         # rows (which hold the documents, and which SQLCipher would decrypt page by page).
         Index("ix_records_list", "deleted_at", "updated_at", "id", "status", "level", "search_key"),
         Index("ix_records_search", "deleted_at", "search_key"),
+        # The case list's default order finds the few records with a safeguarding cause at once.
+        Index("ix_records_safeguarding", "safeguarding", "case_id"),
     )
 
 
@@ -137,6 +142,19 @@ class Revision(Base):
     reason: Mapped[str] = mapped_column(String(200))
     author: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SafeguardingAcknowledgement(Base):
+    """A person acknowledged the safeguarding banner of one version of a record: who, when, and the
+    causes the banner showed (indicator ids, and `immediate-danger`). Kept for good, like the audit."""
+
+    __tablename__ = "safeguarding_acknowledgements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    causes: Mapped[list[str]] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Consent(Base):

@@ -138,7 +138,9 @@ def test_the_case_list_model_is_a_sound_qt_model(store: Store, qtmodeltester: An
 def test_the_case_list_shows_each_record_with_its_facts(window: RecordsWindow) -> None:
     model = window.case_list.model
     rows = {model.data(model.index(r, CaseListModel.FORM)): r for r in range(model.rowCount())}
-    caf = rows["Common Assessment Framework (CAF) assessment"]
+    caf = rows["CAF assessment"]  # the whole title is its tooltip
+    tooltip = model.data(model.index(caf, CaseListModel.FORM), Qt.ItemDataRole.ToolTipRole)
+    assert tooltip == "Common Assessment Framework (CAF) assessment"
     assert model.data(model.index(caf, CaseListModel.CHILD)) == "Zoë Łukasiewicz-O'Brien"
     assert model.data(model.index(caf, CaseListModel.DOB)) == "14/03/2017"
     assert model.data(model.index(caf, CaseListModel.LEVEL)) == "Level 3"

@@ -73,6 +73,7 @@ STORE_TABLES = (
     "audit_events",
     "consents",
     "revisions",
+    "safeguarding_acknowledgements",
     "records",
     "cases",
     "children",
