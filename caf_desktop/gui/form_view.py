@@ -16,7 +16,9 @@ Signals:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +55,11 @@ def _same_words(a: str, b: str) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
 
+def _unnumbered(title: str) -> str:
+    """ "1a. General health" is "General health": the number helps the eye, not the ear."""
+    return re.sub(r"^\d+[a-z]?\.\s+", "", title)
+
+
 def _template(pointer: str) -> str:
     return pointers.join("*" if t.isdigit() else t for t in pointers.split(pointer))
 
@@ -82,6 +89,7 @@ class _SectionPage(QScrollArea):
         self.section = section
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the section list to its first question
         self.content = QWidget()
         self.content.setObjectName(f"section:{section.id}")
         self.layout_ = QVBoxLayout(self.content)
@@ -138,7 +146,10 @@ class FormView(QWidget, EditorHost):
         parent: QWidget | None = None,
         *,
         document: Mapping[str, Any] | None = None,
+        own_keys: bool = True,
     ) -> None:
+        """`own_keys=False` when a window hosts the view and its menu owns Ctrl+PgDown, Ctrl+PgUp and
+        F8: two owners of one key make Qt's "ambiguous shortcut" and neither works."""
         super().__init__(parent)
         self.definition = definition
         self.document = EditableDocument()
@@ -158,9 +169,11 @@ class FormView(QWidget, EditorHost):
         self._findings: list[Finding] = []
         self._complete_findings: list[Finding] = []
         self._section_of = self._section_index()
+        self._titles: list[str] = []  # the titled groups being built, outermost first
         self.setObjectName(f"form:{definition.id}")
         self._build_frame()
-        self._build_shortcuts()
+        if own_keys:
+            self._build_shortcuts()
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(VALIDATION_DELAY_MS)
@@ -337,7 +350,8 @@ class FormView(QWidget, EditorHost):
                     help_label = QLabel(element.help, box)
                     help_label.setWordWrap(True)
                     inner.addWidget(help_label)
-                built += self.build_elements(element.elements, base, template_base, inner, box)
+                with self.titled(element.label):
+                    built += self.build_elements(element.elements, base, template_base, inner, box)
                 layout.addWidget(box)
                 self._bind_rule(element.rule, base, widget=box)
             elif isinstance(element, Text):
@@ -345,6 +359,29 @@ class FormView(QWidget, EditorHost):
                 layout.addWidget(label)
                 self._bind_rule(element.rule, base, widget=label)
         return built
+
+    @contextmanager
+    def titled(self, title: str) -> Iterator[None]:
+        """Questions built inside this are within a group of this title (for their accessible names)."""
+        self._titles.append(title)
+        try:
+            yield
+        finally:
+            self._titles.pop()
+
+    def _name_context(self) -> Callable[[], str]:
+        """Whose a question is, as its accessible name starts: the innermost titled group, within the
+        list item being built ("Parent or carer 2, address"), else the section. A function, since an
+        item that moves is renumbered."""
+        card = self.building_cards[-1] if self.building_cards else None
+        depth = getattr(card, "title_depth", 0) if card is not None else 0
+        inner = [t for t in self._titles[depth:] if t]
+        group = _unnumbered(inner[-1]) if inner else ""
+        if card is None:
+            section = self.section_being_built
+            fixed = group or (section.title if section is not None else "")
+            return lambda: fixed
+        return lambda: ", ".join(p for p in (card.item_label(), group) if p)
 
     def _text_widget(self, element: Text, parent: QWidget) -> QWidget:
         label = QLabel(parent)
@@ -384,6 +421,7 @@ class FormView(QWidget, EditorHost):
             required=required,
             options=dict(control.options),
             read_only=any(s.get("readOnly") is True or "const" in s for s in always),
+            context=self._name_context(),
         )
 
     def _build_control(self, control: Control, base: str, template_base: str, parent: QWidget) -> FieldEditor:
@@ -494,7 +532,11 @@ class FormView(QWidget, EditorHost):
         self._editors = {e.pointer: e for e in self._editors.values()}
 
     def _fix_tab_order(self, page: _SectionPage) -> None:
-        chain = [w for e in page.editors for w in e.focusables()]
+        """Page order: the section list, then this section's questions, then the problems panel and
+        the guidance (only the section on screen is visible, so Tab never wanders into another)."""
+        chain = [self.sidebar, *(w for e in page.editors for w in e.focusables()), self.problems]
+        if self.guidance is not None:
+            chain += self.guidance.focusables()
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 

@@ -57,6 +57,8 @@ class FieldSpec:
     required: bool = False
     options: dict[str, Any] = field(default_factory=dict)
     read_only: bool = False
+    # Whose the answer is ("General health", "Parent or carer 2"): asked each time, as items move.
+    context: Callable[[], str] = lambda: ""
 
     @property
     def widget_option(self) -> str | None:
@@ -164,6 +166,22 @@ def add_choice(layout: QBoxLayout, button: QAbstractButton, text: str, parent: Q
     layout.addLayout(row)
 
 
+def _lower_first(title: str) -> str:
+    """ "Strengths" is "strengths" after a colon; "GP name", "Every Child Matters outcome" and
+    "Does the child see their GP?" keep their capitals (a name, or a capital that may be one)."""
+    words = title.split()
+    plain = re.match(r"[A-Z][a-z]", title) and not any(w[:1].isupper() for w in words[1:])
+    return title[:1].lower() + title[1:] if plain else title
+
+
+def qualified(context: str, title: str) -> str:
+    """An accessible name that says whose and what: "General health: strengths", so a screen
+    reader user hears which of fourteen "Strengths" boxes this is."""
+    if not context or " ".join(context.lower().split()) == " ".join(title.lower().split()):
+        return title
+    return f"{context}: {_lower_first(title)}"
+
+
 def _small(label: QLabel) -> QLabel:
     font = QFont(label.font())
     font.setPointSizeF(max(font.pointSizeF() * 0.92, 7.0))
@@ -204,7 +222,7 @@ class FieldEditor:
             self.help_label.setObjectName(f"help:{spec.pointer}")
         self.input = self.create_input(parent)
         self.input.setObjectName(spec.pointer)
-        self.input.setAccessibleName(spec.title)
+        self.name_widgets()
         self._describe()
         if self.label is not None:
             self.label.setBuddy(self.focus_widget())
@@ -224,6 +242,16 @@ class FieldEditor:
 
     def focus_widget(self) -> QWidget:
         return self.input
+
+    @property
+    def accessible_name(self) -> str:
+        """Whose and what this question is, as a screen reader says it (CONTRACT.md)."""
+        return qualified(self.spec.context(), self.spec.title)
+
+    def name_widgets(self) -> None:
+        """Gives the input (and any parts of it a person can reach) their accessible names; again
+        when the item holding the question moves."""
+        self.input.setAccessibleName(self.accessible_name)
 
     def widgets(self) -> list[QWidget]:
         return [w for w in (self.label, self.input, self.help_label, self.error_label) if w is not None]
@@ -291,6 +319,7 @@ class FieldEditor:
         if self.pointer.startswith(old):
             self.pointer = new + self.pointer[len(old) :]
             self.input.setObjectName(self.pointer)
+        self.name_widgets()
 
     def children(self) -> list[FieldEditor]:
         return []
@@ -570,7 +599,6 @@ class DateEditor(FieldEditor):
         self.line.textEdited.connect(self._edited)
         self.button = QToolButton(box)
         self.button.setText("Calendar…")
-        self.button.setAccessibleName(f"Choose {self.spec.title} from a calendar")
         self.button.clicked.connect(self._pick)
         row.addWidget(self.line)
         row.addWidget(self.button)
@@ -579,6 +607,11 @@ class DateEditor(FieldEditor):
 
     def focus_widget(self) -> QWidget:
         return self.line
+
+    def name_widgets(self) -> None:
+        super().name_widgets()
+        self.line.setAccessibleName(self.accessible_name)
+        self.button.setAccessibleName(f"{self.accessible_name}, choose from a calendar")
 
     def focusables(self) -> list[QWidget]:
         return [self.line, self.button]
@@ -642,13 +675,17 @@ class DateTimeEditor(DateEditor):
         box = super().create_input(parent)
         self.time = _LineEdit(self, box)
         self.time.setPlaceholderText("hh:mm")
-        self.time.setAccessibleName(f"{self.spec.title}, time")
         self.time.setMaximumWidth(self.time.fontMetrics().horizontalAdvance("00:000"))
         self.time.textEdited.connect(lambda _: self._edited(self.line.text()))
         layout = box.layout()
         assert isinstance(layout, QHBoxLayout)
         layout.insertWidget(2, self.time)
         return box
+
+    def name_widgets(self) -> None:
+        super().name_widgets()
+        if hasattr(self, "time"):
+            self.time.setAccessibleName(f"{self.accessible_name}, time")
 
     def focusables(self) -> list[QWidget]:
         return [self.line, self.button, self.time]
@@ -727,7 +764,6 @@ class RadioEditor(FieldEditor):
         for index, (code, label) in enumerate(self.options):
             button = QRadioButton(box)
             button.setObjectName(f"{self.spec.pointer}={json_code(code)}")
-            button.setAccessibleName(f"{label} ({self.spec.title})")
             self.group.addButton(button, index)
             add_choice(layout, button, label, box)
             self.buttons.append(button)
@@ -752,6 +788,11 @@ class RadioEditor(FieldEditor):
     def focus_widget(self) -> QWidget:
         checked = self.group.checkedButton()
         return checked if checked is not None else (self.buttons[0] if self.buttons else self.input)
+
+    def name_widgets(self) -> None:
+        super().name_widgets()
+        for button, (_, label) in zip(self.buttons, self.options, strict=True):
+            button.setAccessibleName(f"{label} ({self.accessible_name})")
 
     def focusables(self) -> list[QWidget]:
         return list(self.buttons)
@@ -870,7 +911,6 @@ class CheckboxesEditor(FieldEditor):
         for code, label in self.options:
             check = QCheckBox(box)
             check.setObjectName(f"{self.spec.pointer}={json_code(code)}")
-            check.setAccessibleName(f"{label} ({self.spec.title})")
             check.toggled.connect(self._toggled)
             add_choice(layout, check, label, box)
             self.boxes.append(check)
@@ -880,6 +920,11 @@ class CheckboxesEditor(FieldEditor):
 
     def focus_widget(self) -> QWidget:
         return self.boxes[0] if self.boxes else self.input
+
+    def name_widgets(self) -> None:
+        super().name_widgets()
+        for check, (_, label) in zip(self.boxes, self.options, strict=True):
+            check.setAccessibleName(f"{label} ({self.accessible_name})")
 
     def focusables(self) -> list[QWidget]:
         return list(self.boxes)
@@ -932,7 +977,7 @@ class IndicatorsEditor(FieldEditor):
                 font.setBold(True)
                 heading.setFont(font)
                 self.layout.addWidget(heading)
-            self._add_box(indicator_id, text, box)
+            self._add_box(indicator_id, text, box, indicator_level)
         self.note: QLabel | None = None
         if not self.known:
             self.note = _small(
@@ -947,10 +992,11 @@ class IndicatorsEditor(FieldEditor):
         self._current: list[str] = []
         return box
 
-    def _add_box(self, indicator_id: str, text: str, box: QWidget) -> QCheckBox:
+    def _add_box(self, indicator_id: str, text: str, box: QWidget, level: int | None = None) -> QCheckBox:
         check = QCheckBox(box)
         check.setObjectName(f"{self.spec.pointer}={indicator_id}")
-        check.setAccessibleName(text)
+        # The level is a heading above the boxes; a screen reader moving box to box hears it here.
+        check.setAccessibleName(f"Level {level}: {text}" if level is not None else text)
         check.toggled.connect(self._toggled)
         add_choice(self.layout, check, text, box)
         self.boxes[indicator_id] = check

@@ -50,7 +50,15 @@ class GuidancePanel(QFrame):
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.PlainText)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop)
+        # Keyboard users reach the level and the reasons with Tab (a screen reader then reads them);
+        # the scroller itself is no stop of its own.
+        for label in (self.level, self.details):
+            label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            label.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            )
         scroller = QScrollArea(self)
+        scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroller.setWidgetResizable(True)
         scroller.setFrameShape(QFrame.Shape.NoFrame)
         scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -63,6 +71,9 @@ class GuidancePanel(QFrame):
         note.setWordWrap(True)
         layout.addWidget(note)
         self.result: ThresholdResult | None = None
+
+    def focusables(self) -> list[QWidget]:
+        return [self.level, self.details]
 
     def show_result(self, result: ThresholdResult) -> None:
         self.result = result

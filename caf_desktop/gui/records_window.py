@@ -463,45 +463,57 @@ class RecordsWindow(MainWindow):
     # --- menus ------------------------------------------------------------------------------------------
 
     def _add_record_actions(self) -> None:
-        self.new_action.setText("&New record…")
         self.save_as_action.setText("&Export as JSON file…")
+        self.save_as_action.setObjectName("action-export-as-json-file")
         file_menu = self.file_menu
         first_after = file_menu.actions()[file_menu.actions().index(self.save_as_action) + 1]
-        self.export_pdf_action = QAction("Export as &PDF…", self)
-        self.export_pdf_action.setShortcut("Ctrl+E")
-        self.export_pdf_action.triggered.connect(lambda: pdf_actions.export_pdf(self))
-        self.print_action = QAction("&Print…", self)
-        self.print_action.setShortcut(QKeySequence.StandardKey.Print)
-        self.print_action.triggered.connect(lambda: pdf_actions.print_record(self))
-        self.verify_action = QAction("&Verify a signed PDF…", self)
-        self.verify_action.triggered.connect(lambda: pdf_actions.verify_signed_pdf(self))
+        self.export_pdf_action = self._action(
+            "Export as &PDF…", lambda: pdf_actions.export_pdf(self), "Ctrl+E", name="export-pdf"
+        )
+        self.print_action = self._action(
+            "&Print…", lambda: pdf_actions.print_record(self), QKeySequence.StandardKey.Print
+        )
+        self.verify_action = self._action(
+            "&Verify a signed PDF…", lambda: pdf_actions.verify_signed_pdf(self)
+        )
         for action in (self.export_pdf_action, self.print_action, self.verify_action):
             file_menu.insertAction(first_after, action)
         record_menu = QMenu("&Record", self)
         self.history_action = self._action("&History…", self.show_history, "Ctrl+H", record_menu)
         self.audit_action = self._action("&Audit log…", self.show_audit, None, record_menu)
         record_menu.addSeparator()
-        self._action(
+        self.print_tac_plan_action = self._action(
             "Print &TAC plan of this case…",
             lambda: pdf_actions.print_tac_plan(self),
             "Ctrl+Shift+P",
             record_menu,
+            name="print-tac-plan",
         )
         record_menu.addSeparator()
         self.back_action = self._action("Back to the &case list", self.show_start, "Alt+Home", record_menu)
-        self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)
+        self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu, name="lock")
         self._action("&Preferences…", self.preferences, None, record_menu)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], record_menu)  # before Help
         team_menu = QMenu("&Team", self)
-        self.team_action = self._action("Locality &team…", self.show_team, "Ctrl+T", team_menu)
+        self.team_action = self._action("Locality &team…", self.show_team, "Ctrl+T", team_menu, name="team")
         team_menu.addSeparator()
         self._action(
-            "&Send records to the team…", lambda: bundle_actions.send_bundle(self), "Ctrl+Shift+B", team_menu
+            "&Send records to the team…",
+            lambda: bundle_actions.send_bundle(self),
+            "Ctrl+Shift+B",
+            team_menu,
+            name="send-records",
         )
         self._action(
             "&Import bundles…", lambda: bundle_actions.import_bundles(self), "Ctrl+Shift+I", team_menu
         )
-        self._action("Sync &conflicts…", lambda: bundle_actions.settle_conflicts(self), None, team_menu)
+        self._action(
+            "Sync &conflicts…",
+            lambda: bundle_actions.settle_conflicts(self),
+            None,
+            team_menu,
+            name="sync-conflicts",
+        )
         self.menuBar().insertMenu(self.menuBar().actions()[-1], team_menu)
         self.team_menu = team_menu
 
@@ -530,6 +542,10 @@ class RecordsWindow(MainWindow):
         self.setWindowTitle(f"{who} — {self.view.definition.title} — CAF Desktop")
 
     # --- records ------------------------------------------------------------------------------------------
+
+    def start_new(self) -> None:
+        """File ▸ New record (Ctrl+N), from the case list or from a record: the New record dialog."""
+        self.new_record()
 
     def show_start(self) -> None:
         """Back to the case list: the open record's typing is kept first."""
@@ -606,7 +622,7 @@ class RecordsWindow(MainWindow):
     ) -> FormView:
         """Makes the record at once (so typing is never outside the store) and opens it."""
         self.autosave()
-        view = FormView(definition, self, document=document or None)
+        view = FormView(definition, self, document=document or None, own_keys=False)
         if document:
             from caf_desktop import schematree  # noqa: PLC0415
 
@@ -635,7 +651,7 @@ class RecordsWindow(MainWindow):
         except CafError as error:
             QMessageBox.warning(self, "Cannot open the record", str(error))
             return None
-        view = FormView(definition, self, document=record.document)
+        view = FormView(definition, self, document=record.document, own_keys=False)
         self.record_id = record.id
         self._set_view(view)
         notices = []

@@ -117,14 +117,14 @@ def widget(view: FormView, pointer: str) -> QWidget:
 # --- the contract ------------------------------------------------------------------------------------------
 
 
-def test_every_input_is_named_by_its_pointer_and_its_title(show: Show) -> None:
+def test_every_input_is_named_by_its_pointer_and_whose_and_what_it_is(show: Show) -> None:
     view = kinds_view(show)
     for pointer, title in [
-        ("/name", "Name"),
-        ("/story", "Story"),
-        ("/age", "Age"),
-        ("/tier", "Tier"),
-        ("/address/postcode", "Postcode"),
+        ("/name", "Every kind: name"),  # the section, when no group holds the question
+        ("/story", "Every kind: story"),
+        ("/age", "Every kind: age"),
+        ("/tier", "Every kind: tier"),
+        ("/address/postcode", "Address: postcode"),
     ]:
         assert widget(view, pointer).accessibleName() == title
 
@@ -153,7 +153,7 @@ def test_a_view_for_a_shipped_form_names_the_childs_fields(show: Show) -> None:
     view = show(FormView.for_form("caf-assessment"))
     view.set_current_section(1)
     assert isinstance(widget(view, "/child/family_name"), QLineEdit)
-    assert widget(view, "/child/family_name").accessibleName() == "Family name"
+    assert widget(view, "/child/family_name").accessibleName() == "Identifying details: family name"
 
 
 def test_value_is_the_whole_document_before_any_section_is_built(show: Show) -> None:
