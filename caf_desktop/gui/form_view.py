@@ -532,13 +532,27 @@ class FormView(QWidget, EditorHost):
         self._editors = {e.pointer: e for e in self._editors.values()}
 
     def _fix_tab_order(self, page: _SectionPage) -> None:
-        """Page order: the section list, then this section's questions, then the problems panel and
-        the guidance (only the section on screen is visible, so Tab never wanders into another)."""
-        chain = [self.sidebar, *(w for e in page.editors for w in e.focusables()), self.problems]
-        if self.guidance is not None:
-            chain += self.guidance.focusables()
+        """Page order: the section list, the sections' questions in turn, the problems panel, then the
+        guidance. Only the section on screen is visible, so Tab goes from the list to its first
+        question and from its last to the problems. Only this page's neighbours are touched."""
+        before: QWidget = self.sidebar
+        for earlier in reversed(self.pages[: page.index]):
+            found = [w for e in earlier.editors for w in e.focusables()] if earlier.built else []
+            if found:
+                before = found[-1]
+                break
+        after: QWidget = self.problems
+        for later in self.pages[page.index + 1 :]:
+            found = [w for e in later.editors for w in e.focusables()] if later.built else []
+            if found:
+                after = found[0]
+                break
+        chain = [before, *(w for e in page.editors for w in e.focusables()), after]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
+        if self.guidance is not None:
+            for first, second in itertools.pairwise([self.problems, *self.guidance.focusables()]):
+                QWidget.setTabOrder(first, second)
 
     # --- sections ------------------------------------------------------------------------------------------
 
@@ -790,7 +804,8 @@ class FormView(QWidget, EditorHost):
                 if (self._show_all or self._touched)
                 else "Problems appear here as you fill in the form."
             )
-            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+            # Enabled (so drawn in the text colour, not disabled grey at 1.9:1) but not selectable.
+            placeholder.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.problems.addItem(placeholder)
         self.problemsChanged.emit(len(current))
 

@@ -53,10 +53,10 @@ class GuidancePanel(QFrame):
         # Keyboard users reach the level and the reasons with Tab (a screen reader then reads them);
         # the scroller itself is no stop of its own.
         for label in (self.level, self.details):
-            label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             label.setTextInteractionFlags(
                 Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
             )
+            label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # after the flags, which set it to ClickFocus
         scroller = QScrollArea(self)
         scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroller.setWidgetResizable(True)
