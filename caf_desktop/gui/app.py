@@ -21,6 +21,8 @@ QLabel[role="warning"] { border-left: 4px solid #b26b00; padding-left: 8px; }
 QFrame#item-card, QFrame#table-row { border: 1px solid #c8c8c8; border-radius: 4px; background: palette(base); }
 QListWidget#sections::item { padding: 6px 6px; border-bottom: 1px solid palette(midlight); }
 QListWidget#sections::item:selected { background: palette(highlight); color: palette(highlighted-text); }
+QLabel#guidance-level, QLabel#guidance-details { border: 2px solid transparent; }
+QLabel#guidance-level:focus, QLabel#guidance-details:focus { border: 2px solid #1f5f99; }
 QGroupBox { font-weight: bold; margin-top: 1.2em; }
 QGroupBox::title { subcontrol-origin: margin; left: 6px; padding: 0 4px; }
 """

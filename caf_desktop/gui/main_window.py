@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
         self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save, file_menu)
         self.save_as_action = self._action("Save &as JSON file…", self.save_as, "Ctrl+Shift+S", file_menu)
         file_menu.addSeparator()
-        self._action("&Quit", self.close, "Ctrl+Q", file_menu)
+        self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, file_menu)
         edit_menu = self.menuBar().addMenu("&Edit")
         self.undo_action = self._action("&Undo", self.undo, "Ctrl+Z", edit_menu)
         # Ctrl+Y as the README says on every platform, and Ctrl+Shift+Z where people expect that.

@@ -389,10 +389,9 @@ class ListEditor(FieldEditor):
             self.lines.pop().deleteLater()
             self.removers.pop().deleteLater()
         self.rows.removeWidget(self.add_button)
+        self.name_widgets()
         for index, (line, remove) in enumerate(zip(self.lines, self.removers, strict=True)):
             line.setObjectName(f"{self.pointer}/{index}")
-            line.setAccessibleName(f"{self.accessible_name} {index + 1}")
-            remove.setAccessibleName(f"{self.accessible_name} {index + 1}, remove")
             self.rows.addWidget(line, index, 0)
             self.rows.addWidget(remove, index, 1)
             text = "" if values[index] is None else str(values[index])
@@ -400,6 +399,12 @@ class ListEditor(FieldEditor):
                 with QSignalBlocker(line):
                     line.setText(text)
         self.rows.addWidget(self.add_button, len(values), 0, Qt.AlignmentFlag.AlignLeft)
+
+    def name_widgets(self) -> None:
+        super().name_widgets()
+        for index, (line, remove) in enumerate(zip(self.lines, self.removers, strict=True)):
+            line.setAccessibleName(f"{self.accessible_name} {index + 1}")
+            remove.setAccessibleName(f"{self.accessible_name} {index + 1}, remove")
 
     def _editor_for(self, index: int) -> Callable[[str], None]:
         return lambda text: self.host.document.set(
