@@ -148,8 +148,8 @@ class FormView(QWidget, EditorHost):
         document: Mapping[str, Any] | None = None,
         own_keys: bool = True,
     ) -> None:
-        """`own_keys=False` when a window hosts the view and its menu owns Ctrl+PgDown, Ctrl+PgUp and
-        F8: two owners of one key make Qt's "ambiguous shortcut" and neither works."""
+        """`own_keys=False` when a window hosts the view and its menu owns Ctrl+PgDown, Ctrl+PgUp, F8
+        and undo: two owners of one key make Qt's "ambiguous shortcut" and neither works."""
         super().__init__(parent)
         self.definition = definition
         self.document = EditableDocument()
@@ -272,6 +272,11 @@ class FormView(QWidget, EditorHost):
         next_problem = QShortcut(QKeySequence("F8"), self)
         next_problem.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         next_problem.activated.connect(self.next_problem)
+        # Text boxes leave these to the document's undo (qt_fields.leaves_undo_to_the_document).
+        for keys, action in (("Ctrl+Z", self.undo), ("Ctrl+Y", self.redo), ("Ctrl+Shift+Z", self.redo)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(action)
 
     # --- constructors of the contract -------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFrame,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from caf_desktop import schematree
-from caf_desktop.gui.qt_fields import FieldEditor, FieldSpec, _small, register
+from caf_desktop.gui.qt_fields import FieldEditor, FieldSpec, _small, leaves_undo_to_the_document, register
 
 if TYPE_CHECKING:
     from caf_desktop.gui.form_view import FormView
@@ -355,6 +355,12 @@ class _ListLine(QLineEdit):
     def __init__(self, owner: ListEditor, parent: QWidget) -> None:
         super().__init__(parent)
         self.owner = owner
+
+    def event(self, event: QEvent) -> bool:
+        if leaves_undo_to_the_document(event):
+            event.ignore()
+            return True
+        return super().event(event)
 
 
 @register("text-list")

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QEvent, QObject, QRegularExpression, QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QAction, QFont, QIntValidator, QKeyEvent, QRegularExpressionValidator, QTextOption
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QIntValidator,
+    QKeyEvent,
+    QKeySequence,
+    QRegularExpressionValidator,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QBoxLayout,
@@ -331,10 +339,37 @@ class FieldEditor:
 # --- text ---------------------------------------------------------------------------------------------------
 
 
+def leaves_undo_to_the_document(event: QEvent) -> bool:
+    """True for Ctrl+Z, Ctrl+Y and Ctrl+Shift+Z asking a text box for its own undo: refused, so the
+    window's Undo and Redo (the document's, one step per box typed in) own those keys. A box's own
+    undo would also write its old text back as a new change, out of the document's history."""
+    if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+        return False
+    ctrl = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    return (
+        event.matches(QKeySequence.StandardKey.Undo)
+        or event.matches(QKeySequence.StandardKey.Redo)
+        or (
+            event.key() in (Qt.Key.Key_Z, Qt.Key.Key_Y)
+            and ctrl
+            in (
+                Qt.KeyboardModifier.ControlModifier,
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+            )
+        )
+    )
+
+
 class _LineEdit(QLineEdit):
     def __init__(self, editor: FieldEditor, parent: QWidget) -> None:
         super().__init__(parent)
         self._editor = editor
+
+    def event(self, event: QEvent) -> bool:
+        if leaves_undo_to_the_document(event):
+            event.ignore()
+            return True
+        return super().event(event)
 
     def focusOutEvent(self, event: Any) -> None:
         super().focusOutEvent(event)
@@ -400,6 +435,12 @@ class PostcodeEditor(TextEditor):
 
 class _GrowingText(QPlainTextEdit):
     """A text box that grows with what is written (up to a limit), so long answers are readable."""
+
+    def event(self, event: QEvent) -> bool:
+        if leaves_undo_to_the_document(event):
+            event.ignore()
+            return True
+        return super().event(event)
 
     def __init__(self, editor: TextAreaEditor, rows: int, parent: QWidget) -> None:
         super().__init__(parent)

@@ -604,6 +604,22 @@ def test_undo_and_redo_of_typing(show: Show, qtbot: Any) -> None:
     assert line.text() == "Ada"  # type: ignore[attr-defined]
 
 
+def test_ctrl_z_in_a_box_undoes_the_form_step_by_step_not_only_that_box(show: Show, qtbot: Any) -> None:
+    view = kinds_view(show)
+    qtbot.keyClicks(widget(view, "/name"), "Ada")
+    qtbot.keyClick(widget(view, "/name"), Qt.Key.Key_Tab)
+    address = widget(view, "/address/line")
+    qtbot.keyClicks(address, "1 Fictional Way")
+    qtbot.keyClick(address, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert view.value() == {"name": "Ada"}
+    assert view.document.can_redo  # the form's undo: the box's own would write a change of its own
+    qtbot.keyClick(focused() or address, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert view.value() == {}
+    assert focused() is widget(view, "/name")  # undo shows where it happened
+    qtbot.keyClick(focused() or address, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert view.value() == {"name": "Ada"}
+
+
 # --- sections, problems and the keyboard ---------------------------------------------------------------------
 
 

@@ -263,6 +263,7 @@ def undoes(keys: str) -> Check:
         press(qtbot, keys)
         assert window.view is not None
         assert window.view.value()["child"]["aka"] == example("caf-assessment")["child"]["aka"]
+        assert window.view.document.can_redo  # the document's undo, not the box's own
 
     return check
 
