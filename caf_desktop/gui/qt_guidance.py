@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from caf_desktop.thresholds import Ruleset, ThresholdResult
@@ -63,6 +63,8 @@ class GuidancePanel(QFrame):
         scroller.setFrameShape(QFrame.Shape.NoFrame)
         scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroller.setWidget(self.details)
+        self.scroller = scroller
+        self.details.installEventFilter(self)
         layout.addWidget(scroller, 1)
         note = QLabel(
             "This is guidance, not a tick box. Agree the level with your own judgement, and record why if it differs.",
@@ -74,6 +76,24 @@ class GuidancePanel(QFrame):
 
     def focusables(self) -> list[QWidget]:
         return [self.level, self.details]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The reasons scroll with the keys while they have the focus (their scroller takes none)."""
+        if watched is self.details and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            bar = self.scroller.verticalScrollBar()
+            steps = {
+                Qt.Key.Key_Down: bar.singleStep(),
+                Qt.Key.Key_Up: -bar.singleStep(),
+                Qt.Key.Key_PageDown: bar.pageStep(),
+                Qt.Key.Key_PageUp: -bar.pageStep(),
+                Qt.Key.Key_Home: -bar.maximum(),
+                Qt.Key.Key_End: bar.maximum(),
+            }
+            step = steps.get(Qt.Key(event.key()))
+            if step is not None and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                bar.setValue(bar.value() + step)
+                return True
+        return super().eventFilter(watched, event)
 
     def show_result(self, result: ThresholdResult) -> None:
         self.result = result

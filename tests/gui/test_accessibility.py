@@ -53,8 +53,15 @@ def spoken_name(widget: QWidget) -> str:
 
 
 @pytest.mark.parametrize("form_id", FORMS)
-def test_every_input_says_whose_and_what_it_is_once_in_its_form(form_id: str, show: Show) -> None:
-    view = filled(show, form_id)
+@pytest.mark.parametrize("answers", ["empty", "filled"])
+def test_every_input_says_whose_and_what_it_is_once_in_its_form(
+    form_id: str, answers: str, show: Show
+) -> None:
+    if answers == "filled":
+        view = filled(show, form_id)
+    else:
+        view = show(FormView.for_form(form_id))
+        view.build_all()
     everything = inputs(view)
     assert everything
     unnamed = [w.objectName() or type(w).__name__ for w in everything if not spoken_name(w).strip()]
@@ -190,6 +197,21 @@ def test_one_tab_from_the_section_list_reaches_the_first_question(show: Show, qt
     assert QApplication.focusWidget() is view.editor("/child/given_names").focus_widget()  # type: ignore[union-attr]
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
     assert QApplication.focusWidget() is view.sidebar
+
+
+def test_the_guidance_is_read_and_scrolled_from_the_keyboard(show: Show, qtbot: Any) -> None:
+    view = filled(show, "caf-assessment")
+    guidance = view.guidance
+    assert guidance is not None
+    assert guidance.level.text().startswith("Suggested: level 3")
+    guidance.details.setFocus()
+    assert QApplication.focusWidget() is guidance.details
+    bar = guidance.scroller.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)  # the reasons are longer than the panel
+    qtbot.keyClick(guidance.details, Qt.Key.Key_PageDown)
+    assert bar.value() > 0
+    qtbot.keyClick(guidance.details, Qt.Key.Key_Home)
+    assert bar.value() == 0
 
 
 # --- contrast --------------------------------------------------------------------------------------------------
