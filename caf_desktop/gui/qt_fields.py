@@ -858,6 +858,18 @@ class RadioEditor(FieldEditor):
                 for button in self.buttons:
                     button.setChecked(False)
                 self.group.setExclusive(True)
+        self._tab_to_the_answer()
+
+    def _tab_to_the_answer(self) -> None:
+        """Tab stops once in the set, on the chosen answer (or the first, with none chosen), so a
+        screen reader says the answer given; the arrow keys move to the others. Qt's own rule
+        (the button last focused) holds while one of them has the focus."""
+        if any(button.hasFocus() for button in self.buttons):
+            return
+        chosen = self.group.checkedButton()
+        for button in self.buttons:
+            stop = chosen is None or button is chosen
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus if stop else Qt.FocusPolicy.ClickFocus)
 
     def set_enabled(self, enabled: bool) -> None:
         for button in self.buttons:

@@ -123,11 +123,14 @@ def page_order(widget: QWidget) -> list[QWidget]:
     groups: list[Any] = []
 
     def stop(child: QWidget) -> bool:
-        """Of a set of radio buttons, Tab stops at one (the first, or the last one used); the arrow
-        keys move between them, as everywhere on the desktop."""
+        """Of a set of radio buttons, Tab stops at one: the answer chosen, or the first with none
+        chosen; the arrow keys move between them, as everywhere on the desktop."""
         group = child.group() if isinstance(child, QRadioButton) else None
         if group is None:
             return True
+        chosen = group.checkedButton()
+        if chosen is not None:
+            return chosen is child
         if any(group is seen for seen in groups):
             return False
         groups.append(group)
@@ -197,6 +200,23 @@ def test_one_tab_from_the_section_list_reaches_the_first_question(show: Show, qt
     assert QApplication.focusWidget() is view.editor("/child/given_names").focus_widget()  # type: ignore[union-attr]
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
     assert QApplication.focusWidget() is view.sidebar
+
+
+def test_tab_stops_on_the_answer_chosen_and_the_arrows_change_it(show: Show, qtbot: Any) -> None:
+    view = filled(show, "caf-assessment")
+    view.go_to("/child/sex")
+    chosen = view.value()["child"]["sex"]
+    aka = view.editor("/child/aka")
+    assert aka is not None
+    aka.focus_widget().setFocus()
+    qtbot.keyClick(aka.focus_widget(), Qt.Key.Key_Tab)
+    landed = QApplication.focusWidget()
+    assert landed is not None
+    assert landed.objectName() == f"/child/sex={chosen}"
+    assert spoken_name(landed).endswith("(Identifying details: sex)")
+    qtbot.keyClick(landed, Qt.Key.Key_Right)  # the options sit in a row
+    assert view.value()["child"]["sex"] != chosen
+    assert QApplication.focusWidget().objectName() == f"/child/sex={view.value()['child']['sex']}"  # type: ignore[union-attr]
 
 
 def test_the_guidance_is_read_and_scrolled_from_the_keyboard(show: Show, qtbot: Any) -> None:
