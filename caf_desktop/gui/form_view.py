@@ -507,7 +507,7 @@ class FormView(QWidget, EditorHost):
         after = (
             ordered[position + 1].focusables()[:1] if position + 1 < len(ordered) else [card.owner.add_button]
         )
-        chain = [ordered[position - 1].actions, *card.focusables(), *after]
+        chain = [ordered[position - 1].focusables()[-1], *card.focusables(), *after]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 

@@ -13,7 +13,7 @@ import pytest
 from caf_desktop.definitions import shipped_catalogue
 from caf_desktop.gui.app import apply_look
 from caf_desktop.gui.form_view import FormView
-from caf_desktop.gui.qt_containers import _ItemCard
+from caf_desktop.gui.qt_containers import RepeatEditor, _ItemCard
 from caf_desktop.gui.qt_fields import DateEditor, IndicatorsEditor
 from caf_desktop.store.store import Profile, Store
 from PySide6.QtCore import QRect, Qt
@@ -190,6 +190,27 @@ def test_tab_goes_from_the_section_list_through_the_page_to_problems_and_guidanc
         assert set(inputs(view)) & set(expected) == {w for w in inputs(view) if w in expected}
         unreachable = [w for w in inputs(view) if page.content.isAncestorOf(w) and reachable(w)]
         assert [w for w in unreachable if w not in walked] == [], page.section.title
+
+
+@pytest.mark.parametrize(
+    ("form_id", "pointer"), [("tac-meeting", "/actions"), ("caf-assessment", "/parents_carers")]
+)
+def test_an_item_added_takes_its_place_in_the_tab_order(form_id: str, pointer: str, show: Show) -> None:
+    view = filled(show, form_id)
+    repeat = view.editor(pointer)
+    assert isinstance(repeat, RepeatEditor)
+    index = view._section_for(pointer)
+    view.set_current_section(index)
+    view.document.insert_item(pointer, 1, {})  # an item in the middle
+    repeat.add_item()  # one at the end
+    view.document.move_item(pointer, len(repeat.cards) - 1, 1)  # and one moved into the middle
+    repeat.add_item()
+    page = view.pages[index]
+    expected = page_order(page.content)
+    walked = tab_walk(view.sidebar, len(expected) + 10)
+    assert [w.objectName() or spoken_name(w) for w in walked[: len(expected)]] == [
+        w.objectName() or spoken_name(w) for w in expected
+    ]
 
 
 def test_one_tab_from_the_section_list_reaches_the_first_question(show: Show, qtbot: Any) -> None:
