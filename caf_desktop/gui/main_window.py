@@ -76,6 +76,16 @@ def action_words(text: str) -> str:
     return "-".join(words)
 
 
+def name_actions(window: QWidget, shorter: dict[str, str] | None = None) -> None:
+    """Names each of the window's actions `action-` plus its words as it says them now (CONTRACT.md),
+    or the shorter name given for those words."""
+    for action in window.findChildren(QAction):
+        if action.isSeparator() or not action.text():
+            continue
+        words = action_words(action.text())
+        action.setObjectName(f"action-{(shorter or {}).get(words, words)}")
+
+
 class ChooseFormDialog(QDialog):
     """Which form a document is for: asked when opening a JSON file, with the best guess chosen."""
 
@@ -166,13 +176,12 @@ class MainWindow(QMainWindow):
         shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
         menu: Any = None,
         *,
-        name: str | None = None,
         also: tuple[str, ...] = (),
     ) -> QAction:
         """A menu action named `action-` plus its words (CONTRACT.md), so scripts and tests find it.
         `also` gives further keys for the same action (Ctrl+Enter on the keypad beside Ctrl+Return)."""
         action = QAction(text, self)
-        action.setObjectName(f"action-{name or action_words(text)}")
+        action.setObjectName(f"action-{action_words(text)}")
         if shortcut is not None:
             action.setShortcuts([QKeySequence(shortcut), *(QKeySequence(k) for k in also)])
         action.triggered.connect(slot)
@@ -212,7 +221,7 @@ class MainWindow(QMainWindow):
             "Pre&vious section", lambda: self.view and self.view.move_section(-1), "Ctrl+PgUp", form_menu
         )
         help_menu = self.menuBar().addMenu("&Help")
-        self._action("&About CAF Desktop", self.about, None, help_menu, name="about")
+        self._action("&About CAF Desktop", self.about, None, help_menu)
         self._update_actions()
 
     def start_new(self) -> None:

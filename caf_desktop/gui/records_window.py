@@ -46,7 +46,7 @@ from caf_desktop.gui import bundle_actions, pdf_actions
 from caf_desktop.gui.case_list import CaseListPage, uk
 from caf_desktop.gui.form_view import FormView
 from caf_desktop.gui.layout_memory import remember_size
-from caf_desktop.gui.main_window import MainWindow, restore_splitter, settings
+from caf_desktop.gui.main_window import MainWindow, name_actions, restore_splitter, settings
 from caf_desktop.store.store import KEY_FILE, ChildMatch, RecordInfo, Store
 
 # Typing is kept at most this long after it happens: the timer starts at the first change and is not
@@ -55,6 +55,14 @@ AUTOSAVE_DELAY_MS = 1500
 ATTENTION_CHECK_MS = 10 * 60 * 1000  # how often to see whether the day has changed
 DEFAULT_LOCK_MINUTES = 10
 SESSION_MARKER = "session.open"
+# Menu actions CONTRACT.md names more shortly than their words (the rest are "action-" and their words).
+CONTRACT_NAMES = {
+    "export-as-pdf": "export-pdf",
+    "print-tac-plan-of-this-case": "print-tac-plan",
+    "lock-now": "lock",
+    "locality-team": "team",
+    "send-records-to-the-team": "send-records",
+}
 
 
 def lock_minutes() -> int:
@@ -463,59 +471,48 @@ class RecordsWindow(MainWindow):
     # --- menus ------------------------------------------------------------------------------------------
 
     def _add_record_actions(self) -> None:
+        self.new_action.setText("&New record…")
         self.save_as_action.setText("&Export as JSON file…")
-        self.save_as_action.setObjectName("action-export-as-json-file")
         file_menu = self.file_menu
         first_after = file_menu.actions()[file_menu.actions().index(self.save_as_action) + 1]
-        self.export_pdf_action = self._action(
-            "Export as &PDF…", lambda: pdf_actions.export_pdf(self), "Ctrl+E", name="export-pdf"
-        )
-        self.print_action = self._action(
-            "&Print…", lambda: pdf_actions.print_record(self), QKeySequence.StandardKey.Print
-        )
-        self.verify_action = self._action(
-            "&Verify a signed PDF…", lambda: pdf_actions.verify_signed_pdf(self)
-        )
+        self.export_pdf_action = QAction("Export as &PDF…", self)
+        self.export_pdf_action.setShortcut("Ctrl+E")
+        self.export_pdf_action.triggered.connect(lambda: pdf_actions.export_pdf(self))
+        self.print_action = QAction("&Print…", self)
+        self.print_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.print_action.triggered.connect(lambda: pdf_actions.print_record(self))
+        self.verify_action = QAction("&Verify a signed PDF…", self)
+        self.verify_action.triggered.connect(lambda: pdf_actions.verify_signed_pdf(self))
         for action in (self.export_pdf_action, self.print_action, self.verify_action):
             file_menu.insertAction(first_after, action)
         record_menu = QMenu("&Record", self)
         self.history_action = self._action("&History…", self.show_history, "Ctrl+H", record_menu)
         self.audit_action = self._action("&Audit log…", self.show_audit, None, record_menu)
         record_menu.addSeparator()
-        self.print_tac_plan_action = self._action(
+        self._action(
             "Print &TAC plan of this case…",
             lambda: pdf_actions.print_tac_plan(self),
             "Ctrl+Shift+P",
             record_menu,
-            name="print-tac-plan",
         )
         record_menu.addSeparator()
         self.back_action = self._action("Back to the &case list", self.show_start, "Alt+Home", record_menu)
-        self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu, name="lock")
+        self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)
         self._action("&Preferences…", self.preferences, None, record_menu)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], record_menu)  # before Help
         team_menu = QMenu("&Team", self)
-        self.team_action = self._action("Locality &team…", self.show_team, "Ctrl+T", team_menu, name="team")
+        self.team_action = self._action("Locality &team…", self.show_team, "Ctrl+T", team_menu)
         team_menu.addSeparator()
         self._action(
-            "&Send records to the team…",
-            lambda: bundle_actions.send_bundle(self),
-            "Ctrl+Shift+B",
-            team_menu,
-            name="send-records",
+            "&Send records to the team…", lambda: bundle_actions.send_bundle(self), "Ctrl+Shift+B", team_menu
         )
         self._action(
             "&Import bundles…", lambda: bundle_actions.import_bundles(self), "Ctrl+Shift+I", team_menu
         )
-        self._action(
-            "Sync &conflicts…",
-            lambda: bundle_actions.settle_conflicts(self),
-            None,
-            team_menu,
-            name="sync-conflicts",
-        )
+        self._action("Sync &conflicts…", lambda: bundle_actions.settle_conflicts(self), None, team_menu)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], team_menu)
         self.team_menu = team_menu
+        name_actions(self, CONTRACT_NAMES)
 
     def _update_actions(self) -> None:
         if getattr(self, "locked", False):
