@@ -9,7 +9,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from caf_desktop import paths
@@ -28,9 +28,38 @@ QLabel[role="warning"] { border-left: 4px solid #b26b00; padding-left: 8px; }
 QFrame#item-card, QFrame#table-row { border: 1px solid #c8c8c8; border-radius: 4px; background: palette(base); }
 QListWidget#sections::item { padding: 6px 6px; border-bottom: 1px solid palette(midlight); }
 QListWidget#sections::item:selected { background: palette(highlight); color: palette(highlighted-text); }
+QLabel#guidance-level, QLabel#guidance-details { border: 2px solid transparent; }
+QLabel#guidance-level:focus, QLabel#guidance-details:focus { border: 2px solid #1f5f99; }
 QGroupBox { font-weight: bold; margin-top: 1.2em; }
 QGroupBox::title { subcontrol-origin: margin; left: 6px; padding: 0 4px; }
 """
+
+
+# Fusion's own colours fall short of WCAG's 4.5:1 for text: placeholders (4.0:1), disabled text such
+# as a read-only answer (1.9:1) and white on the selection blue (3.6:1). These pass on white and on
+# the window grey (tests/gui/test_accessibility.py measures the rendered pixels).
+PLACEHOLDER_TEXT = "#595959"  # 7.0:1 on white
+DISABLED_TEXT = "#666666"  # 5.0:1 on the window grey, and still lighter than answers
+SELECTION = "#1f5f99"  # white text on it is 6.7:1
+
+
+def accessible_palette(palette: QPalette) -> QPalette:
+    """The style's palette with every text colour at 4.5:1 or more against its background."""
+    changed = QPalette(palette)
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled):
+        changed.setColor(group, QPalette.ColorRole.PlaceholderText, QColor(PLACEHOLDER_TEXT))
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        changed.setColor(group, QPalette.ColorRole.Highlight, QColor(SELECTION))
+        changed.setColor(group, QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        changed.setColor(QPalette.ColorGroup.Disabled, role, QColor(DISABLED_TEXT))
+    return changed
+
+
+def apply_look(app: QApplication) -> None:
+    """The app's colours and style sheet (make_application applies them; tests of the look too)."""
+    app.setPalette(accessible_palette(app.style().standardPalette()))
+    app.setStyleSheet(STYLE_SHEET)
 
 
 def _crash_dialog(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
@@ -61,7 +90,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
     app.setApplicationName("CAF Desktop")
     app.setOrganizationName("CAF Desktop")
-    app.setStyleSheet(STYLE_SHEET)
+    apply_look(app)
     return app
 
 

@@ -16,7 +16,9 @@ Signals:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +59,11 @@ def _same_words(a: str, b: str) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
 
+def _unnumbered(title: str) -> str:
+    """ "1a. General health" is "General health": the number helps the eye, not the ear."""
+    return re.sub(r"^\d+[a-z]?\.\s+", "", title)
+
+
 def _template(pointer: str) -> str:
     return pointers.join("*" if t.isdigit() else t for t in pointers.split(pointer))
 
@@ -86,6 +93,7 @@ class _SectionPage(QScrollArea):
         self.section = section
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the section list to its first question
         self.content = QWidget()
         self.content.setObjectName(f"section:{section.id}")
         self.layout_ = QVBoxLayout(self.content)
@@ -142,7 +150,10 @@ class FormView(QWidget, EditorHost):
         parent: QWidget | None = None,
         *,
         document: Mapping[str, Any] | None = None,
+        own_keys: bool = True,
     ) -> None:
+        """`own_keys=False` when a window hosts the view and its menu owns Ctrl+PgDown, Ctrl+PgUp, F8
+        and undo: two owners of one key make Qt's "ambiguous shortcut" and neither works."""
         super().__init__(parent)
         self.definition = definition
         self.document = EditableDocument()
@@ -162,9 +173,11 @@ class FormView(QWidget, EditorHost):
         self._findings: list[Finding] = []
         self._complete_findings: list[Finding] = []
         self._section_of = self._section_index()
+        self._titles: list[str] = []  # the titled groups being built, outermost first
         self.setObjectName(f"form:{definition.id}")
         self._build_frame()
-        self._build_shortcuts()
+        if own_keys:
+            self._build_shortcuts()
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(VALIDATION_DELAY_MS)
@@ -318,6 +331,11 @@ class FormView(QWidget, EditorHost):
         next_problem = QShortcut(QKeySequence("F8"), self)
         next_problem.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         next_problem.activated.connect(self.next_problem)
+        # Text boxes leave these to the document's undo (qt_fields.leaves_undo_to_the_document).
+        for keys, action in (("Ctrl+Z", self.undo), ("Ctrl+Y", self.redo), ("Ctrl+Shift+Z", self.redo)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(action)
 
     # --- constructors of the contract -------------------------------------------------------------------
 
@@ -396,7 +414,8 @@ class FormView(QWidget, EditorHost):
                     help_label = QLabel(element.help, box)
                     help_label.setWordWrap(True)
                     inner.addWidget(help_label)
-                built += self.build_elements(element.elements, base, template_base, inner, box)
+                with self.titled(element.label):
+                    built += self.build_elements(element.elements, base, template_base, inner, box)
                 layout.addWidget(box)
                 self._bind_rule(element.rule, base, widget=box)
             elif isinstance(element, Text):
@@ -404,6 +423,29 @@ class FormView(QWidget, EditorHost):
                 layout.addWidget(label)
                 self._bind_rule(element.rule, base, widget=label)
         return built
+
+    @contextmanager
+    def titled(self, title: str) -> Iterator[None]:
+        """Questions built inside this are within a group of this title (for their accessible names)."""
+        self._titles.append(title)
+        try:
+            yield
+        finally:
+            self._titles.pop()
+
+    def _name_context(self) -> Callable[[], str]:
+        """Whose a question is, as its accessible name starts: the innermost titled group, within the
+        list item being built ("Parent or carer 2, address"), else the section. A function, since an
+        item that moves is renumbered."""
+        card = self.building_cards[-1] if self.building_cards else None
+        depth = getattr(card, "title_depth", 0) if card is not None else 0
+        inner = [t for t in self._titles[depth:] if t]
+        group = _unnumbered(inner[-1]) if inner else ""
+        if card is None:
+            section = self.section_being_built
+            fixed = group or (section.title if section is not None else "")
+            return lambda: fixed
+        return lambda: ", ".join(p for p in (card.item_label(), group) if p)
 
     def _text_widget(self, element: Text, parent: QWidget) -> QWidget:
         label = QLabel(parent)
@@ -444,6 +486,7 @@ class FormView(QWidget, EditorHost):
             required=required,
             options=dict(control.options),
             read_only=any(s.get("readOnly") is True or "const" in s for s in always),
+            context=self._name_context(),
         )
 
     def _always_required(self, template: str) -> bool:
@@ -542,7 +585,7 @@ class FormView(QWidget, EditorHost):
         after = (
             ordered[position + 1].focusables()[:1] if position + 1 < len(ordered) else [card.owner.add_button]
         )
-        chain = [ordered[position - 1].actions, *card.focusables(), *after]
+        chain = [ordered[position - 1].focusables()[-1], *card.focusables(), *after]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
@@ -572,9 +615,27 @@ class FormView(QWidget, EditorHost):
         self._editors = {e.pointer: e for e in self._editors.values()}
 
     def _fix_tab_order(self, page: _SectionPage) -> None:
-        chain = [w for e in page.editors for w in e.focusables()]
+        """Page order: the section list, the sections' questions in turn, the problems panel, then the
+        guidance. Only the section on screen is visible, so Tab goes from the list to its first
+        question and from its last to the problems. Only this page's neighbours are touched."""
+        before: QWidget = self.sidebar
+        for earlier in reversed(self.pages[: page.index]):
+            found = [w for e in earlier.editors for w in e.focusables()] if earlier.built else []
+            if found:
+                before = found[-1]
+                break
+        after: QWidget = self.problems
+        for later in self.pages[page.index + 1 :]:
+            found = [w for e in later.editors for w in e.focusables()] if later.built else []
+            if found:
+                after = found[0]
+                break
+        chain = [before, *(w for e in page.editors for w in e.focusables()), after]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
+        if self.guidance is not None:
+            for first, second in itertools.pairwise([self.problems, *self.guidance.focusables()]):
+                QWidget.setTabOrder(first, second)
 
     # --- sections ------------------------------------------------------------------------------------------
 
@@ -843,7 +904,8 @@ class FormView(QWidget, EditorHost):
                 if (self._show_all or self._touched)
                 else "Problems appear here as you fill in the form."
             )
-            placeholder.setFlags(Qt.ItemFlag.NoItemFlags)
+            # Enabled (so drawn in the text colour, not disabled grey at 1.9:1) but not selectable.
+            placeholder.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.problems.addItem(placeholder)
         self.problemsChanged.emit(len(current))
 

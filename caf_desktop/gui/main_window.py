@@ -6,6 +6,7 @@ Signals:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,22 @@ def guess_form(document: Any) -> FormDefinition | None:
         if score > best[0]:
             best = (score, definition)
     return best[1]
+
+
+def action_words(text: str) -> str:
+    """The words of a menu item in kebab case: "Export as &PDF…" is "export-as-pdf"."""
+    words = re.findall(r"[a-z0-9]+", text.replace("&", "").lower())
+    return "-".join(words)
+
+
+def name_actions(window: QWidget, shorter: dict[str, str] | None = None) -> None:
+    """Names each of the window's actions `action-` plus its words as it says them now (CONTRACT.md),
+    or the shorter name given for those words."""
+    for action in window.findChildren(QAction):
+        if action.isSeparator() or not action.text():
+            continue
+        words = action_words(action.text())
+        action.setObjectName(f"action-{(shorter or {}).get(words, words)}")
 
 
 class ChooseFormDialog(QDialog):
@@ -153,11 +170,20 @@ class MainWindow(QMainWindow):
     # --- menus -------------------------------------------------------------------------------------------
 
     def _action(
-        self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, menu: Any = None
+        self,
+        text: str,
+        slot: Any,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        menu: Any = None,
+        *,
+        also: tuple[str, ...] = (),
     ) -> QAction:
+        """A menu action named `action-` plus its words (CONTRACT.md), so scripts and tests find it.
+        `also` gives further keys for the same action (Ctrl+Enter on the keypad beside Ctrl+Return)."""
         action = QAction(text, self)
+        action.setObjectName(f"action-{action_words(text)}")
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcuts([QKeySequence(shortcut), *(QKeySequence(k) for k in also)])
         action.triggered.connect(slot)
         if menu is not None:
             menu.addAction(action)
@@ -166,35 +192,53 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.file_menu = file_menu
-        self.new_action = self._action("&New form…", self.show_start, QKeySequence.StandardKey.New, file_menu)
+        self.new_action = self._action(
+            "&New record…", self.start_new, QKeySequence.StandardKey.New, file_menu
+        )
         self._action("&Open JSON file…", self.open_file, QKeySequence.StandardKey.Open, file_menu)
         self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save, file_menu)
-        self.save_as_action = self._action(
-            "Save &as JSON file…", self.save_as, QKeySequence.StandardKey.SaveAs, file_menu
-        )
+        self.save_as_action = self._action("Save &as JSON file…", self.save_as, "Ctrl+Shift+S", file_menu)
         file_menu.addSeparator()
         self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, file_menu)
         edit_menu = self.menuBar().addMenu("&Edit")
-        self.undo_action = self._action("&Undo", self.undo, QKeySequence.StandardKey.Undo, edit_menu)
-        self.redo_action = self._action("&Redo", self.redo, QKeySequence.StandardKey.Redo, edit_menu)
+        self.undo_action = self._action("&Undo", self.undo, "Ctrl+Z", edit_menu)
+        # Ctrl+Y as the README says on every platform, and Ctrl+Shift+Z where people expect that.
+        self.redo_action = self._action("&Redo", self.redo, "Ctrl+Y", edit_menu, also=("Ctrl+Shift+Z",))
         form_menu = self.menuBar().addMenu("F&orm")
         self.check_action = self._action("&Check answers", self.check, "F7", form_menu)
-        self.complete_action = self._action("&Mark complete", self.mark_complete, "Ctrl+Return", form_menu)
-        self._action("Next &problem", lambda: self.view and self.view.next_problem(), "F8", form_menu)
+        self.complete_action = self._action(
+            "&Mark complete", self.mark_complete, "Ctrl+Return", form_menu, also=("Ctrl+Enter",)
+        )
+        # The window owns these keys; the FormView it hosts has none of its own (one owner per key).
+        self.next_problem_action = self._action(
+            "Next &problem", lambda: self.view and self.view.next_problem(), "F8", form_menu
+        )
         form_menu.addSeparator()
-        self._action(
+        self.next_section_action = self._action(
             "Next &section", lambda: self.view and self.view.move_section(+1), "Ctrl+PgDown", form_menu
         )
-        self._action(
+        self.previous_section_action = self._action(
             "Pre&vious section", lambda: self.view and self.view.move_section(-1), "Ctrl+PgUp", form_menu
         )
         help_menu = self.menuBar().addMenu("&Help")
         self._action("&About CAF Desktop", self.about, None, help_menu)
         self._update_actions()
 
+    def start_new(self) -> None:
+        """File ▸ New record (Ctrl+N): here, the page of forms to start."""
+        self.show_start()
+
     def _update_actions(self) -> None:
         has_form = self.view is not None
-        for action in (self.save_action, self.save_as_action, self.check_action, self.complete_action):
+        for action in (
+            self.save_action,
+            self.save_as_action,
+            self.check_action,
+            self.complete_action,
+            self.next_problem_action,
+            self.next_section_action,
+            self.previous_section_action,
+        ):
             action.setEnabled(has_form)
         self.undo_action.setEnabled(has_form and self.view is not None and self.view.document.can_undo)
         self.redo_action.setEnabled(has_form and self.view is not None and self.view.document.can_redo)
@@ -217,7 +261,7 @@ class MainWindow(QMainWindow):
     def new_form(
         self, definition: FormDefinition, document: dict[str, Any] | None = None, path: Path | None = None
     ) -> FormView:
-        view = FormView(definition, self, document=document)
+        view = FormView(definition, self, document=document, own_keys=False)
         self.path = path
         self._set_view(view)
         return view

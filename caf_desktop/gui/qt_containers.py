@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFrame,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from caf_desktop import schematree
-from caf_desktop.gui.qt_fields import FieldEditor, FieldSpec, _small, register
+from caf_desktop.gui.qt_fields import FieldEditor, FieldSpec, _small, leaves_undo_to_the_document, register
 
 if TYPE_CHECKING:
     from caf_desktop.gui.form_view import FormView
@@ -64,9 +64,10 @@ class GroupEditor(FieldEditor):
         if self.spec.options.get("flat"):
             self.inner.setContentsMargins(0, 0, 0, 0)
         host: FormView = self.host  # type: ignore[assignment]
-        self.child_editors = host.build_elements(
-            self.elements, self.spec.pointer, self.template, self.inner, box
-        )
+        with host.titled(self.spec.title):
+            self.child_editors = host.build_elements(
+                self.elements, self.spec.pointer, self.template, self.inner, box
+            )
         return box
 
     def add_to(self, layout: Any) -> None:
@@ -122,6 +123,9 @@ class _ItemCard(QFrame):
         header.addWidget(self.heading, 1)
         header.addWidget(self.actions)
         layout.addLayout(header)
+        # Questions in the item are named after it ("Parent or carer 2: name"), not the groups
+        # around the list.
+        self.title_depth = len(owner.host._titles)  # type: ignore[attr-defined]
         owner.host.building_cards.append(self)  # type: ignore[attr-defined]
         try:
             self._build(owner, index, layout)
@@ -157,8 +161,12 @@ class _ItemCard(QFrame):
     def pointer(self) -> str:
         return self.owner.item_pointer(self.index)
 
+    def item_label(self) -> str:
+        return f"{self.owner.item_title} {self.index + 1}"
+
     def focusables(self) -> list[QWidget]:
-        return [*[w for editor in self.editors for w in editor.focusables()], self.actions]
+        """Page order: the Actions button sits in the item's heading, above its questions."""
+        return [self.actions, *[w for editor in self.editors for w in editor.focusables()]]
 
     def refresh_heading(self) -> None:
         text = f"{self.owner.item_title} {self.index + 1}"
@@ -324,9 +332,7 @@ class RepeatEditor(FieldEditor):
 
     def focusables(self) -> list[QWidget]:
         ordered = sorted(self.cards.values(), key=lambda c: c.index)
-        return [
-            w for card in ordered for w in [*[f for e in card.editors for f in e.focusables()], card.actions]
-        ] + [self.add_button]
+        return [w for card in ordered for w in card.focusables()] + [self.add_button]
 
     def set_enabled(self, enabled: bool) -> None:
         self.input.setEnabled(enabled)
@@ -349,6 +355,12 @@ class _ListLine(QLineEdit):
     def __init__(self, owner: ListEditor, parent: QWidget) -> None:
         super().__init__(parent)
         self.owner = owner
+
+    def event(self, event: QEvent) -> bool:
+        if leaves_undo_to_the_document(event):
+            event.ignore()
+            return True
+        return super().event(event)
 
 
 @register("text-list")
@@ -373,11 +385,9 @@ class ListEditor(FieldEditor):
         while len(self.lines) < len(values):
             index = len(self.lines)
             line = _ListLine(self, self.input)
-            line.setAccessibleName(f"{self.spec.title} {index + 1}")
             line.textEdited.connect(self._editor_for(index))
             remove = QToolButton(self.input)
             remove.setText("Remove")
-            remove.setAccessibleName(f"Remove {self.spec.title.lower()} {index + 1}")
             remove.clicked.connect(self._remover_for(index))
             self.lines.append(line)
             self.removers.append(remove)
@@ -385,6 +395,7 @@ class ListEditor(FieldEditor):
             self.lines.pop().deleteLater()
             self.removers.pop().deleteLater()
         self.rows.removeWidget(self.add_button)
+        self.name_widgets()
         for index, (line, remove) in enumerate(zip(self.lines, self.removers, strict=True)):
             line.setObjectName(f"{self.pointer}/{index}")
             self.rows.addWidget(line, index, 0)
@@ -394,6 +405,12 @@ class ListEditor(FieldEditor):
                 with QSignalBlocker(line):
                     line.setText(text)
         self.rows.addWidget(self.add_button, len(values), 0, Qt.AlignmentFlag.AlignLeft)
+
+    def name_widgets(self) -> None:
+        super().name_widgets()
+        for index, (line, remove) in enumerate(zip(self.lines, self.removers, strict=True)):
+            line.setAccessibleName(f"{self.accessible_name} {index + 1}")
+            remove.setAccessibleName(f"{self.accessible_name} {index + 1}, remove")
 
     def _editor_for(self, index: int) -> Callable[[str], None]:
         return lambda text: self.host.document.set(

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QEvent, QObject, QRegularExpression, QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QAction, QFont, QIntValidator, QKeyEvent, QRegularExpressionValidator, QTextOption
+from PySide6.QtGui import (
+    QAction,
+    QFont,
+    QIntValidator,
+    QKeyEvent,
+    QKeySequence,
+    QRegularExpressionValidator,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QAbstractButton,
     QBoxLayout,
@@ -57,6 +65,8 @@ class FieldSpec:
     required: bool = False
     options: dict[str, Any] = field(default_factory=dict)
     read_only: bool = False
+    # Whose the answer is ("General health", "Parent or carer 2"): asked each time, as items move.
+    context: Callable[[], str] = lambda: ""
 
     @property
     def widget_option(self) -> str | None:
@@ -166,6 +176,22 @@ def add_choice(layout: QBoxLayout, button: QAbstractButton, text: str, parent: Q
     layout.addLayout(row)
 
 
+def _lower_first(title: str) -> str:
+    """ "Strengths" is "strengths" after a colon; "GP name", "Every Child Matters outcome" and
+    "Does the child see their GP?" keep their capitals (a name, or a capital that may be one)."""
+    words = title.split()
+    plain = re.match(r"[A-Z][a-z]", title) and not any(w[:1].isupper() for w in words[1:])
+    return title[:1].lower() + title[1:] if plain else title
+
+
+def qualified(context: str, title: str) -> str:
+    """An accessible name that says whose and what: "General health: strengths", so a screen
+    reader user hears which of fourteen "Strengths" boxes this is."""
+    if not context or " ".join(context.lower().split()) == " ".join(title.lower().split()):
+        return title
+    return f"{context}: {_lower_first(title)}"
+
+
 def _small(label: QLabel) -> QLabel:
     font = QFont(label.font())
     font.setPointSizeF(max(font.pointSizeF() * 0.92, 7.0))
@@ -207,7 +233,7 @@ class FieldEditor:
             self.help_label.setObjectName(f"help:{spec.pointer}")
         self.input = self.create_input(parent)
         self.input.setObjectName(spec.pointer)
-        self.input.setAccessibleName(spec.title)
+        self.name_widgets()
         self._describe()
         if self.label is not None:
             self.label.setBuddy(self.focus_widget())
@@ -227,6 +253,16 @@ class FieldEditor:
 
     def focus_widget(self) -> QWidget:
         return self.input
+
+    @property
+    def accessible_name(self) -> str:
+        """Whose and what this question is, as a screen reader says it (CONTRACT.md)."""
+        return qualified(self.spec.context(), self.spec.title)
+
+    def name_widgets(self) -> None:
+        """Gives the input (and any parts of it a person can reach) their accessible names; again
+        when the item holding the question moves."""
+        self.input.setAccessibleName(self.accessible_name)
 
     def widgets(self) -> list[QWidget]:
         return [w for w in (self.label, self.input, self.help_label, self.error_label) if w is not None]
@@ -302,6 +338,7 @@ class FieldEditor:
         if self.pointer.startswith(old):
             self.pointer = new + self.pointer[len(old) :]
             self.input.setObjectName(self.pointer)
+        self.name_widgets()
 
     def children(self) -> list[FieldEditor]:
         return []
@@ -313,10 +350,37 @@ class FieldEditor:
 # --- text ---------------------------------------------------------------------------------------------------
 
 
+def leaves_undo_to_the_document(event: QEvent) -> bool:
+    """True for Ctrl+Z, Ctrl+Y and Ctrl+Shift+Z asking a text box for its own undo: refused, so the
+    window's Undo and Redo (the document's, one step per box typed in) own those keys. A box's own
+    undo would also write its old text back as a new change, out of the document's history."""
+    if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+        return False
+    ctrl = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    return (
+        event.matches(QKeySequence.StandardKey.Undo)
+        or event.matches(QKeySequence.StandardKey.Redo)
+        or (
+            event.key() in (Qt.Key.Key_Z, Qt.Key.Key_Y)
+            and ctrl
+            in (
+                Qt.KeyboardModifier.ControlModifier,
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+            )
+        )
+    )
+
+
 class _LineEdit(QLineEdit):
     def __init__(self, editor: FieldEditor, parent: QWidget) -> None:
         super().__init__(parent)
         self._editor = editor
+
+    def event(self, event: QEvent) -> bool:
+        if leaves_undo_to_the_document(event):
+            event.ignore()
+            return True
+        return super().event(event)
 
     def focusOutEvent(self, event: Any) -> None:
         super().focusOutEvent(event)
@@ -382,6 +446,12 @@ class PostcodeEditor(TextEditor):
 
 class _GrowingText(QPlainTextEdit):
     """A text box that grows with what is written (up to a limit), so long answers are readable."""
+
+    def event(self, event: QEvent) -> bool:
+        if leaves_undo_to_the_document(event):
+            event.ignore()
+            return True
+        return super().event(event)
 
     def __init__(self, editor: TextAreaEditor, rows: int, parent: QWidget) -> None:
         super().__init__(parent)
@@ -581,7 +651,6 @@ class DateEditor(FieldEditor):
         self.line.textEdited.connect(self._edited)
         self.button = QToolButton(box)
         self.button.setText("Calendar…")
-        self.button.setAccessibleName(f"Choose {self.spec.title} from a calendar")
         self.button.clicked.connect(self._pick)
         row.addWidget(self.line)
         row.addWidget(self.button)
@@ -590,6 +659,11 @@ class DateEditor(FieldEditor):
 
     def focus_widget(self) -> QWidget:
         return self.line
+
+    def name_widgets(self) -> None:
+        super().name_widgets()
+        self.line.setAccessibleName(self.accessible_name)
+        self.button.setAccessibleName(f"{self.accessible_name}, choose from a calendar")
 
     def focusables(self) -> list[QWidget]:
         return [self.line, self.button]
@@ -653,13 +727,17 @@ class DateTimeEditor(DateEditor):
         box = super().create_input(parent)
         self.time = _LineEdit(self, box)
         self.time.setPlaceholderText("hh:mm")
-        self.time.setAccessibleName(f"{self.spec.title}, time")
         self.time.setMaximumWidth(self.time.fontMetrics().horizontalAdvance("00:000"))
         self.time.textEdited.connect(lambda _: self._edited(self.line.text()))
         layout = box.layout()
         assert isinstance(layout, QHBoxLayout)
         layout.insertWidget(2, self.time)
         return box
+
+    def name_widgets(self) -> None:
+        super().name_widgets()
+        if hasattr(self, "time"):
+            self.time.setAccessibleName(f"{self.accessible_name}, time")
 
     def focusables(self) -> list[QWidget]:
         return [self.line, self.button, self.time]
@@ -738,7 +816,6 @@ class RadioEditor(FieldEditor):
         for index, (code, label) in enumerate(self.options):
             button = QRadioButton(box)
             button.setObjectName(f"{self.spec.pointer}={json_code(code)}")
-            button.setAccessibleName(f"{label} ({self.spec.title})")
             self.group.addButton(button, index)
             add_choice(layout, button, label, box)
             self.buttons.append(button)
@@ -764,6 +841,11 @@ class RadioEditor(FieldEditor):
         checked = self.group.checkedButton()
         return checked if checked is not None else (self.buttons[0] if self.buttons else self.input)
 
+    def name_widgets(self) -> None:
+        super().name_widgets()
+        for button, (_, label) in zip(self.buttons, self.options, strict=True):
+            button.setAccessibleName(f"{label} ({self.accessible_name})")
+
     def focusables(self) -> list[QWidget]:
         return list(self.buttons)
 
@@ -787,6 +869,18 @@ class RadioEditor(FieldEditor):
                 for button in self.buttons:
                     button.setChecked(False)
                 self.group.setExclusive(True)
+        self._tab_to_the_answer()
+
+    def _tab_to_the_answer(self) -> None:
+        """Tab stops once in the set, on the chosen answer (or the first, with none chosen), so a
+        screen reader says the answer given; the arrow keys move to the others. Qt's own rule
+        (the button last focused) holds while one of them has the focus."""
+        if any(button.hasFocus() for button in self.buttons):
+            return
+        chosen = self.group.checkedButton()
+        for button in self.buttons:
+            stop = chosen is None or button is chosen
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus if stop else Qt.FocusPolicy.ClickFocus)
 
     def set_enabled(self, enabled: bool) -> None:
         for button in self.buttons:
@@ -881,7 +975,6 @@ class CheckboxesEditor(FieldEditor):
         for code, label in self.options:
             check = QCheckBox(box)
             check.setObjectName(f"{self.spec.pointer}={json_code(code)}")
-            check.setAccessibleName(f"{label} ({self.spec.title})")
             check.toggled.connect(self._toggled)
             add_choice(layout, check, label, box)
             self.boxes.append(check)
@@ -891,6 +984,11 @@ class CheckboxesEditor(FieldEditor):
 
     def focus_widget(self) -> QWidget:
         return self.boxes[0] if self.boxes else self.input
+
+    def name_widgets(self) -> None:
+        super().name_widgets()
+        for check, (_, label) in zip(self.boxes, self.options, strict=True):
+            check.setAccessibleName(f"{label} ({self.accessible_name})")
 
     def focusables(self) -> list[QWidget]:
         return list(self.boxes)
@@ -943,7 +1041,7 @@ class IndicatorsEditor(FieldEditor):
                 font.setBold(True)
                 heading.setFont(font)
                 self.layout.addWidget(heading)
-            self._add_box(indicator_id, text, box)
+            self._add_box(indicator_id, text, box, indicator_level)
         self.note: QLabel | None = None
         if not self.known:
             self.note = _small(
@@ -958,10 +1056,11 @@ class IndicatorsEditor(FieldEditor):
         self._current: list[str] = []
         return box
 
-    def _add_box(self, indicator_id: str, text: str, box: QWidget) -> QCheckBox:
+    def _add_box(self, indicator_id: str, text: str, box: QWidget, level: int | None = None) -> QCheckBox:
         check = QCheckBox(box)
         check.setObjectName(f"{self.spec.pointer}={indicator_id}")
-        check.setAccessibleName(text)
+        # The level is a heading above the boxes; a screen reader moving box to box hears it here.
+        check.setAccessibleName(f"Level {level}: {text}" if level is not None else text)
         check.toggled.connect(self._toggled)
         add_choice(self.layout, check, text, box)
         self.boxes[indicator_id] = check

@@ -17,8 +17,8 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -62,11 +62,21 @@ class GuidancePanel(QFrame):
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.PlainText)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop)
+        # Keyboard users reach the level and the reasons with Tab (a screen reader then reads them);
+        # the scroller itself is no stop of its own.
+        for label in (self.level, self.details):
+            label.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            )
+            label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # after the flags, which set it to ClickFocus
         scroller = QScrollArea(self)
+        scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroller.setWidgetResizable(True)
         scroller.setFrameShape(QFrame.Shape.NoFrame)
         scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroller.setWidget(self.details)
+        self.scroller = scroller
+        self.details.installEventFilter(self)
         layout.addWidget(scroller, 1)
         note = QLabel(
             "This is guidance, not a tick box. Agree the level with your own judgement, and record why if it differs.",
@@ -75,6 +85,27 @@ class GuidancePanel(QFrame):
         note.setWordWrap(True)
         layout.addWidget(note)
         self.result: ThresholdResult | None = None
+
+    def focusables(self) -> list[QWidget]:
+        return [self.level, self.details]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The reasons scroll with the keys while they have the focus (their scroller takes none)."""
+        if watched is self.details and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            bar = self.scroller.verticalScrollBar()
+            steps = {
+                Qt.Key.Key_Down: bar.singleStep(),
+                Qt.Key.Key_Up: -bar.singleStep(),
+                Qt.Key.Key_PageDown: bar.pageStep(),
+                Qt.Key.Key_PageUp: -bar.pageStep(),
+                Qt.Key.Key_Home: -bar.maximum(),
+                Qt.Key.Key_End: bar.maximum(),
+            }
+            step = steps.get(Qt.Key(event.key()))
+            if step is not None and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                bar.setValue(bar.value() + step)
+                return True
+        return super().eventFilter(watched, event)
 
     def show_result(self, result: ThresholdResult) -> None:
         self.result = result

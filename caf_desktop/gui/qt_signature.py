@@ -150,7 +150,6 @@ class SignatureEditor(FieldEditor):
         layout.setContentsMargins(0, 0, 0, 0)
         self.pad = SignaturePad(box)
         self.pad.setObjectName(f"pad:{self.spec.pointer}")
-        self.pad.setAccessibleName(f"{self.spec.title}: drawing area")
         layout.addWidget(self.pad)
         row = QHBoxLayout()
         self.state = QLabel("Not signed", box)
@@ -166,6 +165,14 @@ class SignatureEditor(FieldEditor):
 
     def focus_widget(self) -> QWidget:
         return self.pad
+
+    def name_widgets(self) -> None:
+        super().name_widgets()
+        self.pad.setAccessibleName(f"{self.accessible_name}, drawing area")
+        self.clear_button.setAccessibleName(f"{self.accessible_name}, clear")
+
+    def focusables(self) -> list[QWidget]:
+        return [self.pad, self.clear_button]
 
     def _signed(self, image: QImage) -> None:
         self.write(png_base64(image))

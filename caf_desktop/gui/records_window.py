@@ -46,7 +46,7 @@ from caf_desktop.gui import bundle_actions, pdf_actions
 from caf_desktop.gui.case_list import CaseListPage, uk
 from caf_desktop.gui.form_view import FormView
 from caf_desktop.gui.layout_memory import remember_size
-from caf_desktop.gui.main_window import MainWindow, restore_splitter, settings
+from caf_desktop.gui.main_window import MainWindow, name_actions, restore_splitter, settings
 from caf_desktop.gui.qt_guidance import SafeguardingBanner
 from caf_desktop.store.store import KEY_FILE, ChildMatch, RecordInfo, Store
 
@@ -56,6 +56,14 @@ AUTOSAVE_DELAY_MS = 1500
 ATTENTION_CHECK_MS = 10 * 60 * 1000  # how often to see whether the day has changed
 DEFAULT_LOCK_MINUTES = 10
 SESSION_MARKER = "session.open"
+# Menu actions CONTRACT.md names more shortly than their words (the rest are "action-" and their words).
+CONTRACT_NAMES = {
+    "export-as-pdf": "export-pdf",
+    "print-tac-plan-of-this-case": "print-tac-plan",
+    "lock-now": "lock",
+    "locality-team": "team",
+    "send-records-to-the-team": "send-records",
+}
 
 
 def lock_minutes() -> int:
@@ -546,6 +554,7 @@ class RecordsWindow(MainWindow):
         self._action("Sync &conflicts…", lambda: bundle_actions.settle_conflicts(self), None, team_menu)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], team_menu)
         self.team_menu = team_menu
+        name_actions(self, CONTRACT_NAMES)
 
     def _update_actions(self) -> None:
         if getattr(self, "locked", False):
@@ -572,6 +581,10 @@ class RecordsWindow(MainWindow):
         self.setWindowTitle(f"{who} — {self.view.definition.title} — CAF Desktop")
 
     # --- records ------------------------------------------------------------------------------------------
+
+    def start_new(self) -> None:
+        """File ▸ New record (Ctrl+N), from the case list or from a record: the New record dialog."""
+        self.new_record()
 
     def show_start(self) -> None:
         """Back to the case list: the open record's typing is kept first."""
@@ -691,7 +704,7 @@ class RecordsWindow(MainWindow):
     ) -> FormView:
         """Makes the record at once (so typing is never outside the store) and opens it."""
         self.autosave()
-        view = FormView(definition, self, document=document or None)
+        view = FormView(definition, self, document=document or None, own_keys=False)
         if document:
             from caf_desktop import schematree  # noqa: PLC0415
 
@@ -720,7 +733,7 @@ class RecordsWindow(MainWindow):
         except CafError as error:
             QMessageBox.warning(self, "Cannot open the record", str(error))
             return None
-        view = FormView(definition, self, document=record.document)
+        view = FormView(definition, self, document=record.document, own_keys=False)
         self.record_id = record.id
         self._set_view(view)
         notices = []

@@ -117,14 +117,14 @@ def widget(view: FormView, pointer: str) -> QWidget:
 # --- the contract ------------------------------------------------------------------------------------------
 
 
-def test_every_input_is_named_by_its_pointer_and_its_title(show: Show) -> None:
+def test_every_input_is_named_by_its_pointer_and_whose_and_what_it_is(show: Show) -> None:
     view = kinds_view(show)
     for pointer, title in [
-        ("/name", "Name"),
-        ("/story", "Story"),
-        ("/age", "Age"),
-        ("/tier", "Tier"),
-        ("/address/postcode", "Postcode"),
+        ("/name", "Every kind: name"),  # the section, when no group holds the question
+        ("/story", "Every kind: story"),
+        ("/age", "Every kind: age"),
+        ("/tier", "Every kind: tier"),
+        ("/address/postcode", "Address: postcode"),
     ]:
         assert widget(view, pointer).accessibleName() == title
 
@@ -153,7 +153,7 @@ def test_a_view_for_a_shipped_form_names_the_childs_fields(show: Show) -> None:
     view = show(FormView.for_form("caf-assessment"))
     view.set_current_section(1)
     assert isinstance(widget(view, "/child/family_name"), QLineEdit)
-    assert widget(view, "/child/family_name").accessibleName() == "Family name"
+    assert widget(view, "/child/family_name").accessibleName() == "Identifying details: family name"
 
 
 def test_value_is_the_whole_document_before_any_section_is_built(show: Show) -> None:
@@ -602,6 +602,22 @@ def test_undo_and_redo_of_typing(show: Show, qtbot: Any) -> None:
     assert line.text() == ""  # type: ignore[attr-defined]
     view.redo()
     assert line.text() == "Ada"  # type: ignore[attr-defined]
+
+
+def test_ctrl_z_in_a_box_undoes_the_form_step_by_step_not_only_that_box(show: Show, qtbot: Any) -> None:
+    view = kinds_view(show)
+    qtbot.keyClicks(widget(view, "/name"), "Ada")
+    qtbot.keyClick(widget(view, "/name"), Qt.Key.Key_Tab)
+    address = widget(view, "/address/line")
+    qtbot.keyClicks(address, "1 Fictional Way")
+    qtbot.keyClick(address, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert view.value() == {"name": "Ada"}
+    assert view.document.can_redo  # the form's undo: the box's own would write a change of its own
+    qtbot.keyClick(focused() or address, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert view.value() == {}
+    assert focused() is widget(view, "/name")  # undo shows where it happened
+    qtbot.keyClick(focused() or address, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert view.value() == {"name": "Ada"}
 
 
 # --- sections, problems and the keyboard ---------------------------------------------------------------------

@@ -42,7 +42,7 @@ def value_at(view: FormView, pointer: str) -> Any:
 def test_a_drawn_signature_is_kept_as_a_picture_in_the_record(show: Callable[[FormView], FormView]) -> None:
     view = show(FormView.for_form("caf-assessment"))
     pad = pad_of(view, CHILD_SIGNATURE)
-    assert pad.accessibleName() == "Signature: drawing area"
+    assert pad.accessibleName() == "Signature of the child or young person: signature, drawing area"
 
     draw(pad, [(20, 80), (60, 40), (100, 90), (140, 30), (180, 85)])
 
