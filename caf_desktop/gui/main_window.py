@@ -78,12 +78,16 @@ def action_words(text: str) -> str:
 
 def name_actions(window: QWidget, shorter: dict[str, str] | None = None) -> None:
     """Names each of the window's actions `action-` plus its words as it says them now (CONTRACT.md),
-    or the shorter name given for those words."""
+    or the shorter name given for those words. A menu's own entry in the menu bar is `menu-` plus its
+    words, so that "Team" the menu and "Locality team" (`action-team`) never share a name."""
     for action in window.findChildren(QAction):
         if action.isSeparator() or not action.text():
             continue
         words = action_words(action.text())
-        action.setObjectName(f"action-{(shorter or {}).get(words, words)}")
+        if action.menu() is not None:
+            action.setObjectName(f"menu-{words}")
+        else:
+            action.setObjectName(f"action-{(shorter or {}).get(words, words)}")
 
 
 class ChooseFormDialog(QDialog):

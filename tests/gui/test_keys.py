@@ -405,6 +405,8 @@ def test_every_menu_action_is_named_action_and_its_words(window: RecordsWindow) 
     ):
         assert name in named, f"no menu action named {name}"
     assert named["action-new-record"].text().replace("&", "") == "New record…"
+    names = [a.objectName() for a in window.findChildren(QAction) if a.objectName().startswith("action-")]
+    assert len(names) == len(set(names)), "two actions share a name"  # findChild must find the one meant
     for menu_action in window.menuBar().actions():
         menu = menu_action.menu()
         assert menu is not None
