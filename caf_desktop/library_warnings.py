@@ -27,7 +27,11 @@ def _log_warning(  # noqa: PLR0917 - the signature of warnings.showwarning
     file: TextIO | None = None,
     line: str | None = None,
 ) -> None:
-    text = warnings.formatwarning(message, category, filename, lineno, line)
+    write_to_log(warnings.formatwarning(message, category, filename, lineno, line))
+
+
+def write_to_log(text: str) -> None:
+    """Appends a library's note to the warnings log of the home (Qt's messages come here too)."""
     try:
         home = paths.home()
         if not home.is_dir():  # never make a home folder just to write a note in it

@@ -9,10 +9,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from caf_desktop import paths
+from caf_desktop import library_warnings, paths
 
 if TYPE_CHECKING:
     from caf_desktop.gui.records_window import RecordsWindow
@@ -134,7 +135,14 @@ def records_window(home: Path, passphrase: str) -> RecordsWindow:
     return window
 
 
+def _qt_message_to_log(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    """Qt's own notes ("This plugin does not support propagateSizeHints()") are a developer's business:
+    they go to the home's log, never to the practitioner's terminal."""
+    library_warnings.write_to_log(f"Qt {kind.name}: {message}\n")
+
+
 def run_app(database_url: str | None = None) -> int:
+    qInstallMessageHandler(_qt_message_to_log)
     app = make_application()
     from caf_desktop.gui.records_window import RecordsWindow  # noqa: PLC0415 - after the QApplication exists
 
