@@ -58,6 +58,12 @@ def example_files() -> list[Path]:
     return sorted(EXAMPLES.glob("*/*.json"))
 
 
+def example(form_id: str, name: str = "full") -> dict[str, Any]:
+    """A fictional filled example of a shipped form (tests/examples/FORM/NAME.json), a fresh copy."""
+    loaded: dict[str, Any] = json.loads((EXAMPLES / form_id / f"{name}.json").read_text(encoding="utf-8"))
+    return loaded
+
+
 def load_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -84,3 +84,12 @@ def show_records_window(store: Any, qtbot: Any) -> Any:
     window.show()
     qtbot.waitExposed(window)
     return window
+
+
+@pytest.fixture
+def window(store: Any, qtbot: Any) -> Iterator[Any]:
+    """The main window over the module's `store` fixture, shown at laptop size; closed after."""
+    shown = show_records_window(store, qtbot)
+    yield shown
+    shown.close()
+    shown.deleteLater()

@@ -3,7 +3,6 @@ its tooltip, a level that differs from its suggestion stands out, and an empty l
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QStyle
 
-from tests.conftest import EXAMPLES
-from tests.gui.conftest import show_records_window, type_text
+from tests.conftest import example
+from tests.gui.conftest import type_text
 
 PASSPHRASE = "correct horse battery staple"
 # The columns whose words must be seen whole: a date, a level and its differing suggestion, a review.
@@ -31,10 +30,6 @@ WHOLE = (
 )
 
 
-def example(form_id: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / form_id / "full.json").read_text(encoding="utf-8"))
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     opened = Store.create(
@@ -42,14 +37,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     )
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def window(store: Store, qtbot: Any) -> Iterator[RecordsWindow]:
-    shown = show_records_window(store, qtbot)
-    yield shown
-    shown.close()
-    shown.deleteLater()
 
 
 def fill(store: Store) -> None:

@@ -36,15 +36,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QPushButton
 
-from tests.conftest import EXAMPLES
+from tests.conftest import example
 from tests.gui.conftest import type_text
 from tests.gui.modal import ModalDialogs, reject
 
 PASSPHRASE = "correct horse battery staple"
-
-
-def example(form_id: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / form_id / "full.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture

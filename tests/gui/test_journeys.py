@@ -7,7 +7,6 @@ every step through the menu actions by their `action-...` names, and answers eve
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,7 +30,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QApplication, QFileDialog, QFrame, QInputDialog, QLineEdit, QPushButton
 
-from tests.conftest import EXAMPLES, require_tool
+from tests.conftest import example, require_tool
 from tests.gui.conftest import type_text
 from tests.gui.modal import ModalDialogs
 from tests.gui.test_bundle_actions import Person, plan_rows
@@ -41,10 +40,6 @@ TEAM = "Northtown Locality Team"
 DANGER = "health.l4.non_accidental_injury"
 
 Opener = Callable[[Path], RecordsWindow]
-
-
-def example(form_id: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / form_id / "full.json").read_text(encoding="utf-8"))
 
 
 def make_home(folder: Path, name: str, role: str = "worker") -> Path:

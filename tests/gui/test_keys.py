@@ -3,7 +3,6 @@ lists does what it says, and every menu action has the name CONTRACT.md gives it
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLabel, QLineEdit, QMessageBox, QWidget
 
-from tests.conftest import EXAMPLES
+from tests.conftest import example
 from tests.gui.conftest import show_records_window
 
 PASSPHRASE = "correct horse battery staple"
@@ -36,10 +35,6 @@ REAL_DIALOGS: dict[tuple[type, str], Any] = {
     )
     for name in names
 }
-
-
-def example(form_id: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / form_id / "full.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ that starts from the child's case."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,15 +14,10 @@ from caf_desktop.store.store import Profile, Store
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
-from tests.conftest import EXAMPLES
-from tests.gui.conftest import show_records_window
+from tests.conftest import example
 from tests.store.support import child_of
 
 PASSPHRASE = "correct horse battery staple"
-
-
-def example(form_id: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / form_id / "full.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -38,14 +32,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     opened.add_record(shipped_catalogue().get("tac-meeting"), plan, child_id=child_of(opened, caf.id))
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def window(store: Store, qtbot: Any) -> Iterator[RecordsWindow]:
-    shown = show_records_window(store, qtbot)
-    yield shown
-    shown.close()
-    shown.deleteLater()
 
 
 def caf_of(store: Store) -> Any:

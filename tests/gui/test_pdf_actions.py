@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,15 +20,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QPlainTextEdit, QRadioButton
 
-from tests.conftest import EXAMPLES, require_tool
-from tests.gui.conftest import show_records_window
+from tests.conftest import example, require_tool
 from tests.gui.modal import ModalDialogs, accept
 
 PASSPHRASE = "correct horse battery staple"
-
-
-def example(form_id: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / form_id / "full.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -39,14 +33,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
     )
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def window(store: Store, qtbot: Any) -> Iterator[RecordsWindow]:
-    shown = show_records_window(store, qtbot)
-    yield shown
-    shown.close()
-    shown.deleteLater()
 
 
 @pytest.fixture

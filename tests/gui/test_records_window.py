@@ -3,7 +3,6 @@ the audit log, deleting with undo, and the lock."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,15 +23,11 @@ from caf_desktop.store.store import RecordQuery, Store
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
 
-from tests.conftest import EXAMPLES
-from tests.gui.conftest import show_records_window, type_text
+from tests.conftest import example
+from tests.gui.conftest import type_text
 from tests.store.support import child_of
 
 PASSPHRASE = "correct horse battery staple"
-
-
-def example(form_id: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / form_id / "full.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -46,14 +41,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
         opened.add_record(shipped_catalogue().get(form_id), example(form_id))
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def window(store: Store, qtbot: Any) -> Iterator[RecordsWindow]:
-    shown = show_records_window(store, qtbot)
-    yield shown
-    shown.close()
-    shown.deleteLater()
 
 
 def field(window: RecordsWindow, pointer: str) -> Any:

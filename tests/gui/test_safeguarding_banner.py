@@ -3,7 +3,6 @@ it to acknowledging it (kept per version, audited), and the case list's flag."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,16 +16,12 @@ from caf_desktop.store.store import Profile, Store
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QCheckBox
 
-from tests.conftest import EXAMPLES
+from tests.conftest import example
 from tests.gui.conftest import show_records_window
 
 PASSPHRASE = "correct horse battery staple"
 DANGER = "health.l4.non_accidental_injury"
 SECOND_DANGER = "basic_care.l4.unexplained_injuries"
-
-
-def example(form_id: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / form_id / "full.json").read_text(encoding="utf-8"))
 
 
 def in_danger() -> dict[str, Any]:
