@@ -890,6 +890,7 @@ class RecordsWindow(MainWindow):
             return
         self.autosave()
         self.locked = True
+        self._close_dialogs_for_the_lock()
         self.stack.setCurrentWidget(self.lock_page)
         self.menuBar().setEnabled(False)
         # No shortcut may reach a record while locked (Ctrl+S, Ctrl+Z, Ctrl+H...).
@@ -901,6 +902,19 @@ class RecordsWindow(MainWindow):
         self.lock_page.passphrase.setFocus()
         self._update_title()
         self._update_actions()
+
+    def _close_dialogs_for_the_lock(self) -> None:
+        """A dialog left open (History, the sharing decision, Export) shows a record's answers, and would
+        stand over the lock page and keep the passphrase box from the keyboard: each is cancelled, the
+        innermost first, as Cancel would (what was typed in it is lost; the record's typing is kept)."""
+        for _ in range(20):  # dialogs opened inside dialogs, never endless
+            modal = QApplication.activeModalWidget()
+            if not isinstance(modal, QDialog) or not modal.isVisible():
+                break
+            modal.reject()
+        for widget in QApplication.topLevelWidgets():  # modeless ones too (the import report)
+            if isinstance(widget, QDialog) and widget.isVisible() and widget.parent() is self:
+                widget.reject()
 
     def unlock(self) -> None:
         if self.store.home is None:

@@ -34,7 +34,7 @@ from caf_desktop.store.store import Profile, Store
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
-from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QPushButton
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QPushButton
 
 from tests.conftest import example
 from tests.gui.conftest import type_text
@@ -373,21 +373,40 @@ def test_a_date_picked_from_the_calendar_is_written(
     assert editor.line.text() == "15/03/2017"  # type: ignore[attr-defined]
 
 
-def test_a_record_started_in_a_dialog_left_open_until_the_lock_stays_hidden(
+def test_the_lock_cancels_a_dialog_left_open_so_no_record_shows_over_it(
+    window: RecordsWindow, dialogs: ModalDialogs, qtbot: Any
+) -> None:
+    record_id = record_of(window, "caf-assessment")
+    window.open_record(record_id)
+    versions = len(window.store.revisions(record_id))
+    seen: list[bool] = []
+
+    def locked_while_open(dialog: HistoryDialog) -> None:
+        window.lock()  # what the idle timer does while History waits, showing the record's answers
+        seen.append(dialog.isVisible())
+
+    dialogs.expect(HistoryDialog, locked_while_open)
+    window.history_action.trigger()
+    assert seen == [False]  # gone with the lock, as Cancel would
+    assert window.locked
+    assert window.stack.currentWidget() is window.lock_page
+    assert QApplication.activeModalWidget() is None  # nothing stands between the person and the passphrase
+    assert len(window.store.revisions(record_id)) == versions  # cancelled: nothing restored
+    qtbot.keyClicks(window.lock_page.passphrase, PASSPHRASE)
+    window.unlock()
+    assert window.view is not None
+    assert window.view.isVisible()
+
+
+def test_a_new_record_dialog_left_open_until_the_lock_makes_nothing(
     window: RecordsWindow, dialogs: ModalDialogs, qtbot: Any
 ) -> None:
     def locked_while_open(dialog: NewRecordDialog) -> None:
         qtbot.keyClicks(dialog.given, "Sam")
-        window.lock()  # what the idle timer does while the dialog waits
-        click(dialog, "Start")
+        window.lock()
 
     dialogs.expect(NewRecordDialog, locked_while_open)
     qtbot.mouseClick(window.case_list.new_button, Qt.MouseButton.LeftButton)
     assert window.locked
     assert window.stack.currentWidget() is window.lock_page
-    assert window.view is not None
-    assert not window.view.isVisible()  # nothing of a record shows without the passphrase
-    qtbot.keyClicks(window.lock_page.passphrase, PASSPHRASE)
-    window.unlock()
-    assert window.view.isVisible()
-    assert window.view.value()["child"]["given_names"] == "Sam"
+    assert window.store.count() == 2
