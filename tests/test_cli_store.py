@@ -11,7 +11,6 @@ import collections
 import datetime as dt
 import os
 import sqlite3
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -441,12 +440,11 @@ def test_demo_is_deterministic() -> None:
     assert "document" not in repr(demo.Sample("caf-closure", {"child": {}}, "closed", 1))
 
 
-def test_populate_a_thousand_records_in_a_few_seconds(tmp_path: Path) -> None:
+def test_populate_a_thousand_records_one_child_and_case_per_fictional_case(tmp_path: Path) -> None:
+    """How long it takes is benchmarks/bench_demo.py's business, not a timed test's."""
     store = Store.create(tmp_path / "home", PASSPHRASE, Profile("Bench", "worker", ""), kdf_cost=2**10)
     try:
-        started = time.process_time()  # CPU time: the wall clock depends on what else runs
         ids = demo.populate(store, 1000, seed=1)
-        elapsed = time.process_time() - started
         assert len(ids) == len(set(ids)) == 1000
         assert store.count() == 1000
         cases = {s.case for s in demo.samples(1000, seed=1)}
@@ -454,7 +452,6 @@ def test_populate_a_thousand_records_in_a_few_seconds(tmp_path: Path) -> None:
         assert len({r.case_id for r in records}) == len(cases)  # one child and case per fictional case
     finally:
         store.close()
-    assert elapsed < 10, f"populate took {elapsed:.1f} s of CPU time for 1000 records"
 
 
 # --- db passwd and db backup ---------------------------------------------------------------------------
