@@ -438,6 +438,8 @@ class ImportPreviewDialog(QDialog):
         *,
         already_imported: Sequence[Rejection] = (),
     ) -> None:
+        from caf_desktop.bundles import FAILED  # noqa: PLC0415
+
         super().__init__(parent)
         self.setObjectName("import-preview")
         self.setWindowTitle("Import bundles: what will change")
@@ -480,7 +482,8 @@ class ImportPreviewDialog(QDialog):
             label.setStyleSheet(f"color: {NOTE_COLOUR};")
             layout.addWidget(label)
         for rejection in rejected:
-            label = QLabel(f"✖ {rejection.path.name} is refused: {rejection.reason}", self)
+            verdict = "cannot be imported" if rejection.code == FAILED else "is refused"
+            label = QLabel(f"✖ {rejection.path.name} {verdict}: {rejection.reason}", self)
             label.setObjectName(f"rejected:{rejection.path.name}")
             label.setWordWrap(True)
             label.setProperty("role", "error")
@@ -502,6 +505,8 @@ class ImportPreviewDialog(QDialog):
 
 def report_text(report: ImportReport, when: dt.datetime) -> str:
     """The import report a coordinator can save or print: counts, bundles, refusals (no names)."""
+    from caf_desktop.bundles import FAILED  # noqa: PLC0415
+
     counts = report.as_json()
     lines = [
         f"CAF Desktop import report, {uk_time.stamp(when)} (UK time)",
@@ -518,7 +523,8 @@ def report_text(report: ImportReport, when: dt.datetime) -> str:
             f"Imported {item.bundle.path.name} (bundle {item.bundle.bundle_id}) from {item.bundle.signer.name}."
         )
     for rejection in report.rejected:
-        lines.append(f"Refused {rejection.path.name}: {rejection.reason}")
+        verdict = "Not imported" if rejection.code == FAILED else "Refused"
+        lines.append(f"{verdict} {rejection.path.name}: {rejection.reason}")
     for repeat in report.already_imported:
         lines.append(f"Already imported, nothing to do: {repeat.path.name}.")
     return "\n".join(lines) + "\n"
@@ -605,6 +611,8 @@ def import_bundles(window: RecordsWindow) -> ImportReport | None:
             already.append(bundles.Rejection(path, repeat.reason, repeat.code))
         except CafError as problem:
             rejected.append(bundles.Rejection(path, str(problem), getattr(problem, "code", "rejected")))
+        except Exception as problem:  # noqa: BLE001 - one bundle that breaks CAF Desktop must not drop the others
+            rejected.append(bundles.import_failure(window.store, path, problem))
     progress.setValue(len(paths))
     plans = preview_order(plans)
     preview = ImportPreviewDialog(plans, rejected, window, already_imported=already)
