@@ -43,6 +43,7 @@ import traceback
 import unicodedata
 import uuid as uuid_module
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -791,7 +792,7 @@ def _member_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     try:
         with archive.open(info) as stream:
             data = stream.read(info.file_size + 1)
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError, RuntimeError):
+    except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, RuntimeError):
         raise _rejected(
             f"The bundle's content is damaged: {info.filename} cannot be read. Ask the sender to export it again.",
             "damaged",
