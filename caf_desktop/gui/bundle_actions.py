@@ -407,7 +407,7 @@ def preview_order(plans: Sequence[BundlePlan]) -> list[BundlePlan]:
     return sorted(plans, key=lambda p: (p.facts.created or "", p.facts.sequence or 0, p.bundle.path.name))
 
 
-def _summary(plans: Sequence[BundlePlan], already: int, refused: int) -> str:
+def _summary(plans: Sequence[BundlePlan], already: int, refused: int, failed: int = 0) -> str:
     """The preview's first line: the totals over every bundle chosen, and how the records are listed."""
     every_change = [c for plan in plans for c in plan.changes]
     summary = [
@@ -419,6 +419,8 @@ def _summary(plans: Sequence[BundlePlan], already: int, refused: int) -> str:
         summary.append(f"{already} already imported, nothing to do.")
     if refused:
         summary.append(f"{refused} refused.")
+    if failed:  # a failure here, not in the bundle: "refused" would blame the sender
+        summary.append(f"{failed} cannot be imported.")
     if plans:
         summary.append(
             "Each bundle's records are listed by what will happen, conflicts first, then by child."
@@ -446,7 +448,8 @@ class ImportPreviewDialog(QDialog):
         remember_size(self, "import-preview", (900, 600))
         plans = preview_order(plans)
         layout = QVBoxLayout(self)
-        self.summary = QLabel(_summary(plans, len(already_imported), len(rejected)), self)
+        failed = sum(1 for r in rejected if r.code == FAILED)
+        self.summary = QLabel(_summary(plans, len(already_imported), len(rejected) - failed, failed), self)
         self.summary.setObjectName("import-summary")
         self.summary.setWordWrap(True)
         font = self.summary.font()

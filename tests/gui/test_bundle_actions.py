@@ -707,6 +707,11 @@ def test_a_bundle_that_breaks_is_its_own_line_and_the_good_ones_selected_with_it
     assert first.text().startswith(
         f"✖ {breaks_when_read.name} cannot be imported: CAF Desktop met an internal error"
     )
+    assert (
+        preview.findChild(QLabel, "import-summary")
+        .text()
+        .startswith("2 bundles to import, 2 records: 2 new. 1 cannot be imported.")
+    )
     assert report is not None
     assert [r.bundle.path for r in report.imported] == [good]
     assert [(r.path, r.code) for r in report.rejected] == [
