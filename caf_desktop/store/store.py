@@ -47,7 +47,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, defer, selectinload, sessionmaker
 
-from caf_desktop import atomic, identity, keyfile, pointers
+from caf_desktop import identity, keyfile, pointers
 from caf_desktop.definitions import FormDefinition
 from caf_desktop.errors import CafError
 from caf_desktop.store.models import (
@@ -800,8 +800,17 @@ class Store:
         if self.home is None or self._anchor_key is None:
             return
         body = json.dumps({"format": 1, "head": head, "mac": self._anchor_mac(head)}) + "\n"
+        target = self.home / AUDIT_ANCHOR_FILE
+        temporary = target.with_name(f".{AUDIT_ANCHOR_FILE}.part")
+        # Whole or not at all (a rename), but not synced to disk: an fsync at every audited save
+        # tripled the cost of an event. A power cut can leave the last anchor unwritten (it is
+        # then behind, which is accepted) or, on some file systems, empty: then `verify_audit`
+        # says the end cannot be checked, never that the trail is intact (docs/audit.md).
         with contextlib.suppress(OSError):
-            atomic.write_text(self.home / AUDIT_ANCHOR_FILE, body)
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+                stream.write(body)
+            temporary.replace(target)
 
     def _anchored_head(self) -> tuple[str | None, str | None]:
         """The head audit.anchor vouches for, or the sentence saying why there is none to trust."""
