@@ -36,11 +36,14 @@ import gc
 import hashlib
 import io
 import json
+import logging
 import re
 import stat
+import traceback
 import unicodedata
 import uuid as uuid_module
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -68,6 +71,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "FAILED",
     "FORMAT",
     "KIND",
     "SUFFIX",
@@ -100,6 +104,7 @@ __all__ = [
     "export_bundle",
     "import_bundle",
     "import_bundles",
+    "import_failure",
     "inspect_bundle",
     "members_of",
     "read_bundle",
@@ -762,8 +767,9 @@ def _open_zip(data: bytes, limits: Limits) -> tuple[zipfile.ZipFile, dict[str, z
         if name.casefold() in folded:
             raise _unsafe(f"the name {name!r} appears twice")
         folded.add(name.casefold())
-        if info.is_dir():
-            continue  # a folder holds nothing itself; what is in it is checked by name
+        # A folder entry ("records/") is an entry like any other: it may carry data (zipfile reads it),
+        # so it is size-checked here and must be in the signed list like every file, or the bundle is
+        # refused. CAF Desktop never writes one.
         if info.flag_bits & 0x1:
             raise _unsafe(f"{name!r} is locked with a password inside the bundle")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -786,7 +792,7 @@ def _member_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     try:
         with archive.open(info) as stream:
             data = stream.read(info.file_size + 1)
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError, RuntimeError):
+    except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, RuntimeError):
         raise _rejected(
             f"The bundle's content is damaged: {info.filename} cannot be read. Ask the sender to export it again.",
             "damaged",
@@ -1066,8 +1072,11 @@ def _signed_manifest(
             )
     manifest_bytes = _member_bytes(archive, members[MANIFEST])
     signature = _member_bytes(archive, members[SIGNATURE])
+    repeated: str | None = None
     try:
-        manifest = json.loads(manifest_bytes.decode("utf-8"))
+        manifest = json.loads(manifest_bytes.decode("utf-8"), object_pairs_hook=_no_repeated_names)
+    except _RepeatedName as error:
+        manifest, repeated = None, error.name
     except (UnicodeDecodeError, ValueError):
         manifest = None
     facts = _facts(manifest)
@@ -1077,11 +1086,37 @@ def _signed_manifest(
         raise _rejected(
             f"The bundle's signature was not accepted: {error.reason}", "signature", facts
         ) from None
+    if repeated is not None:
+        # Signed, but readable two ways: one reader would take the first value, another the last.
+        raise _rejected(
+            f"The bundle's signed list of contents gives the name {repeated[:40]!r} twice, so it can be read two "
+            "ways: it was not made by CAF Desktop.",
+            "damaged",
+            facts,
+        )
     if not isinstance(manifest, dict):
         raise _rejected(
             "The bundle's list of contents cannot be read: it was not made by CAF Desktop.", "damaged", facts
         )
     return manifest, facts, signer
+
+
+class _RepeatedName(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _no_repeated_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`json.loads`'s object hook for the manifest: a name given twice in one object is refused."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _RepeatedName(name)
+            seen.add(name)
+    return members
 
 
 def _check_addressing(
@@ -1354,19 +1389,69 @@ def apply_bundles(
             report.imported.append(apply_bundle(store, bundle, home=home))
         except BundleRejected as error:
             report.refused(bundle.path, error)
-    if report.imported:
-        store.checkpoint()  # the imports left their pages in the write-ahead log (Store._wal_kept)
+        except Exception as error:  # noqa: BLE001 - one bundle's failure must not take the others' lines with it
+            report.rejected.append(
+                import_failure(store, bundle.path, error, bundle.file_sha256, bundle.facts)
+            )
+    _checkpoint(store, report)
     return report
 
 
-def _audit_rejection(store: Store, path: Path, error: BundleRejected, file_sha256: str | None) -> None:
+_log = logging.getLogger(__name__)
+
+FAILED = "failed"  # the code of a bundle whose import failed in CAF Desktop or the store, not in the bundle
+
+
+def import_failure(
+    store: Store,
+    path: Path,
+    error: Exception,
+    file_sha256: str | None = None,
+    facts: BundleFacts | None = None,
+) -> Rejection:
+    """The report's line for a bundle whose import broke off (its transaction was rolled back, so
+    nothing of it is in the store), audited when the store still takes an event. A known failure (a
+    full disk, the database server gone) says itself; anything else is a bug, logged by its kind and
+    where it happened, never by its message (which may quote a record)."""
+    if isinstance(error, CafError):
+        reason = f"{error} Nothing from this bundle was imported; import it again once this is put right."
+    else:
+        _log.error(
+            "importing a bundle failed: %s\n%s",
+            type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__)),
+        )
+        reason = (
+            "CAF Desktop met an internal error while importing this bundle, and nothing from it was imported. "
+            "This is a bug: please report it. The other bundles were not affected."
+        )
+    rejection = BundleRejected(reason, FAILED, facts)
+    with contextlib.suppress(Exception):  # the store may be what failed: the report still says it all
+        _audit_rejection(store, path, rejection, file_sha256, action="bundle import failed")
+    return Rejection(path, rejection.reason, FAILED)
+
+
+def _checkpoint(store: Store, report: ImportReport) -> None:
+    """Copies the imports' pages out of the write-ahead log (Store._wal_kept). They are committed
+    already, so a checkpoint that fails loses nothing and must not hide what was imported: the
+    connection checkpoints again on its own later."""
+    if not report.imported:
+        return
+    with contextlib.suppress(CafError):
+        store.checkpoint()
+
+
+def _audit_rejection(
+    store: Store, path: Path, error: BundleRejected, file_sha256: str | None, *, action: str | None = None
+) -> None:
     if file_sha256 is None:
         try:
             file_sha256 = _sha256(path.read_bytes())
         except OSError:
             file_sha256 = None
     store.audit(
-        "bundle already imported" if isinstance(error, BundleAlreadyImported) else "bundle rejected",
+        action
+        or ("bundle already imported" if isinstance(error, BundleAlreadyImported) else "bundle rejected"),
         None,
         {
             "file_sha256": file_sha256,
@@ -1410,8 +1495,9 @@ def import_bundles(
             report.imported.append(import_bundle(store, identity, team, path, home=home, catalogue=catalogue))
         except BundleRejected as error:
             report.refused(path, error)
-    if report.imported:
-        store.checkpoint()  # the imports left their pages in the write-ahead log (Store._wal_kept)
+        except Exception as error:  # noqa: BLE001 - each bundle is its own transaction and its own line
+            report.rejected.append(import_failure(store, path, error, None))
+    _checkpoint(store, report)
     return report
 
 

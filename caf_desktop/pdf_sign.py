@@ -349,10 +349,71 @@ def _report(embedded: Any, roots: list[Any], revoked: Revoked | None = None) -> 
         trusted, trust_words = False, "the signer is not trusted: your team has revoked their certificate"
     if not _intact(status):
         return SignatureReport(signer, signed_at, False, trusted, f"{opening}, but {_CHANGED}")
+    information = _information_changed(embedded)
+    if information:
+        return SignatureReport(
+            signer,
+            signed_at,
+            False,
+            trusted,
+            f"{opening}, but the document's {_listed(information)} {'has' if len(information) == 1 else 'have'} "
+            f"been CHANGED since it was signed: do not rely on {'it' if len(information) == 1 else 'them'}.",
+        )
     separator = "; but " if not trusted else "; "
     return SignatureReport(
         signer, signed_at, True, trusted, f"{opening}; unchanged since{separator}{trust_words}."
     )
+
+
+# Document information a PDF tool may rewrite on its own when it saves (pyHanko sets both when it adds
+# a signature): not what a reader relies on, so a change to them alone is not reported.
+_TOOL_INFORMATION = frozenset({"/ModDate", "/Producer"})
+_INFORMATION_WORDS = {
+    "/Title": "title",
+    "/Author": "author",
+    "/Subject": "subject",
+    "/Keywords": "keywords",
+    "/Creator": "creator",
+    "/CreationDate": "creation date",
+}
+
+
+def _information_changed(embedded: Any) -> list[str]:
+    """What of the document information dictionary (title, author ...) differs between the revision
+    the signature covers and the file as it is. pyHanko's difference analysis follows the document
+    catalogue, and the information dictionary hangs off the trailer instead, so an incremental update
+    that retitles a signed PDF passes it unseen."""
+    try:
+        reader = embedded.reader
+        signed = reader.get_historical_resolver(embedded.signed_revision)
+        before, after = _information(signed), _information(reader)
+    except (*_DAMAGED, SignatureValidationError):
+        return ["information"]  # it cannot be compared: say it may have changed rather than "unchanged"
+    order = list(_INFORMATION_WORDS)
+    changed = sorted(
+        (
+            key
+            for key in set(before) | set(after)
+            if key not in _TOOL_INFORMATION and before.get(key) != after.get(key)
+        ),
+        key=lambda key: (order.index(key) if key in order else len(order), key),
+    )
+    return list(dict.fromkeys(_INFORMATION_WORDS.get(key, "other information") for key in changed))
+
+
+def _information(resolver: Any) -> dict[str, Any]:
+    """The document information dictionary as `resolver` (the file now, or one revision) reads it."""
+    reference = resolver.trailer_view.raw_get("/Info") if "/Info" in resolver.trailer_view else None
+    if reference is None:
+        return {}
+    value = resolver.get_object(reference.reference) if hasattr(reference, "reference") else reference
+    if not isinstance(value, dict):
+        return {}
+    return {str(key): str(item) for key, item in value.items()}
+
+
+def _listed(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 Revoked = Callable[[x509.Certificate], bool]

@@ -33,7 +33,7 @@ IN_LONG_TEXT = "marmalade-tangerine-77341"
 LATER_TEXT = "periwinkle-obfuscation-55120"
 MARKERS = (FAMILY_NAME, GIVEN_NAMES, IN_LONG_TEXT, LATER_TEXT, PASSPHRASE)
 EXPECTED_IN_HOME = {
-    *("caf.db", "caf.db-wal", "caf.db-shm", "caf.key", "logs", "backups", "backup.cafdb"),
+    *("caf.db", "caf.db-wal", "caf.db-shm", "caf.key", "audit.anchor", "logs", "backups", "backup.cafdb"),
     *("identity.p12", "age-identity.json", "certificate.pem"),
 }
 

@@ -377,3 +377,46 @@ def test_a_member_the_team_revoked_is_no_longer_trusted(tmp_path: Path) -> None:
 
 def test_a_home_without_an_identity_trusts_nobody(tmp_path: Path) -> None:
     assert trust_roots(tmp_path / "nowhere") == []
+
+
+def retitled(signed: bytes, **information: str) -> bytes:
+    """`signed` with its document information changed by an incremental update, as pypdf makes one:
+    the signed bytes stay as they are, and a new revision follows them."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(io.BytesIO(signed), incremental=True)
+    writer.add_metadata({f"/{key}": value for key, value in information.items()})
+    output = io.BytesIO()
+    writer.write(output)
+    altered = output.getvalue()
+    assert altered.startswith(signed)
+    return altered
+
+
+def test_a_title_changed_after_signing_is_noticed(signed: bytes, alex: Identity, tmp_path: Path) -> None:
+    altered = retitled(signed, Title="Level 1: no concerns")
+
+    report = only(verify_pdf(altered, [alex.certificate]))
+
+    assert report.intact is False
+    assert report.summary.startswith("Signed by Alex Worker on ")
+    assert report.summary.endswith(
+        ", but the document's title has been CHANGED since it was signed: do not rely on it."
+    )
+    assert "unchanged since" not in report.summary
+
+
+def test_several_fields_changed_after_signing_are_each_named(signed: bytes, alex: Identity) -> None:
+    altered = retitled(signed, Title="Closed", Author="Someone Else", Subject="No further action")
+
+    report = only(verify_pdf(altered, [alex.certificate]))
+
+    assert report.intact is False
+    assert "the document's title, author and subject have been CHANGED since it was signed" in report.summary
+
+
+def test_a_countersignature_does_not_count_as_a_change_of_information(signed: bytes, alex: Identity) -> None:
+    manager = worker("Siân Ŵyn")
+    reports = verify_pdf(sign_pdf(signed, manager), [alex.certificate, manager.certificate])
+    assert [r.intact for r in reports] == [True, True]
+    assert all("unchanged since" in r.summary for r in reports)

@@ -407,7 +407,7 @@ def preview_order(plans: Sequence[BundlePlan]) -> list[BundlePlan]:
     return sorted(plans, key=lambda p: (p.facts.created or "", p.facts.sequence or 0, p.bundle.path.name))
 
 
-def _summary(plans: Sequence[BundlePlan], already: int, refused: int) -> str:
+def _summary(plans: Sequence[BundlePlan], already: int, refused: int, failed: int = 0) -> str:
     """The preview's first line: the totals over every bundle chosen, and how the records are listed."""
     every_change = [c for plan in plans for c in plan.changes]
     summary = [
@@ -419,6 +419,8 @@ def _summary(plans: Sequence[BundlePlan], already: int, refused: int) -> str:
         summary.append(f"{already} already imported, nothing to do.")
     if refused:
         summary.append(f"{refused} refused.")
+    if failed:  # a failure here, not in the bundle: "refused" would blame the sender
+        summary.append(f"{failed} cannot be imported.")
     if plans:
         summary.append(
             "Each bundle's records are listed by what will happen, conflicts first, then by child."
@@ -438,13 +440,16 @@ class ImportPreviewDialog(QDialog):
         *,
         already_imported: Sequence[Rejection] = (),
     ) -> None:
+        from caf_desktop.bundles import FAILED  # noqa: PLC0415
+
         super().__init__(parent)
         self.setObjectName("import-preview")
         self.setWindowTitle("Import bundles: what will change")
         remember_size(self, "import-preview", (900, 600))
         plans = preview_order(plans)
         layout = QVBoxLayout(self)
-        self.summary = QLabel(_summary(plans, len(already_imported), len(rejected)), self)
+        failed = sum(1 for r in rejected if r.code == FAILED)
+        self.summary = QLabel(_summary(plans, len(already_imported), len(rejected) - failed, failed), self)
         self.summary.setObjectName("import-summary")
         self.summary.setWordWrap(True)
         font = self.summary.font()
@@ -480,7 +485,8 @@ class ImportPreviewDialog(QDialog):
             label.setStyleSheet(f"color: {NOTE_COLOUR};")
             layout.addWidget(label)
         for rejection in rejected:
-            label = QLabel(f"✖ {rejection.path.name} is refused: {rejection.reason}", self)
+            verdict = "cannot be imported" if rejection.code == FAILED else "is refused"
+            label = QLabel(f"✖ {rejection.path.name} {verdict}: {rejection.reason}", self)
             label.setObjectName(f"rejected:{rejection.path.name}")
             label.setWordWrap(True)
             label.setProperty("role", "error")
@@ -502,6 +508,8 @@ class ImportPreviewDialog(QDialog):
 
 def report_text(report: ImportReport, when: dt.datetime) -> str:
     """The import report a coordinator can save or print: counts, bundles, refusals (no names)."""
+    from caf_desktop.bundles import FAILED  # noqa: PLC0415
+
     counts = report.as_json()
     lines = [
         f"CAF Desktop import report, {uk_time.stamp(when)} (UK time)",
@@ -518,7 +526,8 @@ def report_text(report: ImportReport, when: dt.datetime) -> str:
             f"Imported {item.bundle.path.name} (bundle {item.bundle.bundle_id}) from {item.bundle.signer.name}."
         )
     for rejection in report.rejected:
-        lines.append(f"Refused {rejection.path.name}: {rejection.reason}")
+        verdict = "Not imported" if rejection.code == FAILED else "Refused"
+        lines.append(f"{verdict} {rejection.path.name}: {rejection.reason}")
     for repeat in report.already_imported:
         lines.append(f"Already imported, nothing to do: {repeat.path.name}.")
     return "\n".join(lines) + "\n"
@@ -605,6 +614,8 @@ def import_bundles(window: RecordsWindow) -> ImportReport | None:
             already.append(bundles.Rejection(path, repeat.reason, repeat.code))
         except CafError as problem:
             rejected.append(bundles.Rejection(path, str(problem), getattr(problem, "code", "rejected")))
+        except Exception as problem:  # noqa: BLE001 - one bundle that breaks CAF Desktop must not drop the others
+            rejected.append(bundles.import_failure(window.store, path, problem))
     progress.setValue(len(paths))
     plans = preview_order(plans)
     preview = ImportPreviewDialog(plans, rejected, window, already_imported=already)

@@ -8,10 +8,12 @@ is copied aside; a store written by a newer app is refused with a sentence.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -81,6 +83,8 @@ from caf_desktop.store.sync import (
 
 DATABASE_FILE = "caf.db"
 KEY_FILE = "caf.key"
+AUDIT_ANCHOR_FILE = "audit.anchor"  # the end of the audit trail, outside the database (docs/audit.md)
+_AUDIT_HEAD = "caf.audit_head"  # session.info: the chain's new head, anchored once the session commits
 BACKUP_FOLDER = "backups"
 RETENTION_DAYS_AFTER_DELETE = 30
 STATUSES = ("draft", "complete", "signed", "shared", "closed")
@@ -596,11 +600,16 @@ def migrate(engine: Engine, backup_of: Path | None = None) -> None:
 class Store:
     """One user's (or one team's) records. Methods commit their own work; errors are `CafError`s."""
 
-    def __init__(self, engine: Engine, *, home: Path | None = None, actor: str = "") -> None:
+    def __init__(
+        self, engine: Engine, *, home: Path | None = None, actor: str = "", anchor_key: bytes | None = None
+    ) -> None:
         self.engine = engine
         self.home = home
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._actor = actor
+        # The key that authenticates audit.anchor: derived from the database key, so the anchor can be
+        # written only by someone who can open the database, and read as genuine only with it.
+        self._anchor_key = anchor_key
 
     # Opening ------------------------------------------------------------------------------------------
 
@@ -651,7 +660,7 @@ class Store:
             # The database and its journal are for this user alone (SQLite gives -wal/-shm the same mode).
             home.chmod(0o700)
             path.chmod(0o600)
-        store = cls(engine, home=home)
+        store = cls(engine, home=home, anchor_key=hmac.digest(key, b"caf-desktop audit anchor", "sha256"))
         profile = store.profile()
         store._actor = profile.name if profile is not None else ""
         return store
@@ -699,6 +708,9 @@ class Store:
                 yield session
         except DBAPIError as error:
             raise StoreUnavailable(_plain_reason(error)) from error
+        head = session.info.pop(_AUDIT_HEAD, None)
+        if head is not None:
+            self._anchor_audit(head)
 
     @property
     def database_path(self) -> Path | None:
@@ -756,8 +768,10 @@ class Store:
                 hash=digest,
             )
         )
-        # The head of the chain is kept apart too, so removing the newest events is noticed.
+        # The head of the chain is kept apart too, so removing the newest events is noticed; and
+        # outside the database (audit.anchor), so removing them with this row is noticed as well.
         session.merge(Meta(key="audit.head", value=digest))
+        session.info[_AUDIT_HEAD] = digest
 
     def audit(
         self, action: str, record_uuid: str | None = None, details: dict[str, Any] | None = None
@@ -775,10 +789,67 @@ class Store:
             session.expunge_all()
             return events
 
+    def _anchor_mac(self, head: str) -> str:
+        assert self._anchor_key is not None
+        return hmac.new(self._anchor_key, f"caf-desktop audit anchor 1 {head}".encode(), "sha256").hexdigest()
+
+    def _anchor_audit(self, head: str) -> None:
+        """Writes the chain's head to audit.anchor (SQLCipher stores only), after the commit that
+        made it. A crash or a full disk between the two leaves the anchor one step behind, which
+        `verify_audit` accepts: it asks only that the anchored event is still in the chain."""
+        if self.home is None or self._anchor_key is None:
+            return
+        body = json.dumps({"format": 1, "head": head, "mac": self._anchor_mac(head)}) + "\n"
+        target = self.home / AUDIT_ANCHOR_FILE
+        temporary = target.with_name(f".{AUDIT_ANCHOR_FILE}.part")
+        # Whole or not at all (a rename), but not synced to disk: an fsync at every audited save
+        # tripled the cost of an event. A power cut can leave the last anchor unwritten (it is
+        # then behind, which is accepted) or, on some file systems, empty: then `verify_audit`
+        # says the end cannot be checked, never that the trail is intact (docs/audit.md).
+        with contextlib.suppress(OSError):
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+                stream.write(body)
+            temporary.replace(target)
+
+    def _anchored_head(self) -> tuple[str | None, str | None]:
+        """The head audit.anchor vouches for, or the sentence saying why there is none to trust."""
+        assert self.home is not None
+        path = self.home / AUDIT_ANCHOR_FILE
+        try:
+            anchor = json.loads(path.read_text(encoding="utf-8"))
+            head, mac = anchor["head"], anchor["mac"]
+            genuine = (
+                isinstance(head, str)
+                and isinstance(mac, str)
+                and hmac.compare_digest(mac, self._anchor_mac(head))
+            )
+        except FileNotFoundError:
+            return None, (
+                f"The end of the audit trail cannot be checked: its anchor ({AUDIT_ANCHOR_FILE}, kept beside the "
+                "database) is missing, so the newest events may have been removed with it. Restore the home "
+                "folder from a backup, or tell whoever looks after this laptop's records."
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            genuine = False
+        if not genuine:
+            return None, (
+                f"The end of the audit trail cannot be checked: its anchor ({AUDIT_ANCHOR_FILE}) is damaged or was "
+                "not written with this store's key. Restore the home folder from a backup, or tell whoever looks "
+                "after this laptop's records."
+            )
+        return str(head), None
+
     def verify_audit(self) -> AuditReport:
-        """Walks the chain: an edited event no longer matches its hash; a removed one breaks the link."""
+        """Walks the chain: an edited event no longer matches its hash; a removed one breaks the link;
+        and (an encrypted store in a home) the head anchored outside the database must be in it, so
+        the newest events cannot be removed together with the database's own note of the head."""
         previous = "0" * 64
         checked = 0
+        anchored, anchor_problem = (None, None)
+        if self.home is not None and self._anchor_key is not None:
+            anchored, anchor_problem = self._anchored_head()
+        anchor_seen = False
         with self.session() as session:
             for audit_event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
                 fields = (
@@ -805,6 +876,7 @@ class Store:
                     )
                 previous = audit_event.hash
                 checked += 1
+                anchor_seen = anchor_seen or audit_event.hash == anchored
             head = session.get(Meta, "audit.head")
             if head is not None and head.value != previous:
                 return AuditReport(
@@ -814,6 +886,16 @@ class Store:
                     f"The newest audit events have been removed: the trail ends after {checked} events, "
                     "but it had reached a later event.",
                 )
+        if anchor_problem is not None:
+            return AuditReport(False, checked, None, anchor_problem)
+        if anchored is not None and not anchor_seen:
+            return AuditReport(
+                False,
+                checked,
+                None,
+                f"The newest audit events have been removed: the trail ends after {checked} events, but its "
+                f"anchor outside the database ({AUDIT_ANCHOR_FILE}) names a later event that is no longer there.",
+            )
         return AuditReport(
             True,
             checked,
@@ -1904,6 +1986,7 @@ class Store:
             previous = digest
         self._bulk_insert(session, "audit_events", rows)
         session.merge(Meta(key="audit.head", value=previous))
+        session.info[_AUDIT_HEAD] = previous
 
     def audit_many(self, events: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None:
         """Records several events (action, record id, details) in one transaction, in order."""

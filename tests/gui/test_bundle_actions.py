@@ -663,3 +663,65 @@ def test_the_conflict_names_the_child_and_whose_version_is_whose(
         "Keep Hannah Testwell's",
     )
     assert coordinator.store.get(record_id).document["child"]["aka"] == "Addie"  # closed: nothing settled
+
+
+def test_a_bundle_that_breaks_is_its_own_line_and_the_good_ones_selected_with_it_are_imported(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs, tmp_path: Path
+) -> None:
+    """Three bundles chosen together: the first breaks CAF Desktop while it is checked, the third
+    while it is applied (a failing disk, a bug); the second is imported all the same, and the
+    preview and the report give each its own line."""
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    sent = []
+    for given in ("Ada", "Bea", "Cai"):
+        add(worker, caf(given, {"given": True, "scope": "all_listed"}))
+        sent.append(export_changed(worker, team_homes["outbox"]))
+    breaks_when_read, good, breaks_when_applied = sent
+    real_read, real_insert = bundles.read_bundle, Store._insert_new
+
+    def read_bundle(path: Path, *args: Any, **kwargs: Any) -> Any:
+        if path == breaks_when_read:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_read(path, *args, **kwargs)
+
+    def insert_new(self: Store, session: Any, bundle: Any, new: Any, moment: Any) -> None:
+        if bundle.sequence == 3:
+            raise RuntimeError("a record that breaks at insert")
+        real_insert(self, session, bundle, new, moment)
+
+    monkeypatch.setattr(bundles, "read_bundle", read_bundle)
+    monkeypatch.setattr(Store, "_insert_new", insert_new)
+    person.import_files = sent
+
+    report = person.import_bundles(coordinator)
+
+    (preview,) = person.previews
+    preview.resize(1366, 768)
+    preview.grab().save(str(tmp_path / "import-preview-failed.png"))
+    assert preview.findChild(QTableWidget, f"plan:{good.name}") is not None
+    assert preview.findChild(QTableWidget, f"plan:{breaks_when_applied.name}") is not None
+    first = preview.findChild(QLabel, f"rejected:{breaks_when_read.name}")
+    assert first is not None
+    assert first.text().startswith(
+        f"✖ {breaks_when_read.name} cannot be imported: CAF Desktop met an internal error"
+    )
+    assert (
+        preview.findChild(QLabel, "import-summary")
+        .text()
+        .startswith("2 bundles to import, 2 records: 2 new. 1 cannot be imported.")
+    )
+    assert report is not None
+    assert [r.bundle.path for r in report.imported] == [good]
+    assert [(r.path, r.code) for r in report.rejected] == [
+        (breaks_when_read, "failed"),
+        (breaks_when_applied, "failed"),
+    ]
+    (text,) = person.reports
+    assert f"Imported {good.name} (bundle " in text
+    assert f"Not imported {breaks_when_read.name}: CAF Desktop met an internal error" in text
+    assert f"Not imported {breaks_when_applied.name}: CAF Desktop met an internal error" in text
+    assert "New records: 1" in text
+    assert person.told == []  # no "the import stopped" box: the report says it all
+    assert coordinator.store.count() == 1

@@ -85,6 +85,7 @@ def raw_sql(home: Path, *statements: str) -> list[Any]:
 
 def side_files(home: Path) -> set[str]:
     return {p.name for p in home.iterdir()} - {
+        "audit.anchor",
         "caf.db",
         "caf.key",
         "identity.p12",
@@ -99,13 +100,14 @@ def side_files(home: Path) -> set[str]:
 def test_a_new_store_holds_the_profile_and_a_key_file(closed_home: Path, opened: list[Store]) -> None:
     assert sorted(p.name for p in closed_home.iterdir()) == [
         "age-identity.json",
+        "audit.anchor",
         "caf.db",
         "caf.key",
         "certificate.pem",
         "identity.p12",
     ]
     if os.name == "posix":
-        for private in (KEY_FILE, "identity.p12", "age-identity.json"):
+        for private in (KEY_FILE, "identity.p12", "age-identity.json", "audit.anchor"):
             assert (closed_home / private).stat().st_mode & 0o777 == 0o600
     assert not (closed_home / "caf.db").read_bytes().startswith(b"SQLite format 3")  # encrypted
     store = open_store(opened, closed_home)
