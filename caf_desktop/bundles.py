@@ -53,9 +53,11 @@ from caf_desktop.store.sync import (
     Change,
     ImportOutcome,
     IncomingBundle,
+    NotPermitted,
     OutgoingRecord,
     PlannedChange,
     SyncedRecord,
+    WriteAccess,
 )
 
 if TYPE_CHECKING:
@@ -167,6 +169,7 @@ class BundleRejected(CafError):
         self.reason = reason
         self.code = code
         self.facts = facts or BundleFacts()
+        self.audit_details: dict[str, Any] = {}  # more for the audit event: ids only, never a name
 
 
 class BundleAlreadyImported(BundleRejected):
@@ -660,6 +663,15 @@ class VerifiedBundle:
     records: tuple[SyncedRecord, ...]
     definitions: dict[str, FormDefinition] = field(repr=False)
     attachments: dict[str, bytes] = field(repr=False)
+    coordinators: frozenset[str] = frozenset()  # the team's coordinators' fingerprints
+
+    @property
+    def access(self) -> WriteAccess:
+        """Whose records this bundle may write: a worker's, what they created or were sent; the
+        coordinators', what they sent this worker or this worker sent the team."""
+        if self.sender_role == "coordinator":
+            return WriteAccess.of_coordinators(tuple(sorted(self.coordinators)), self.facts.team_id or "")
+        return WriteAccess.of_worker(self.signer.fingerprint)
 
     @property
     def bundle_id(self) -> str:
@@ -677,6 +689,7 @@ class VerifiedBundle:
             created=self.facts.created or "",
             records=self.records,
             definitions=self.definitions,
+            access=self.access,
         )
 
 
@@ -1041,6 +1054,7 @@ def read_bundle(
         records=tuple(records),
         definitions=definitions,
         attachments=attachments,
+        coordinators=frozenset(coordinators),
     )
 
 
@@ -1273,6 +1287,12 @@ def inspect_bundle(
 
     bundle = read_bundle(path, identity, team, catalogue=catalogue, check_new=store.check_not_imported)
     by_id = {r.id: r for r in bundle.records}
+    try:
+        planned = store.plan_import(bundle.signer.fingerprint, bundle.records, access=bundle.access)
+    except NotPermitted as error:
+        rejection = _trespassing(error, bundle)
+        _audit_rejection(store, bundle.path, rejection, bundle.file_sha256)
+        raise rejection from None
     changes = [
         replace(
             change,
@@ -1281,7 +1301,7 @@ def inspect_bundle(
                 bundle.definitions[by_id[change.record_id].form_key], by_id[change.record_id].document
             ).child_name,
         )
-        for change in store.plan_import(bundle.signer.fingerprint, bundle.records)
+        for change in planned
     ]
     return BundlePlan(bundle, tuple(changes))
 
@@ -1339,6 +1359,10 @@ def apply_bundle(store: Store, bundle: VerifiedBundle, *, home: Path | None = No
         rejection = _repeat(error, bundle.facts)
         _audit_rejection(store, bundle.path, rejection, bundle.file_sha256)
         raise rejection from None
+    except NotPermitted as error:
+        rejection = _trespassing(error, bundle)
+        _audit_rejection(store, bundle.path, rejection, bundle.file_sha256)
+        raise rejection from None
     installed = _take_attachments(bundle, home) if bundle.attachments and home is not None else ()
     return BundleImport(bundle, outcome, installed)
 
@@ -1359,6 +1383,42 @@ def apply_bundles(
     return report
 
 
+_TRIED = {
+    "record": "replace record {target}, which {sender} did not create and was not sent",
+    "case": "add record {record} to case {target}, a case {sender} did not create and was not sent",
+    "child": "add record {record} to child {target}, a child {sender} did not create a record for and was not sent",
+    "other-child": "add record {record} to case {target} while naming another child for it",
+}
+
+
+def _trespassing(error: NotPermitted, bundle: VerifiedBundle) -> BundleRejected:
+    """The sentence for a bundle that writes where its sender may not: who, and what they tried."""
+    sender = bundle.signer.name
+    tried = [
+        _TRIED[t.kind].format(sender=sender, record=t.record_id, target=t.target_id) for t in error.trespasses
+    ]
+    shown = "; ".join(tried[:3]) + (f"; and {len(tried) - 3} more" if len(tried) > 3 else "")
+    if bundle.sender_role == "coordinator":
+        rule = (
+            "A coordinator's bundle may change only records you sent to the team or were sent, and add "
+            "records only to those children and cases."
+        )
+    else:
+        rule = (
+            "A worker's bundle may change only records they created or were sent, and add records only to "
+            "cases they created or were sent; check with them what happened before importing anything from them."
+        )
+    rejection = _rejected(
+        f"{sender}'s bundle was refused: it tries to {shown}. {rule}", "not-permitted", bundle.facts
+    )
+    rejection.audit_details = {
+        "tried": [{"kind": t.kind, "record": t.record_id, "target": t.target_id} for t in error.trespasses][
+            :100
+        ]
+    }
+    return rejection
+
+
 def _audit_rejection(store: Store, path: Path, error: BundleRejected, file_sha256: str | None) -> None:
     if file_sha256 is None:
         try:
@@ -1377,6 +1437,7 @@ def _audit_rejection(store: Store, path: Path, error: BundleRejected, file_sha25
             if error.facts.sender_fingerprint and _FINGERPRINT.fullmatch(error.facts.sender_fingerprint)
             else None,
             "reason": error.code,
+            **error.audit_details,
         },
     )
 
