@@ -1293,17 +1293,46 @@ def inspect_bundle(
         rejection = _trespassing(error, bundle)
         _audit_rejection(store, bundle.path, rejection, bundle.file_sha256)
         raise rejection from None
-    changes = [
-        replace(
-            change,
-            child=change.child
-            or summarise(
-                bundle.definitions[by_id[change.record_id].form_key], by_id[change.record_id].document
-            ).child_name,
+    summaries = {
+        change.record_id: summarise(
+            bundle.definitions[by_id[change.record_id].form_key], by_id[change.record_id].document
         )
         for change in planned
-    ]
+        if change.change is Change.NEW or not change.child
+    }
+    # A new child is made new, never merged; one with the family name and birth date of a child here
+    # is shown to the person importing, as New record shows it (docs/bundles.md, "Who may write what").
+    matches = store.possible_matches(
+        {
+            record_id: (summary.given_names, summary.family_name, summary.date_of_birth)
+            for record_id, summary in summaries.items()
+        }
+    )
+    changes = []
+    for change in planned:
+        incoming = by_id[change.record_id]
+        summary = summaries.get(change.record_id)
+        found = matches.get(change.record_id, [])
+        # A record that names one of them is about that child, not a new one.
+        maybe = change.change is Change.NEW and all(m.id != incoming.child_id for m in found)
+        changes.append(
+            replace(
+                change,
+                child=change.child or (summary.child_name if summary is not None else ""),
+                possible_match=_possible_match(found) if maybe and found else "",
+            )
+        )
     return BundlePlan(bundle, tuple(changes))
+
+
+def _possible_match(matches: Sequence[Any]) -> str:
+    from caf_desktop import uk_time  # noqa: PLC0415
+
+    def one(match: Any) -> str:
+        born = f", born {uk_time.day_words(match.date_of_birth)}" if match.date_of_birth else ""
+        return f"{match.name}{born}"
+
+    return "; ".join(one(m) for m in matches)
 
 
 @contextlib.contextmanager

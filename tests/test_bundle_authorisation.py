@@ -389,3 +389,23 @@ def test_a_coordinator_may_send_new_records_and_update_what_the_worker_sent(
 
     assert (result.count(Change.UPDATED), result.count(Change.NEW)) == (1, 2)
     assert hannah_store.get(new_in_case).case_id == record.case_id
+
+
+def test_a_new_child_like_one_here_is_kept_apart_and_shown_as_a_possible_match(
+    world: World, coordinator_store: Store, hannah_store: Store, idris_record: Any, tmp_path: Path
+) -> None:
+    """Hannah's own new record about a child with the name and birth date of Idris's: a new child, not
+    merged into Idris's, and the preview offers the stored one as a possible match."""
+    stored, idris_child = idris_record
+    mine = hannah_store.add_record(definition(CAF), caf("Tomasz", "Idrisfamily", "2015-04-04"))
+    sent = bundles.export_bundle(hannah_store, world.worker.identity, world.team, Selection.ALL, tmp_path)
+
+    plan = bundles.inspect_bundle(coordinator_store, world.coordinator.identity, world.team, sent.path)
+    result = import_as_coordinator(coordinator_store, world, sent.path)
+
+    [change] = plan.changes
+    assert change.change is Change.NEW
+    assert change.possible_match == "Tomasz Idrisfamily, born 4 April 2015"
+    assert result.count(Change.NEW) == 1
+    assert coordinator_store.child_of(mine.id) not in {None, idris_child}
+    assert coordinator_store.get(mine.id).case_id != stored.case_id

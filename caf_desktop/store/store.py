@@ -865,6 +865,39 @@ class Store:
                 )
         return sorted(found, key=lambda m: (not m.exact, m.name))
 
+    def possible_matches(
+        self, people: Mapping[str, tuple[str, str, dt.date | None]]
+    ) -> dict[str, list[ChildMatch]]:
+        """For each key's child (given names, family name, date of birth), the stored children with the
+        same family name and date of birth: who a new child from a bundle may be (never merged by
+        this; a person decides). One query for each 500 family names."""
+        wanted = {
+            key: (fold(family), born) for key, (_, family, born) in people.items() if fold(family) and born
+        }
+        by_family: dict[str, list[Child]] = {}
+        with self.session() as session:
+            for chunk in _chunks(sorted({family for family, _ in wanted.values()})):
+                for child in session.scalars(select(Child).where(Child.family_key.in_(chunk))):
+                    by_family.setdefault(child.family_key, []).append(child)
+        found: dict[str, list[ChildMatch]] = {}
+        for key, (family, born) in wanted.items():
+            matches = [
+                ChildMatch(
+                    c.uuid,
+                    f"{c.given_names} {c.family_name}".strip(),
+                    c.date_of_birth,
+                    True,
+                    c.given_names,
+                    c.family_name,
+                    c.expected_date,
+                )
+                for c in by_family.get(family, [])
+                if c.date_of_birth == born
+            ]
+            if matches:
+                found[key] = sorted(matches, key=lambda m: m.name)
+        return found
+
     def child_of(self, record_id: str) -> str | None:
         """The id of the child a record is about (None for a record with no child named yet)."""
         with self.session() as session:

@@ -122,6 +122,9 @@ class PlannedChange:
     incoming_version: int
     stored_version: int | None
     child: str = ""  # the child's name, for the person looking at the preview (never logged)
+    # A new record about a new child with the family name and date of birth of a child already here:
+    # the stored child's name and date of birth, for a person to check (they are never merged).
+    possible_match: str = ""
 
 
 @dataclass(frozen=True)

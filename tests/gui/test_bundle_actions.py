@@ -706,3 +706,26 @@ def test_a_bundle_replacing_a_record_its_sender_was_never_sent_is_refused_in_the
     assert coordinator.store.get(theirs).document == before
     preview.resize(1366, 768)
     assert preview.grab().save(str(tmp_path / "refused-not-permitted.png"))  # looked at by a person
+
+
+def test_a_new_child_like_one_already_here_is_shown_as_a_possible_match_and_kept_apart(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs, tmp_path: Path
+) -> None:
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    here = add(coordinator, caf("Ada", {"given": True, "scope": "all_listed"}))
+    theirs = add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
+    sent = person.send(worker)
+    assert sent is not None
+
+    person.import_files = [sent]
+    person.import_bundles(coordinator)
+
+    (preview,) = person.previews
+    [row] = plan_rows(preview)
+    assert row[2].startswith("New. Possible match: Ada ")
+    assert row[2].endswith("already here; kept apart, check whether this is the same child")
+    assert coordinator.store.child_of(theirs) != coordinator.store.child_of(here)
+    preview.resize(1366, 768)
+    assert preview.grab().save(str(tmp_path / "possible-match.png"))  # looked at by a person
