@@ -869,18 +869,23 @@ class Store:
         self, people: Mapping[str, tuple[str, str, dt.date | None]]
     ) -> dict[str, list[ChildMatch]]:
         """For each key's child (given names, family name, date of birth), the stored children with the
-        same family name and date of birth: who a new child from a bundle may be (never merged by
+        same family name and date of birth and nearly the same given names: who a new child from a
+        bundle may be (never merged by
         this; a person decides). One query for each 500 family names."""
+        import difflib  # noqa: PLC0415
+
         wanted = {
-            key: (fold(family), born) for key, (_, family, born) in people.items() if fold(family) and born
+            key: (fold(family), born, fold(given))
+            for key, (given, family, born) in people.items()
+            if fold(family) and born
         }
         by_family: dict[str, list[Child]] = {}
         with self.session() as session:
-            for chunk in _chunks(sorted({family for family, _ in wanted.values()})):
+            for chunk in _chunks(sorted({family for family, _, _ in wanted.values()})):
                 for child in session.scalars(select(Child).where(Child.family_key.in_(chunk))):
                     by_family.setdefault(child.family_key, []).append(child)
         found: dict[str, list[ChildMatch]] = {}
-        for key, (family, born) in wanted.items():
+        for key, (family, born, given) in wanted.items():
             matches = [
                 ChildMatch(
                     c.uuid,
@@ -892,7 +897,9 @@ class Store:
                     c.expected_date,
                 )
                 for c in by_family.get(family, [])
+                # Twins share a family name and a birthday: the given names must nearly match too.
                 if c.date_of_birth == born
+                and difflib.SequenceMatcher(None, fold(c.given_names), given).ratio() >= 0.8
             ]
             if matches:
                 found[key] = sorted(matches, key=lambda m: m.name)
