@@ -56,9 +56,11 @@ from caf_desktop.store.sync import (
     Change,
     ImportOutcome,
     IncomingBundle,
+    NotPermitted,
     OutgoingRecord,
     PlannedChange,
     SyncedRecord,
+    WriteAccess,
 )
 
 if TYPE_CHECKING:
@@ -172,6 +174,7 @@ class BundleRejected(CafError):
         self.reason = reason
         self.code = code
         self.facts = facts or BundleFacts()
+        self.audit_details: dict[str, Any] = {}  # more for the audit event: ids only, never a name
 
 
 class BundleAlreadyImported(BundleRejected):
@@ -665,6 +668,15 @@ class VerifiedBundle:
     records: tuple[SyncedRecord, ...]
     definitions: dict[str, FormDefinition] = field(repr=False)
     attachments: dict[str, bytes] = field(repr=False)
+    coordinators: frozenset[str] = frozenset()  # the team's coordinators' fingerprints
+
+    @property
+    def access(self) -> WriteAccess:
+        """Whose records this bundle may write: a worker's, what they created or were sent; the
+        coordinators', what they sent this worker or this worker sent the team."""
+        if self.sender_role == "coordinator":
+            return WriteAccess.of_coordinators(tuple(sorted(self.coordinators)), self.facts.team_id or "")
+        return WriteAccess.of_worker(self.signer.fingerprint)
 
     @property
     def bundle_id(self) -> str:
@@ -682,6 +694,7 @@ class VerifiedBundle:
             created=self.facts.created or "",
             records=self.records,
             definitions=self.definitions,
+            access=self.access,
         )
 
 
@@ -1047,6 +1060,7 @@ def read_bundle(
         records=tuple(records),
         definitions=definitions,
         attachments=attachments,
+        coordinators=frozenset(coordinators),
     )
 
 
@@ -1308,17 +1322,52 @@ def inspect_bundle(
 
     bundle = read_bundle(path, identity, team, catalogue=catalogue, check_new=store.check_not_imported)
     by_id = {r.id: r for r in bundle.records}
-    changes = [
-        replace(
-            change,
-            child=change.child
-            or summarise(
-                bundle.definitions[by_id[change.record_id].form_key], by_id[change.record_id].document
-            ).child_name,
+    try:
+        planned = store.plan_import(bundle.signer.fingerprint, bundle.records, access=bundle.access)
+    except NotPermitted as error:
+        rejection = _trespassing(error, bundle)
+        _audit_rejection(store, bundle.path, rejection, bundle.file_sha256)
+        raise rejection from None
+    summaries = {
+        change.record_id: summarise(
+            bundle.definitions[by_id[change.record_id].form_key], by_id[change.record_id].document
         )
-        for change in store.plan_import(bundle.signer.fingerprint, bundle.records)
-    ]
+        for change in planned
+        if change.change is Change.NEW or not change.child
+    }
+    # A new child is made new, never merged; one with the family name and birth date of a child here
+    # is shown to the person importing, as New record shows it (docs/bundles.md, "Who may write what").
+    matches = store.possible_matches(
+        {
+            record_id: (summary.given_names, summary.family_name, summary.date_of_birth)
+            for record_id, summary in summaries.items()
+        }
+    )
+    changes = []
+    for change in planned:
+        incoming = by_id[change.record_id]
+        summary = summaries.get(change.record_id)
+        found = matches.get(change.record_id, [])
+        # A record that names one of them is about that child, not a new one.
+        maybe = change.change is Change.NEW and all(m.id != incoming.child_id for m in found)
+        changes.append(
+            replace(
+                change,
+                child=change.child or (summary.child_name if summary is not None else ""),
+                possible_match=_possible_match(found) if maybe and found else "",
+            )
+        )
     return BundlePlan(bundle, tuple(changes))
+
+
+def _possible_match(matches: Sequence[Any]) -> str:
+    from caf_desktop import uk_time  # noqa: PLC0415
+
+    def one(match: Any) -> str:
+        born = f", born {uk_time.day_words(match.date_of_birth)}" if match.date_of_birth else ""
+        return f"{match.name}{born}"
+
+    return "; ".join(one(m) for m in matches)
 
 
 @contextlib.contextmanager
@@ -1374,6 +1423,10 @@ def apply_bundle(store: Store, bundle: VerifiedBundle, *, home: Path | None = No
         rejection = _repeat(error, bundle.facts)
         _audit_rejection(store, bundle.path, rejection, bundle.file_sha256)
         raise rejection from None
+    except NotPermitted as error:
+        rejection = _trespassing(error, bundle)
+        _audit_rejection(store, bundle.path, rejection, bundle.file_sha256)
+        raise rejection from None
     installed = _take_attachments(bundle, home) if bundle.attachments and home is not None else ()
     return BundleImport(bundle, outcome, installed)
 
@@ -1395,6 +1448,42 @@ def apply_bundles(
             )
     _checkpoint(store, report)
     return report
+
+
+_TRIED = {
+    "record": "replace record {target}, which {sender} did not create and was not sent",
+    "case": "add record {record} to case {target}, a case {sender} did not create and was not sent",
+    "child": "add record {record} to child {target}, a child {sender} did not create a record for and was not sent",
+    "other-child": "add record {record} to case {target} while naming another child for it",
+}
+
+
+def _trespassing(error: NotPermitted, bundle: VerifiedBundle) -> BundleRejected:
+    """The sentence for a bundle that writes where its sender may not: who, and what they tried."""
+    sender = bundle.signer.name
+    tried = [
+        _TRIED[t.kind].format(sender=sender, record=t.record_id, target=t.target_id) for t in error.trespasses
+    ]
+    shown = "; ".join(tried[:3]) + (f"; and {len(tried) - 3} more" if len(tried) > 3 else "")
+    if bundle.sender_role == "coordinator":
+        rule = (
+            "A coordinator's bundle may change only records you sent to the team or were sent, and add "
+            "records only to those children and cases."
+        )
+    else:
+        rule = (
+            "A worker's bundle may change only records they created or were sent, and add records only to "
+            "cases they created or were sent; check with them what happened before importing anything from them."
+        )
+    rejection = _rejected(
+        f"{sender}'s bundle was refused: it tries to {shown}. {rule}", "not-permitted", bundle.facts
+    )
+    rejection.audit_details = {
+        "tried": [{"kind": t.kind, "record": t.record_id, "target": t.target_id} for t in error.trespasses][
+            :100
+        ]
+    }
+    return rejection
 
 
 _log = logging.getLogger(__name__)
@@ -1462,6 +1551,7 @@ def _audit_rejection(
             if error.facts.sender_fingerprint and _FINGERPRINT.fullmatch(error.facts.sender_fingerprint)
             else None,
             "reason": error.code,
+            **error.audit_details,
         },
     )
 

@@ -362,7 +362,7 @@ def _inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             stderr.write(f"{path}: {error.reason}\n")
             return cli.EXIT_INVALID
     changes = {change.value: plan.count(change) for change in bundles.Change}
-    cli._redactor.remember([c.child for c in plan.changes])
+    cli._redactor.remember([c.child for c in plan.changes] + [c.possible_match for c in plan.changes])
     if args.json:
         cli._print_json(
             {
@@ -381,6 +381,7 @@ def _inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                         "incoming_version": c.incoming_version,
                         "stored_version": c.stored_version,
                         "child": c.child,
+                        "possible_match": c.possible_match or None,
                     }
                     for c in plan.changes
                 ],
@@ -400,6 +401,11 @@ def _inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             f"  {change.change.value:<9}  {change.record_id}  {change.form_id} {change.form_version}  "
             f"version {change.incoming_version}  {change.child}\n"
         )
+        if change.possible_match:
+            stdout.write(
+                f"             possible match: {change.possible_match}, already here; kept apart, check whether "
+                "this is the same child\n"
+            )
     for name in sorted(plan.bundle.attachments):
         stdout.write(f"  also: {name}\n")
     return cli.EXIT_OK

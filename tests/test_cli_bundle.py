@@ -341,3 +341,42 @@ def test_usage_and_input_errors_are_exit_status_2(
     assert "there is no such file" in missing.err
     assert "There are no .cafbundle files" in no_bundles.err
     assert "has not joined a team yet" in not_joined.err
+
+
+def test_a_worker_replacing_another_workers_record_is_refused_with_exit_1(
+    world: World, cli: Cli, cora: Path, tmp_path: Path
+) -> None:
+    """Idris's record at the coordinator's; Hannah signs (openssl), zips and encrypts (age) a bundle
+    that replaces it with the next version number: refused whole, exit 1, the store unchanged."""
+    from tests.bundle_world import record_file
+    from tests.test_bundle_authorisation import forge
+
+    idris = home_of(world.second_worker, tmp_path)
+    record = add_record(cli, idris, tmp_path)
+    out = tmp_path / "from-idris"
+    out.mkdir()
+    assert cli("--home", idris, "bundle", "export", "--all", "--out", out).status == 0
+    assert cli("--home", cora, "bundle", "import", out).status == 0
+    before = cli("--home", cora, "records", "show", record, "--json").json()
+    hostile = forge(
+        tmp_path,
+        "replace",
+        [record_file(record, edited(caf(), "written over"), version=2, base_version=1)],
+        sender=world.worker.identity,
+        team=world.team,
+        recipients=list(world.team.coordinator_recipients),
+        sequence=9,
+    )
+
+    imported = cli("--home", cora, "bundle", "import", hostile, "--json")
+
+    assert imported.status == 1
+    report = imported.json()
+    assert (report["imported"], report["updated"]) == (0, 0)
+    [refusal] = report["rejected"]
+    assert refusal["reason"].startswith(
+        f"Hannah Testwell's bundle was refused: it tries to replace record {record},"
+    )
+    assert refusal["reason"].endswith("Nothing was imported.")
+    assert cli("--home", cora, "records", "show", record, "--json").json() == before
+    assert_plain(imported)

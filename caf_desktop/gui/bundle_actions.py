@@ -470,7 +470,13 @@ class ImportPreviewDialog(QDialog):
                 [
                     c.child or "(no name)",
                     _form_title(c.form_id),
-                    CHANGE_WORDS.get(str(c.change), str(c.change)),
+                    CHANGE_WORDS.get(str(c.change), str(c.change))
+                    + (
+                        f". Possible match: {c.possible_match}, already here; kept apart, check whether "
+                        "this is the same child"
+                        if c.possible_match
+                        else ""
+                    ),
                 ]
                 for c in _sorted_changes(plan.changes)
             ]

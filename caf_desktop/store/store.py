@@ -74,10 +74,13 @@ from caf_desktop.store.sync import (
     ConflictNotFound,
     ImportOutcome,
     IncomingBundle,
+    NotPermitted,
     OutgoingRecord,
     PlannedChange,
     StoredState,
     SyncedRecord,
+    Trespass,
+    WriteAccess,
     classify,
 )
 
@@ -944,6 +947,46 @@ class Store:
                 )
         return sorted(found, key=lambda m: (not m.exact, m.name))
 
+    def possible_matches(
+        self, people: Mapping[str, tuple[str, str, dt.date | None]]
+    ) -> dict[str, list[ChildMatch]]:
+        """For each key's child (given names, family name, date of birth), the stored children with the
+        same family name and date of birth and nearly the same given names: who a new child from a
+        bundle may be (never merged by
+        this; a person decides). One query for each 500 family names."""
+        import difflib  # noqa: PLC0415
+
+        wanted = {
+            key: (fold(family), born, fold(given))
+            for key, (given, family, born) in people.items()
+            if fold(family) and born
+        }
+        by_family: dict[str, list[Child]] = {}
+        with self.session() as session:
+            for chunk in _chunks(sorted({family for family, _, _ in wanted.values()})):
+                for child in session.scalars(select(Child).where(Child.family_key.in_(chunk))):
+                    by_family.setdefault(child.family_key, []).append(child)
+        found: dict[str, list[ChildMatch]] = {}
+        for key, (family, born, given) in wanted.items():
+            matches = [
+                ChildMatch(
+                    c.uuid,
+                    f"{c.given_names} {c.family_name}".strip(),
+                    c.date_of_birth,
+                    True,
+                    c.given_names,
+                    c.family_name,
+                    c.expected_date,
+                )
+                for c in by_family.get(family, [])
+                # Twins share a family name and a birthday: the given names must nearly match too.
+                if c.date_of_birth == born
+                and difflib.SequenceMatcher(None, fold(c.given_names), given).ratio() >= 0.8
+            ]
+            if matches:
+                found[key] = sorted(matches, key=lambda m: m.name)
+        return found
+
     def child_of(self, record_id: str) -> str | None:
         """The id of the child a record is about (None for a record with no child named yet)."""
         with self.session() as session:
@@ -1802,9 +1845,86 @@ class Store:
                 )
         return states
 
-    def plan_import(self, sender: str, records: Sequence[SyncedRecord]) -> list[PlannedChange]:
-        """What importing these records from `sender` would do, changing nothing."""
+    @staticmethod
+    def _check_access(session: Session, access: WriteAccess, records: Sequence[SyncedRecord]) -> None:
+        """`NotPermitted` unless every stored record the bundle names is the sender's, and every new
+        record goes into a case or child that is the sender's or new (docs/bundles.md, "Who may write
+        what"). Read from this store's own record of bundles received and sent, never the bundle's."""
+        theirs = union(
+            select(BundleReceivedRecord.record_uuid.label("uuid"))
+            .join(BundleReceived, BundleReceived.id == BundleReceivedRecord.bundle_id)
+            .where(
+                BundleReceived.sender.in_(access.creators),
+                BundleReceivedRecord.outcome == Change.NEW.value,
+            ),
+            select(BundleSentRecord.record_uuid.label("uuid"))
+            .join(BundleSent, BundleSent.id == BundleSentRecord.bundle_id)
+            .where(BundleSent.recipient.in_(access.sent_to), BundleSent.file_sha256.is_not(None)),
+        ).subquery()
+        record_ids = sorted({r.id for r in records})
+        stored: set[str] = set()
+        allowed: set[str] = set()
+        for chunk in _chunks(record_ids):
+            stored.update(session.scalars(select(Record.uuid).where(Record.uuid.in_(chunk))))
+            allowed.update(session.scalars(select(theirs.c.uuid).where(theirs.c.uuid.in_(chunk)).distinct()))
+        new = [r for r in records if r.id not in stored]
+        case_ids = sorted({r.case_id for r in new if r.case_id})
+        child_ids = sorted({r.child_id for r in new if r.child_id})
+        case_child: dict[str, str] = {}  # stored case -> its child
+        allowed_cases: set[str] = set()
+        stored_children: set[str] = set()
+        allowed_children: set[str] = set()
+        for chunk in _chunks(case_ids):
+            case_child.update(
+                session.execute(
+                    select(Case.uuid, Child.uuid)
+                    .join(Child, Child.id == Case.child_id)
+                    .where(Case.uuid.in_(chunk))
+                ).all()
+            )
+            allowed_cases.update(
+                session.scalars(
+                    select(Case.uuid)
+                    .join(Record, Record.case_id == Case.id)
+                    .where(Case.uuid.in_(chunk), Record.uuid.in_(select(theirs.c.uuid)))
+                    .distinct()
+                )
+            )
+        for chunk in _chunks(child_ids):
+            stored_children.update(session.scalars(select(Child.uuid).where(Child.uuid.in_(chunk))))
+            allowed_children.update(
+                session.scalars(
+                    select(Child.uuid)
+                    .join(Case, Case.child_id == Child.id)
+                    .join(Record, Record.case_id == Case.id)
+                    .where(Child.uuid.in_(chunk), Record.uuid.in_(select(theirs.c.uuid)))
+                    .distinct()
+                )
+            )
+        trespasses: list[Trespass] = []
+        for incoming in sorted(records, key=lambda r: r.id):
+            if incoming.id in stored:
+                if incoming.id not in allowed:
+                    trespasses.append(Trespass("record", incoming.id, incoming.id))
+                continue
+            if incoming.case_id and incoming.case_id in case_child:
+                if incoming.case_id not in allowed_cases:
+                    trespasses.append(Trespass("case", incoming.id, incoming.case_id))
+                elif incoming.child_id and incoming.child_id != case_child[incoming.case_id]:
+                    trespasses.append(Trespass("other-child", incoming.id, incoming.case_id))
+            elif incoming.child_id in stored_children and incoming.child_id not in allowed_children:
+                assert incoming.child_id is not None  # it is a stored child's id
+                trespasses.append(Trespass("child", incoming.id, incoming.child_id))
+        if trespasses:
+            raise NotPermitted(tuple(trespasses))
+
+    def plan_import(
+        self, sender: str, records: Sequence[SyncedRecord], *, access: WriteAccess | None = None
+    ) -> list[PlannedChange]:
+        """What importing these records from `sender` would do, changing nothing; `NotPermitted` if it
+        writes where the sender may not (`access`; by default, the sender's as a worker)."""
         with self.session() as session:
+            self._check_access(session, access or WriteAccess.of_worker(sender), records)
             states = self._stored_states(session, sender, [r.id for r in records], for_update=False)
         return [_planned(r, states.get(r.id)) for r in records]
 
@@ -1860,6 +1980,8 @@ class Store:
         session.add(received)
         session.flush()  # a second import of the same bundle waits here, then fails and finds it
         states = self._stored_states(session, bundle.sender, [r.id for r in bundle.records], for_update=True)
+        # After the locks: what the sender may write is read as the imports before this one left it.
+        self._check_access(session, bundle.write_access, bundle.records)
         incoming_records = sorted(bundle.records, key=lambda r: r.id)
         changes = [_planned(incoming, states.get(incoming.id)) for incoming in incoming_records]
         events: list[tuple[str, str | None, dict[str, Any]]] = []

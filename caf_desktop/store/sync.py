@@ -122,6 +122,54 @@ class PlannedChange:
     incoming_version: int
     stored_version: int | None
     child: str = ""  # the child's name, for the person looking at the preview (never logged)
+    # A new record about a new child with the family name and date of birth of a child already here:
+    # the stored child's name and date of birth, for a person to check (they are never merged).
+    possible_match: str = ""
+
+
+@dataclass(frozen=True)
+class WriteAccess:
+    """Whose records a bundle may write, from what this store itself recorded (docs/bundles.md, "Who may
+    write what"): never from what the bundle says. A record is theirs when it first arrived here as new
+    in a bundle from one of `creators` (certificate fingerprints), or this store sent it in a bundle to
+    one of `sent_to` (`bundles_sent.recipient` keys); a stored case or child is theirs when one of
+    their records is in it. `role` is the sender's ("worker" or "coordinator"), for the sentence."""
+
+    creators: tuple[str, ...]
+    sent_to: tuple[str, ...]
+    role: str = "worker"
+
+    @classmethod
+    def of_worker(cls, fingerprint: str) -> WriteAccess:
+        """A worker's bundle, at the coordinator's: what that worker created or was sent."""
+        return cls((fingerprint,), (f"worker:{fingerprint}",), "worker")
+
+    @classmethod
+    def of_coordinators(cls, fingerprints: tuple[str, ...], team_id: str) -> WriteAccess:
+        """A coordinator's bundle, at a worker's: what the team's coordinators sent here before (any of
+        them: they share one store) and what this worker sent to the team."""
+        return cls(fingerprints, (f"team:{team_id}",), "coordinator")
+
+
+@dataclass(frozen=True)
+class Trespass:
+    """One thing a bundle tried that its sender may not do. `kind`: "record" (change a stored record
+    that is not theirs), "case" (add a record to a stored case that is not theirs), "child" (add a
+    record to a stored child who is not theirs), "other-child" (name a case and another child)."""
+
+    kind: str
+    record_id: str
+    target_id: str
+
+
+class NotPermitted(CafError):
+    """A bundle tried to write where its sender may not: the whole bundle is refused."""
+
+    exit_status = 1
+
+    def __init__(self, trespasses: tuple[Trespass, ...]) -> None:
+        super().__init__(f"The bundle tries {len(trespasses)} thing(s) its sender may not do.")
+        self.trespasses = trespasses
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,6 +185,12 @@ class IncomingBundle:
     created: str
     records: tuple[SyncedRecord, ...]
     definitions: dict[str, FormDefinition] = field(repr=False)  # by "form@version"
+    # Whose records it may write; None: the sender's as a worker (`WriteAccess.of_worker(sender)`).
+    access: WriteAccess | None = None
+
+    @property
+    def write_access(self) -> WriteAccess:
+        return self.access if self.access is not None else WriteAccess.of_worker(self.sender)
 
 
 @dataclass(frozen=True)

@@ -725,3 +725,69 @@ def test_a_bundle_that_breaks_is_its_own_line_and_the_good_ones_selected_with_it
     assert "New records: 1" in text
     assert person.told == []  # no "the import stopped" box: the report says it all
     assert coordinator.store.count() == 1
+
+
+def test_a_bundle_replacing_a_record_its_sender_was_never_sent_is_refused_in_the_preview(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs, tmp_path: Path
+) -> None:
+    """The worker signs (openssl), zips and encrypts (age) a bundle replacing a record the coordinator
+    made and never sent: the preview shows it refused, naming the worker and what they tried, and
+    Import stays disabled."""
+    from caf_desktop import identity
+
+    from tests.bundle_world import record_file
+    from tests.test_bundle_authorisation import forge
+
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    theirs = add(coordinator, caf("Bea", {"given": True, "scope": "all_listed"}))
+    document = coordinator.store.get(theirs).document
+    assert worker.store.home is not None
+    joined = team.load_joined_team(worker.store.home)
+    assert joined is not None
+    hostile = forge(
+        tmp_path,
+        "hostile",
+        [record_file(theirs, {**document, "child_voice": {"wishes": "over"}}, version=2, base_version=1)],
+        sender=identity.load_identity(worker.store.home, PASSPHRASE),
+        team=joined,
+        recipients=list(joined.coordinator_recipients),
+        sequence=3,
+    )
+    before = coordinator.store.get(theirs).document
+
+    person.import_files = [hostile]
+    assert person.import_bundles(coordinator, refused=True) is None
+
+    (preview,) = person.previews
+    assert not preview.import_button.isEnabled()
+    refused = preview.findChild(QLabel, f"rejected:{hostile.name}")
+    assert refused is not None
+    assert "Hannah Testwell's bundle was refused: it tries to replace record" in refused.text()
+    assert coordinator.store.get(theirs).document == before
+    preview.resize(1366, 768)
+    assert preview.grab().save(str(tmp_path / "refused-not-permitted.png"))  # looked at by a person
+
+
+def test_a_new_child_like_one_already_here_is_shown_as_a_possible_match_and_kept_apart(
+    team_homes: dict[str, Any], monkeypatch: pytest.MonkeyPatch, dialogs: ModalDialogs, tmp_path: Path
+) -> None:
+    person = Person(monkeypatch, team_homes["outbox"], dialogs)
+    worker: RecordsWindow = team_homes["worker"]
+    coordinator: RecordsWindow = team_homes["coordinator"]
+    here = add(coordinator, caf("Ada", {"given": True, "scope": "all_listed"}))
+    theirs = add(worker, caf("Ada", {"given": True, "scope": "all_listed"}))
+    sent = person.send(worker)
+    assert sent is not None
+
+    person.import_files = [sent]
+    person.import_bundles(coordinator)
+
+    (preview,) = person.previews
+    [row] = plan_rows(preview)
+    assert row[2].startswith("New. Possible match: Ada ")
+    assert row[2].endswith("already here; kept apart, check whether this is the same child")
+    assert coordinator.store.child_of(theirs) != coordinator.store.child_of(here)
+    preview.resize(1366, 768)
+    assert preview.grab().save(str(tmp_path / "possible-match.png"))  # looked at by a person

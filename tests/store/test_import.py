@@ -24,6 +24,7 @@ from caf_desktop.store.sync import (
     Change,
     ConflictNotFound,
     IncomingBundle,
+    NotPermitted,
     StoredState,
     SyncedRecord,
     classify,
@@ -76,6 +77,16 @@ def bundle(
         created="2026-11-26T09:30:00Z",
         records=records,
         definitions={"caf-assessment@1.0.0": CAF},
+    )
+
+
+def sent_to(store: Store, fingerprint: str, *record_ids: str) -> None:
+    """Records this store sent to a worker (their current versions), as an export remembers them: what
+    lets that worker's bundles change them and add to their cases."""
+    bundle_id = str(uuid.uuid4())
+    store.reserve_bundle(bundle_id, "c" * 64, f"worker:{fingerprint}")
+    store.bundle_written(
+        bundle_id, "d" * 64, [(r, store.get(r).version) for r in record_ids], {"bundle": bundle_id}
     )
 
 
@@ -214,6 +225,7 @@ def test_new_records_in_every_situation_make_the_rows_a_save_would(store: Store)
     ben = store.add_record(CAF, assessment("Ben", "Brook", "2016-02-02"))
     with store.session() as session:
         session.execute(update(Case).where(Case.uuid == ben.case_id).values(status="closed"))
+    sent_to(store, ANN, ada.id, ben.id)
     child_ada, case_ada, child_ben = child_of(store, ada.id), ada.case_id, child_of(store, ben.id)
     ids = {
         name: str(uuid.UUID(int=n + 1)) for n, name in enumerate(("r1", "r2", "r3", "r4", "r5", "r6", "r7"))
@@ -319,6 +331,7 @@ def test_a_completed_closure_in_a_bundle_closes_its_case(store: Store) -> None:
     """The coordinator's store closes a case as the worker's did: a completed closure, new or an
     update of a stored case, closes it on its date; a draft closure closes nothing."""
     stored = store.add_record(CAF, assessment("Ada", "Quill", "2015-01-01"))
+    sent_to(store, ANN, stored.id)
     ada_child = child_of(store, stored.id)
     cleo_child, cleo_case, dee_child, dee_case = (str(uuid.uuid4()) for _ in range(4))
 
@@ -405,6 +418,7 @@ def test_an_update_replaces_the_document_and_keeps_the_old_one_as_a_revision(sto
 
 def test_unsaved_typing_is_never_overwritten(store: Store) -> None:
     record = store.add_record(CAF, assessment())
+    sent_to(store, ANN, record.id)
     store.autosave(record.id, edited(record.document, "typed, not saved"))
 
     outcome = store.apply_import(
@@ -612,9 +626,11 @@ def test_two_coordinators_importing_overlapping_bundles_at_once(pg_store_factory
     ids = [str(uuid.UUID(int=n + 1)) for n in range(45)]
     documents = {i: assessment(f"Child{n}", "Fieldfare", "2017-01-01") for n, i in enumerate(ids)}
     children = {i: str(uuid.uuid4()) for i in ids}
-    # Two workers' bundles that share 15 records (say, both sent the same family's CAFs).
+    # Two bundles from one worker that share 15 records (the second sent before the first was imported).
     from_ann = bundle(*(synced(i, documents[i], child_id=children[i]) for i in ids[:30]), sender=ANN)
-    from_ben = bundle(*(synced(i, documents[i], child_id=children[i]) for i in ids[15:]), sender=BEN)
+    from_ben = bundle(
+        *(synced(i, documents[i], child_id=children[i]) for i in ids[15:]), sender=ANN, sequence=2
+    )
     outcomes: list[Any] = []
 
     failures = run_together(
@@ -679,6 +695,53 @@ def test_updates_racing_for_one_record_lose_nothing(pg_store_factory: StoreFacto
         info = ann.get(record_id)
         assert (info.version, info.document["child_voice"]["wishes"]) == (3, "third")
         assert ann.conflicts() == []
+    assert ann.verify_audit().ok
+
+
+def test_two_coordinators_importing_at_once_let_no_worker_write_over_another(
+    pg_store_factory: StoreFactory,
+) -> None:
+    """Ann's worker updates her record while, at the same moment on the other coordinator's laptop,
+    another worker's bundle tries to replace it and to add a record to its case: whatever the order,
+    the update goes in, the other bundle is refused whole, and nothing of it is stored."""
+    ann = pg_store_factory(actor="Ann Coordinator")
+    ben = pg_store_factory(ann.database_name, actor="Ben Coordinator", profile=False)
+    for _ in range(5):
+        record_id, child_id, case_id = (str(uuid.uuid4()) for _ in range(3))
+        original = assessment()
+        ann.apply_import(
+            bundle(
+                synced(record_id, original, child_id=child_id, case_id=case_id), sequence=_next_sequence(ann)
+            )
+        )
+        update_ = bundle(
+            synced(record_id, edited(original, "by its worker"), version=2, base_version=1),
+            sequence=_next_sequence(ann),
+        )
+        planted = str(uuid.uuid4())
+        hostile = bundle(
+            synced(record_id, edited(original, "by another"), version=2, base_version=1),
+            synced(
+                planted, assessment("Mallory", "Planted", "2016-06-06"), child_id=child_id, case_id=case_id
+            ),
+            sender=BEN,
+            sequence=_next_sequence(ann) + 1,
+        )
+
+        failures = run_together(lambda u=update_: ann.apply_import(u), lambda h=hostile: ben.apply_import(h))
+
+        assert [type(f) for f in failures] == [NotPermitted]
+        assert {t.kind for t in failures[0].trespasses} == {"record", "case"}  # type: ignore[attr-defined]
+        assert ann.get(record_id).document["child_voice"]["wishes"] == "by its worker"
+        with ann.session() as session:
+            assert session.scalar(select(func.count()).select_from(Record).where(Record.uuid == planted)) == 0
+            assert (
+                session.scalar(
+                    select(func.count()).select_from(BundleReceived).where(BundleReceived.uuid == hostile.id)
+                )
+                == 0
+            )
+    assert ann.conflicts() == []
     assert ann.verify_audit().ok
 
 
