@@ -724,8 +724,8 @@ def _demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         DATABASE_FILE,
         KEY_FILE,
         Profile,
-        RecordQuery,
         Store,
+        all_or_nothing,
         refuse_unsuitable_home,
     )
 
@@ -736,7 +736,7 @@ def _demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         )
     home = paths.home()
     if (home / KEY_FILE).exists() or (home / DATABASE_FILE).exists():
-        store = Store.open(home, _passphrase())
+        ids = _fill_with_samples(Store.open(home, _passphrase()), args)
         made = ""
     else:
         passphrase = os.environ.get(PASSPHRASE_VARIABLE, "")
@@ -748,13 +748,32 @@ def _demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         _strong_enough(passphrase)
         refuse_unsuitable_home(home)
         try:
-            store = Store.create(home, passphrase, Profile(demo.DEMO_USER, "worker", demo.DEMO_ORGANISATION))
+            # A store demo makes is made whole with its samples, or not at all (a full disk).
+            with all_or_nothing(home):
+                profile = Profile(demo.DEMO_USER, "worker", demo.DEMO_ORGANISATION)
+                ids = _fill_with_samples(Store.create(home, passphrase, profile), args)
         except OSError as error:
             raise CafError(
                 f"The store cannot be made in {home}: {error.strerror or 'the system refused'}. Nothing was "
                 "left behind; free some space or choose another --home, then run demo again."
             ) from None
+        except CafError as error:
+            raise CafError(
+                f"{error} Nothing was left behind in {home}; run demo again once that is put right."
+            ) from None
         made = f"Created a store for '{demo.DEMO_USER}' in {home}. "
+    stdout.write(
+        f"{made}Added {len(ids)} fictional sample record{'s' if len(ids) != 1 else ''}. "
+        "Every child, family and practitioner in them is invented.\n"
+    )
+    return EXIT_OK
+
+
+def _fill_with_samples(store: Store, args: argparse.Namespace) -> list[str]:
+    """Adds the demo's fictional records to `store`, and closes it."""
+    from caf_desktop import demo  # noqa: PLC0415
+    from caf_desktop.store.store import RecordQuery  # noqa: PLC0415
+
     try:
         # Each run on the same home adds a different set, unless --seed asks for a given one.
         seed = (
@@ -762,14 +781,9 @@ def _demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             if args.seed is not None
             else demo.DEFAULT_SEED + store.count(RecordQuery(include_deleted=True))
         )
-        ids = demo.populate(store, args.records, seed=seed)
+        return list(demo.populate(store, args.records, seed=seed))
     finally:
         store.close()
-    stdout.write(
-        f"{made}Added {len(ids)} fictional sample record{'s' if len(ids) != 1 else ''}. "
-        "Every child, family and practitioner in them is invented.\n"
-    )
-    return EXIT_OK
 
 
 def _db_passwd(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -146,6 +146,9 @@ class OutputExists(TeamError):
 # --- small helpers --------------------------------------------------------------------------------------
 
 
+_LARGEST_NUMBER = 2**31 - 1  # serials and counts are kept in 32-bit columns
+
+
 def canonical_json(value: Any) -> bytes:
     """The bytes that are signed: sorted keys, no spaces, UTF-8 (see docs/team.md)."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -228,7 +231,7 @@ class _Fields:
 
     def integer(self, key: str) -> int:
         found = self.value.get(key)
-        if not isinstance(found, int) or isinstance(found, bool) or found < 0:
+        if not isinstance(found, int) or isinstance(found, bool) or not 0 <= found <= _LARGEST_NUMBER:
             raise self.fail(key, "a whole number is missing")
         return found
 

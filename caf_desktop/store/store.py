@@ -133,6 +133,20 @@ def refuse_unsuitable_home(home: Path) -> None:
         raise HomeNotEmpty(home, f"it already holds {len(found)} other file{'s' if len(found) != 1 else ''}")
 
 
+@contextmanager
+def all_or_nothing(home: Path) -> Iterator[None]:
+    """Setting up a home: if the block fails (a full disk), everything it made in `home` is removed
+    again, the folders it made included, so the home is as it was and setup can be tried again.
+    Close any store opened in the block before it ends."""
+    made_folder = _first_missing(home)
+    before = {entry.name for entry in home.iterdir()} if made_folder is None else set()
+    try:
+        yield
+    except BaseException:
+        _undo_setup(home, made_folder, before)
+        raise
+
+
 def _first_missing(folder: Path) -> Path | None:
     """The outermost folder of `folder`'s path that does not exist yet (None if it exists)."""
     missing = None
@@ -684,24 +698,20 @@ class Store:
         let a person name the folder."""
         if (home / KEY_FILE).exists() or (home / DATABASE_FILE).exists():
             raise StoreExists(home)
-        made_folder = _first_missing(home)
-        before = {entry.name for entry in home.iterdir()} if made_folder is None else set()
-        store: Store | None = None
-        try:
+        with all_or_nothing(home):
             home.mkdir(mode=0o700, parents=True, exist_ok=True)
             key = keyfile.create(home / KEY_FILE, passphrase, cost=kdf_cost)
             store = cls._open_sqlcipher(home, key, creating=True)
-            store.set_profile(profile)
-            store.audit("store created", None, {"role": profile.role})
-            if not identity.has_identity(home):
-                made = identity.create_identity(profile.name, profile.organisation, profile.role)
-                identity.save_identity(home, made, passphrase, cost=kdf_cost)
-                store.audit("identity created", None, {"certificate": made.fingerprint})
-        except BaseException:
-            if store is not None:
-                store.close()
-            _undo_setup(home, made_folder, before)
-            raise
+            try:
+                store.set_profile(profile)
+                store.audit("store created", None, {"role": profile.role})
+                if not identity.has_identity(home):
+                    made = identity.create_identity(profile.name, profile.organisation, profile.role)
+                    identity.save_identity(home, made, passphrase, cost=kdf_cost)
+                    store.audit("identity created", None, {"certificate": made.fingerprint})
+            except BaseException:
+                store.close()  # before its files are removed
+                raise
         return store
 
     @classmethod
