@@ -270,7 +270,7 @@ class _Fields:
                 REQUEST_KIND: "an enrolment request",
                 ISSUED_KIND: "a certificate file",
             }
-            looks = f" (it looks like {seen[found]})" if found in seen else ""
+            looks = f" (it looks like {seen[found]})" if isinstance(found, str) and found in seen else ""
             raise self.error(f"{self.source}: this is not {self.what}{looks}.")
         version = self.value.get("format")
         if not isinstance(version, int) or isinstance(version, bool):
