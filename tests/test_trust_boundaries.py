@@ -112,6 +112,7 @@ def test_a_missing_key_file_says_so_and_what_to_do_not_no_records_yet(cli: Cli, 
 
     listed = cli("records", "list")
     demo = cli("demo", "--records", "1")
+    init = cli("init", "--name", "Hannah Testwell")
 
     assert_plain(listed)
     assert listed.status == 2
@@ -120,6 +121,8 @@ def test_a_missing_key_file_says_so_and_what_to_do_not_no_records_yet(cli: Cli, 
     assert "no records" not in listed.err.lower()
     assert demo.status == 2
     assert "caf.key is missing" in demo.err
+    assert init.status == 2
+    assert "key file caf.key is missing" in init.err
 
 
 def _key_file(home: Path) -> dict[str, Any]:

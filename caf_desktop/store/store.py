@@ -98,6 +98,13 @@ class StoreNotInitialised(CafError):
 
 class StoreExists(CafError):
     def __init__(self, home: Path) -> None:
+        if (home / DATABASE_FILE).exists() and not (home / KEY_FILE).exists():
+            super().__init__(
+                f"{home} already holds a database of records, but its key file {KEY_FILE} is missing; nothing "
+                f"was changed. Restore {KEY_FILE} from a backup, or open a backup made with `caf-desktop db "
+                "backup`, which needs only the passphrase. A new store is never made over these records."
+            )
+            return
         super().__init__(
             f"{home} already holds a store of records; nothing was changed. Use another --home to start afresh."
         )
