@@ -732,8 +732,7 @@ class Store:
                 raise StoreUnavailable(
                     f"the key file {KEY_FILE} is missing from {home}, though the database of records is there. "
                     f"Restore {KEY_FILE} from a backup, or open a backup made with `caf-desktop db backup`, which "
-                    "needs only the passphrase. Nothing was changed; do not run init here, it would not replace "
-                    "these records"
+                    "needs only the passphrase. Nothing was changed, and no new store is made over these records"
                 )
             raise StoreNotInitialised(home)
         if not database.exists():
