@@ -50,8 +50,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from caf_desktop import __version__, atomic
-from caf_desktop.errors import CafError, UnknownForm
+from caf_desktop import __version__, atomic, jsonfiles
+from caf_desktop.errors import CafError, InputFileError, UnknownForm
 from caf_desktop.store.sync import (
     Change,
     ImportOutcome,
@@ -916,7 +916,6 @@ def _parse_record(name: str, data: bytes, facts: BundleFacts) -> SyncedRecord:
     )
 
 
-_DECODER = json.JSONDecoder()
 _SPACE = " \t\n\r"  # JSON's whitespace
 
 
@@ -944,12 +943,14 @@ def _json_object(text: str, keep: str) -> tuple[dict[str, Any], str | None] | No
         while True:
             if text[index : index + 1] != '"':
                 return None
-            name, index = _DECODER.raw_decode(text, index)
+            name, index = jsonfiles.raw_decode(text, index, jsonfiles.DATABASE_INTEGER_LIMITS)
             index = skip(index)
             if text[index : index + 1] != ":":
                 return None
             start = skip(index + 1)
-            members[name], index = _DECODER.raw_decode(text, start)
+            # Versions go into 32-bit columns; a document's own numbers may be as large as JSON allows.
+            limits = jsonfiles.DEFAULT_LIMITS if name == keep else jsonfiles.DATABASE_INTEGER_LIMITS
+            members[name], index = jsonfiles.raw_decode(text, start, limits)
             if name == keep:
                 kept = text[start:index]
             index = skip(index)
@@ -1088,10 +1089,12 @@ def _signed_manifest(
     signature = _member_bytes(archive, members[SIGNATURE])
     repeated: str | None = None
     try:
-        manifest = json.loads(manifest_bytes.decode("utf-8"), object_pairs_hook=_no_repeated_names)
-    except _RepeatedName as error:
-        manifest, repeated = None, error.name
-    except (UnicodeDecodeError, ValueError):
+        manifest = jsonfiles.parse(
+            manifest_bytes.decode("utf-8"), MANIFEST, jsonfiles.DATABASE_INTEGER_LIMITS
+        )
+    except InputFileError:
+        manifest, repeated = None, _repeated_name(manifest_bytes)
+    except UnicodeDecodeError:
         manifest = None
     facts = _facts(manifest)
     try:
@@ -1113,6 +1116,17 @@ def _signed_manifest(
             "The bundle's list of contents cannot be read: it was not made by CAF Desktop.", "damaged", facts
         )
     return manifest, facts, signer
+
+
+def _repeated_name(text: bytes) -> str | None:
+    """The name a refused manifest gives twice, if that is why it was refused (for the sentence)."""
+    try:
+        json.loads(text.decode("utf-8"), object_pairs_hook=_no_repeated_names)
+    except _RepeatedName as error:
+        return error.name
+    except (ValueError, RecursionError):
+        return None
+    return None
 
 
 class _RepeatedName(ValueError):
@@ -1602,8 +1616,8 @@ def _take_attachments(bundle: VerifiedBundle, home: Path) -> tuple[str, ...]:
     taken: list[str] = []
     for name, data in sorted(bundle.attachments.items()):
         try:
-            raw = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            raw = jsonfiles.parse(data.decode("utf-8"), name)
+        except (UnicodeDecodeError, InputFileError):
             continue
         if name == TEAM_FILE:
             try:

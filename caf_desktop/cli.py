@@ -322,9 +322,16 @@ def _forms_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     if report.rulesets:
         summary += f" and {report.rulesets} threshold ruleset{'s' if report.rulesets != 1 else ''}"
     summary += ": "
-    summary += (
-        "no problems found." if not problems else f"{problems} problem{'s' if problems != 1 else ''} found."
-    )
+    if report.unreadable:
+        unread = len(report.unreadable)
+        summary += f"{unread} file{'s' if unread != 1 else ''} could not be read"
+        summary += "." if not problems else f", and {problems} problem{'s' if problems != 1 else ''} found."
+    else:
+        summary += (
+            "no problems found."
+            if not problems
+            else f"{problems} problem{'s' if problems != 1 else ''} found."
+        )
     (stderr if problems or report.unreadable else stdout).write(summary + "\n")
     if report.unreadable:
         return EXIT_USAGE
@@ -428,10 +435,11 @@ def _refuse_shared(args: argparse.Namespace, command: str) -> None:
 
 
 def _home_with_store() -> Path:
-    from caf_desktop.store.store import KEY_FILE, StoreNotInitialised  # noqa: PLC0415
+    from caf_desktop.store.store import DATABASE_FILE, KEY_FILE, StoreNotInitialised  # noqa: PLC0415
 
     home = paths.home()
-    if not (home / KEY_FILE).is_file():
+    # A database without its key is not "no records yet": Store.open says what is missing.
+    if not (home / KEY_FILE).is_file() and not (home / DATABASE_FILE).exists():
         raise StoreNotInitialised(home)
     return home
 
@@ -486,7 +494,7 @@ def _opened(args: argparse.Namespace, *, passphrase: str | None = None) -> Itera
 
 def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from caf_desktop.keyfile import passphrase_strength  # noqa: PLC0415
-    from caf_desktop.store.store import DATABASE_FILE, KEY_FILE, Profile, Store, StoreExists  # noqa: PLC0415
+    from caf_desktop.store.store import Profile, Store, refuse_unsuitable_home  # noqa: PLC0415
 
     name = args.name.strip()
     if not name:
@@ -505,15 +513,15 @@ def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stdout.write(f"The shared database at {shown} is ready; what you do there is recorded as {name}.\n")
         return EXIT_OK
     home = paths.home()
-    if (home / KEY_FILE).exists() or (home / DATABASE_FILE).exists():
-        raise StoreExists(home)
+    refuse_unsuitable_home(home)
     passphrase = _passphrase(prompt="Choose a passphrase: ", confirm=True)
     _strong_enough(passphrase)
     try:
         Store.create(home, passphrase, profile).close()
     except OSError as error:
         raise CafError(
-            f"The store cannot be made in {home}: {error.strerror or 'the system refused'}. Choose another --home."
+            f"The store cannot be made in {home}: {error.strerror or 'the system refused'}. Nothing was left "
+            "behind; free some space or choose another --home, then run init again."
         ) from None
     _, strength = passphrase_strength(passphrase)
     stdout.write(
@@ -530,7 +538,8 @@ def _records_add(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     definition = installed_catalogue().lookup(args.form)
     document = jsonfiles.load(Path(args.data))
     _redactor.remember(document)
-    found = validation.findings(definition, document)
+    # A document of another form would pass a draft check of this one (every answer is optional).
+    found = validation.foreign_answers(definition, document) or validation.findings(definition, document)
     if found:
         if args.json:
             _print_json([{"path": f.path, "message": f.message} for f in found], stdout)
@@ -711,7 +720,14 @@ def _records_complete(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) 
 
 def _demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from caf_desktop import demo  # noqa: PLC0415
-    from caf_desktop.store.store import KEY_FILE, Profile, RecordQuery, Store  # noqa: PLC0415
+    from caf_desktop.store.store import (  # noqa: PLC0415
+        DATABASE_FILE,
+        KEY_FILE,
+        Profile,
+        Store,
+        all_or_nothing,
+        refuse_unsuitable_home,
+    )
 
     if _database_url(args):
         raise CafError(
@@ -719,8 +735,8 @@ def _demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             f"Run it without --database-url and with {DATABASE_URL_VARIABLE} unset."
         )
     home = paths.home()
-    if (home / KEY_FILE).exists():
-        store = Store.open(home, _passphrase())
+    if (home / KEY_FILE).exists() or (home / DATABASE_FILE).exists():
+        ids = _fill_with_samples(Store.open(home, _passphrase()), args)
         made = ""
     else:
         passphrase = os.environ.get(PASSPHRASE_VARIABLE, "")
@@ -730,8 +746,34 @@ def _demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
                 f"or set {PASSPHRASE_VARIABLE} and demo makes one for a '{demo.DEMO_USER}'."
             )
         _strong_enough(passphrase)
-        store = Store.create(home, passphrase, Profile(demo.DEMO_USER, "worker", demo.DEMO_ORGANISATION))
+        refuse_unsuitable_home(home)
+        try:
+            # A store demo makes is made whole with its samples, or not at all (a full disk).
+            with all_or_nothing(home):
+                profile = Profile(demo.DEMO_USER, "worker", demo.DEMO_ORGANISATION)
+                ids = _fill_with_samples(Store.create(home, passphrase, profile), args)
+        except OSError as error:
+            raise CafError(
+                f"The store cannot be made in {home}: {error.strerror or 'the system refused'}. Nothing was "
+                "left behind; free some space or choose another --home, then run demo again."
+            ) from None
+        except CafError as error:
+            raise CafError(
+                f"{error} Nothing was left behind in {home}; run demo again once that is put right."
+            ) from None
         made = f"Created a store for '{demo.DEMO_USER}' in {home}. "
+    stdout.write(
+        f"{made}Added {len(ids)} fictional sample record{'s' if len(ids) != 1 else ''}. "
+        "Every child, family and practitioner in them is invented.\n"
+    )
+    return EXIT_OK
+
+
+def _fill_with_samples(store: Store, args: argparse.Namespace) -> list[str]:
+    """Adds the demo's fictional records to `store`, and closes it."""
+    from caf_desktop import demo  # noqa: PLC0415
+    from caf_desktop.store.store import RecordQuery  # noqa: PLC0415
+
     try:
         # Each run on the same home adds a different set, unless --seed asks for a given one.
         seed = (
@@ -739,14 +781,9 @@ def _demo(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             if args.seed is not None
             else demo.DEFAULT_SEED + store.count(RecordQuery(include_deleted=True))
         )
-        ids = demo.populate(store, args.records, seed=seed)
+        return list(demo.populate(store, args.records, seed=seed))
     finally:
         store.close()
-    stdout.write(
-        f"{made}Added {len(ids)} fictional sample record{'s' if len(ids) != 1 else ''}. "
-        "Every child, family and practitioner in them is invented.\n"
-    )
-    return EXIT_OK
 
 
 def _db_passwd(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -911,12 +948,13 @@ def run(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     if args.version:
         stdout.write(f"caf-desktop {__version__}\n")
         return EXIT_OK
-    if args.home:
-        paths.set_home(args.home)
     handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        return _start_gui(stdout, stderr)
     try:
+        if args.home:
+            paths.set_home(args.home)
+        paths.home()  # a home named in the environment is checked here too, before any command
+        if handler is None:
+            return _start_gui(stdout, stderr)
         return handler(args, stdout, stderr)
     except CafError as error:
         stderr.write(f"{error}\n")

@@ -544,8 +544,8 @@ def _installed_rulesets() -> dict[str, Any]:
     found: dict[str, Any] = {}
     for resource in shipped_ruleset_files():
         try:
-            raw = json.loads(resource.read_text(encoding="utf-8"))
-        except ValueError:
+            raw = jsonfiles.parse(resource.read_text(encoding="utf-8"), resource.name)
+        except InputFileError:
             continue
         if isinstance(raw, dict) and isinstance(raw.get("id"), str):
             found[raw["id"]] = raw

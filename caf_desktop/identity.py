@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -29,9 +28,9 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKey
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from caf_desktop import atomic
-from caf_desktop.errors import CafError, UnsupportedFormat
-from caf_desktop.keyfile import DEFAULT_COST, WrongPassphrase, derive_key
+from caf_desktop import atomic, jsonfiles
+from caf_desktop.errors import CafError, InputFileError, UnsupportedFormat
+from caf_desktop.keyfile import DEFAULT_COST, MAX_COST, MIN_COST, WrongPassphrase, derive_key
 
 IDENTITY_FILE = "identity.p12"
 CERTIFICATE_FILE = "certificate.pem"  # the public certificate and its chain, readable without the passphrase
@@ -284,7 +283,10 @@ def _unseal(path: Path, passphrase: str) -> AgeKey:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
 
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = jsonfiles.load(path)
+    except InputFileError as error:
+        raise IdentityDamaged(path) from error
+    try:
         if int(raw.get("format", 0)) > AGE_FILE_FORMAT:
             raise UnsupportedFormat(
                 f"The file {path} was written by a newer version of CAF Desktop. Update CAF Desktop to use it."
@@ -295,8 +297,10 @@ def _unseal(path: Path, passphrase: str) -> AgeKey:
             int(raw["kdf"]["n"]),
             str(raw["recipient"]),
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise IdentityDamaged(path) from error
+    if not MIN_COST <= cost <= MAX_COST or cost & (cost - 1) or len(nonce) != 12:
+        raise IdentityDamaged(path)
     try:
         secret = AESGCM(derive_key(passphrase, salt, cost)).decrypt(nonce, sealed, _AGE_PURPOSE)
     except InvalidTag:

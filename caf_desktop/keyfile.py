@@ -22,11 +22,16 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from caf_desktop import atomic
-from caf_desktop.errors import CafError, UnsupportedFormat
+from caf_desktop import atomic, jsonfiles
+from caf_desktop.errors import CafError, InputFileError, UnsupportedFormat
 
 KEY_FILE_FORMAT = 1
 KEY_BYTES = 32
+SALT_BYTES = 16
+NONCE_BYTES = 12
+TAG_BYTES = 16
+MIN_COST = 2  # tests use small costs; a file's cost is checked to be a power of two in this range
+MAX_COST = 2**17  # 128 MiB of scrypt memory, within derive_key's maxmem
 DEFAULT_COST = 2**15  # scrypt N: about 0.1 s and 32 MiB on a council laptop
 FREE_ATTEMPTS = 3
 MAX_WAIT_SECONDS = 60
@@ -51,7 +56,9 @@ class UnlockDelayed(CafError):
 class KeyFileDamaged(CafError):
     def __init__(self, path: Path) -> None:
         super().__init__(
-            f"The key file {path} is damaged, so the records cannot be opened. Restore it from a backup, or ask your coordinator."
+            f"The key file {path} is damaged, so the records cannot be opened (this did not count as a wrong "
+            "passphrase). Restore caf.key from a backup; a backup made with `caf-desktop db backup` opens "
+            "with the passphrase alone. Ask your IT team or coordinator if you have neither."
         )
 
 
@@ -73,33 +80,80 @@ def derive_key(passphrase: str, salt: bytes, cost: int) -> bytes:
     )
 
 
+def _checksum(fields: dict[str, Any]) -> str:
+    """SHA-256 of everything the unwrapping reads, so a damaged salt or nonce says "damaged" rather
+    than "wrong passphrase" (a GCM tag cannot tell the two apart). Not a defence against someone who
+    edits the file on purpose: the passphrase and the tag are that."""
+    covered = {name: fields[name] for name in ("kdf", "cipher", "nonce", "wrapped_key")}
+    return hashlib.sha256(json.dumps(covered, sort_keys=True).encode("ascii")).hexdigest()
+
+
 def _wrap(key: bytes, passphrase: str, cost: int) -> dict[str, Any]:
-    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    salt, nonce = secrets.token_bytes(SALT_BYTES), secrets.token_bytes(NONCE_BYTES)
     ciphertext = AESGCM(derive_key(passphrase, salt, cost)).encrypt(nonce, key, b"caf-desktop database key")
-    return {
+    fields: dict[str, Any] = {
         "format": KEY_FILE_FORMAT,
         "kdf": {"name": "scrypt", "n": cost, "r": 8, "p": 1, "salt": _b64(salt)},
         "cipher": "AES-256-GCM",
         "nonce": _b64(nonce),
         "wrapped_key": _b64(ciphertext),
     }
+    fields["checksum"] = _checksum(fields)
+    return fields
+
+
+def _exact_bytes(value: Any, length: int) -> bytes:
+    """Base64 of exactly `length` bytes (strictly: a stray character is damage, not something to skip)."""
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    decoded = base64.b64decode(value, validate=True)
+    if len(decoded) != length:
+        raise ValueError("wrong length")
+    return decoded
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _read(path: Path) -> _Wrapped:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        if raw.get("format", 0) > KEY_FILE_FORMAT:
-            raise UnsupportedFormat(
-                f"The key file {path} was written by a newer version of CAF Desktop. Update CAF Desktop to open these records."
-            )
-        return _Wrapped(
-            cost=int(raw["kdf"]["n"]),
-            salt=base64.b64decode(raw["kdf"]["salt"]),
-            nonce=base64.b64decode(raw["nonce"]),
-            ciphertext=base64.b64decode(raw["wrapped_key"]),
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raw = jsonfiles.load(path)
+    except InputFileError as error:  # missing, unreadable, not JSON, past the limits
         raise KeyFileDamaged(path) from error
+    if isinstance(raw, dict) and _is_integer(raw.get("format")) and raw["format"] > KEY_FILE_FORMAT:
+        raise UnsupportedFormat(
+            f"The key file {path} was written by a newer version of CAF Desktop. Update CAF Desktop to open these records."
+        )
+    try:
+        wrapped = _wrapped(raw)
+    except (ValueError, KeyError, TypeError) as error:
+        raise KeyFileDamaged(path) from error
+    if wrapped is None:
+        raise KeyFileDamaged(path)
+    return wrapped
+
+
+def _wrapped(raw: Any) -> _Wrapped | None:
+    """The fields of a key file, or None if one is missing, of the wrong kind or out of range."""
+    if not isinstance(raw, dict) or not _is_integer(raw.get("format")) or raw["format"] < 1:
+        return None
+    kdf = raw["kdf"]
+    cost = kdf["n"]
+    # scrypt takes a power of two from 2 up; above MAX_COST it would need more memory than allowed.
+    if not _is_integer(cost) or not MIN_COST <= cost <= MAX_COST or cost & (cost - 1):
+        return None
+    if (kdf["name"], kdf["r"], kdf["p"], raw["cipher"]) != ("scrypt", 8, 1, "AES-256-GCM"):
+        return None
+    # Key files written before the checksum have none; one that is there must match.
+    if "checksum" in raw and raw["checksum"] != _checksum(raw):
+        return None
+    return _Wrapped(
+        cost=cost,
+        salt=_exact_bytes(kdf["salt"], SALT_BYTES),
+        nonce=_exact_bytes(raw["nonce"], NONCE_BYTES),
+        ciphertext=_exact_bytes(raw["wrapped_key"], KEY_BYTES + TAG_BYTES),
+    )
 
 
 def _write_atomically(path: Path, content: str) -> None:
@@ -121,9 +175,9 @@ def _attempts_file(path: Path) -> Path:
 
 def _attempts(path: Path) -> tuple[int, float]:
     try:
-        raw = json.loads(_attempts_file(path).read_text(encoding="utf-8"))
-        return int(raw["failures"]), float(raw["last"])
-    except (OSError, ValueError, KeyError, TypeError):
+        raw = jsonfiles.load(_attempts_file(path))
+        return min(int(raw["failures"]), 64), float(raw["last"])
+    except (InputFileError, ValueError, KeyError, TypeError, OverflowError):
         return 0, 0.0
 
 

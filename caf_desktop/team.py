@@ -146,6 +146,9 @@ class OutputExists(TeamError):
 # --- small helpers --------------------------------------------------------------------------------------
 
 
+_LARGEST_NUMBER = 2**31 - 1  # serials and counts are kept in 32-bit columns
+
+
 def canonical_json(value: Any) -> bytes:
     """The bytes that are signed: sorted keys, no spaces, UTF-8 (see docs/team.md)."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -228,7 +231,7 @@ class _Fields:
 
     def integer(self, key: str) -> int:
         found = self.value.get(key)
-        if not isinstance(found, int) or isinstance(found, bool) or found < 0:
+        if not isinstance(found, int) or isinstance(found, bool) or not 0 <= found <= _LARGEST_NUMBER:
             raise self.fail(key, "a whole number is missing")
         return found
 
@@ -267,7 +270,7 @@ class _Fields:
                 REQUEST_KIND: "an enrolment request",
                 ISSUED_KIND: "a certificate file",
             }
-            looks = f" (it looks like {seen[found]})" if found in seen else ""
+            looks = f" (it looks like {seen[found]})" if isinstance(found, str) and found in seen else ""
             raise self.error(f"{self.source}: this is not {self.what}{looks}.")
         version = self.value.get("format")
         if not isinstance(version, int) or isinstance(version, bool):

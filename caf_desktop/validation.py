@@ -564,3 +564,58 @@ def _missing(pointer: str, namer: FieldNamer) -> Iterator[Finding]:
             return
     title = namer.title(pointer)
     yield Finding(pointer, _sentence(namer.context(pointer) + _missing_message(title, namer.kind(pointer))))
+
+
+def foreign_answers(definition: FormDefinition, document: Any) -> list[Finding]:
+    """Answers the form does not ask: names in the document that are no question of the definition's
+    schema (following its local `$ref`s), at any depth where the schema lists its questions. JSON
+    Schema lets such names through unless a form says `additionalProperties: false`; a document made
+    for another form (a CAF stored as a pre-assessment checklist) is full of them."""
+    found: list[Finding] = []
+    root = definition.schema
+
+    def resolved(schema: Any) -> Any:
+        seen = 0
+        while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and seen < 32:
+            reference = schema["$ref"]
+            if not reference.startswith("#/"):
+                return None
+            target: Any = root
+            for part in reference[2:].split("/"):
+                target = (
+                    target.get(part.replace("~1", "/").replace("~0", "~"))
+                    if isinstance(target, Mapping)
+                    else None
+                )
+            schema, seen = target, seen + 1
+        return schema
+
+    stack: list[tuple[Any, Any, str]] = [(root, document, "")]
+    while stack:
+        schema, value, pointer = stack.pop()
+        schema = resolved(schema)
+        if not isinstance(schema, Mapping):
+            continue
+        if isinstance(value, dict) and isinstance(schema.get("properties"), Mapping):
+            questions = schema["properties"]
+            open_ended = (
+                schema.get("additionalProperties") not in (None, False) or "patternProperties" in schema
+            )
+            for name in value:
+                if name in questions:
+                    stack.append((questions[name], value[name], f"{pointer}/{_escaped(name)}"))
+                elif not open_ended:
+                    found.append(
+                        Finding(
+                            f"{pointer}/{_escaped(name)}",
+                            f"{definition.title} has no question {name[:60]!r} here; is this a document of "
+                            "another form? Store it under the form it was made with.",
+                        )
+                    )
+        elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+            stack.extend((schema["items"], item, f"{pointer}/{index}") for index, item in enumerate(value))
+    return sorted(found, key=lambda finding: finding.path)
+
+
+def _escaped(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")

@@ -100,7 +100,7 @@ def open_store_interactively(database_url: str | None = None) -> object | None:
     dialog for the encrypted store in the home folder. None if the user cancels or it cannot open."""
     from caf_desktop.errors import CafError  # noqa: PLC0415
     from caf_desktop.gui.store_dialogs import UnlockDialog, WelcomeDialog  # noqa: PLC0415
-    from caf_desktop.store.store import KEY_FILE, Store  # noqa: PLC0415
+    from caf_desktop.store.store import DATABASE_FILE, KEY_FILE, Store  # noqa: PLC0415
 
     url = database_url or os.environ.get("CAF_DESKTOP_DATABASE_URL")
     if url:
@@ -110,9 +110,10 @@ def open_store_interactively(database_url: str | None = None) -> object | None:
             QMessageBox.critical(None, "Cannot open the shared records", str(error))
             return None
     home = paths.home()
-    dialog: WelcomeDialog | UnlockDialog = (
-        UnlockDialog(home) if (home / KEY_FILE).exists() else WelcomeDialog(home)
-    )
+    # A database without its key file is records to recover, not a first run: the unlock dialog says
+    # what is missing when the passphrase is tried.
+    has_store = (home / KEY_FILE).exists() or (home / DATABASE_FILE).exists()
+    dialog: WelcomeDialog | UnlockDialog = UnlockDialog(home) if has_store else WelcomeDialog(home)
     if dialog.exec() != dialog.DialogCode.Accepted:
         return None
     return dialog.store

@@ -104,8 +104,98 @@ class StoreNotInitialised(CafError):
 
 class StoreExists(CafError):
     def __init__(self, home: Path) -> None:
+        if (home / DATABASE_FILE).exists() and not (home / KEY_FILE).exists():
+            super().__init__(
+                f"{home} already holds a database of records, but its key file {KEY_FILE} is missing; nothing "
+                f"was changed. Restore {KEY_FILE} from a backup, or open a backup made with `caf-desktop db "
+                "backup`, which needs only the passphrase. A new store is never made over these records."
+            )
+            return
         super().__init__(
             f"{home} already holds a store of records; nothing was changed. Use another --home to start afresh."
+        )
+
+
+class HomeNotEmpty(CafError):
+    def __init__(self, home: Path, why: str) -> None:
+        super().__init__(
+            f"A new store of records is not made in {home}: {why}. Nothing was changed. Choose a folder "
+            "that does not exist yet (init makes it) or an empty one, with --home."
+        )
+
+
+# What a home may already hold when a store is made in it: the log of an earlier command's bug.
+_SETUP_MAY_FIND = frozenset({"logs"})
+
+
+def refuse_unsuitable_home(home: Path) -> None:
+    """A person names the folder for a new store (`init --home`): it must not exist yet, or be empty
+    (but for the logs of an earlier command), so setting up never changes the permissions of a folder
+    that holds other files, nor writes the store among them."""
+    if (home / KEY_FILE).exists() or (home / DATABASE_FILE).exists():
+        raise StoreExists(home)
+    if not home.exists():
+        return
+    if not home.is_dir():
+        raise HomeNotEmpty(home, "it is a file, not a folder")
+    try:
+        found = [entry.name for entry in home.iterdir() if entry.name not in _SETUP_MAY_FIND]
+    except OSError as error:
+        raise HomeNotEmpty(home, f"it cannot be read ({error.strerror})") from None
+    if found:
+        raise HomeNotEmpty(home, f"it already holds {len(found)} other file{'s' if len(found) != 1 else ''}")
+
+
+@contextmanager
+def all_or_nothing(home: Path) -> Iterator[None]:
+    """Setting up a home: if the block fails (a full disk), everything it made in `home` is removed
+    again, the folders it made included, so the home is as it was and setup can be tried again.
+    Close any store opened in the block before it ends."""
+    made_folder = _first_missing(home)
+    before = {entry.name for entry in home.iterdir()} if made_folder is None else set()
+    try:
+        yield
+    except BaseException:
+        _undo_setup(home, made_folder, before)
+        raise
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost folder of `folder`'s path that does not exist yet (None if it exists)."""
+    missing = None
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
+
+
+def _undo_setup(home: Path, made_folder: Path | None, before: set[str]) -> None:
+    """Removes what a failed `Store.create` made, so the home is as it was before."""
+    if made_folder is not None:
+        shutil.rmtree(made_folder, ignore_errors=True)
+        return
+    with contextlib.suppress(OSError):
+        for entry in home.iterdir():
+            if entry.name in before:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+
+def _refuse_empty_database(database: Path) -> None:
+    """SQLite takes an empty file for a new database and would write a schema into it: a 0-byte
+    caf.db is a copy that did not finish, or a sync tool's placeholder, never a store."""
+    try:
+        size = database.stat().st_size
+    except OSError as error:
+        raise StoreUnavailable(f"the database file {database} cannot be read ({error.strerror})") from None
+    if size == 0:
+        raise StoreUnavailable(
+            f"the database file {database} is empty (0 bytes): a copy that did not finish, or a sync tool's "
+            "placeholder. Restore it from a backup; it was left as it is, and nothing was created in its place"
         )
 
 
@@ -620,38 +710,62 @@ class Store:
     def create(
         cls, home: Path, passphrase: str, profile: Profile, *, kdf_cost: int = keyfile.DEFAULT_COST
     ) -> Store:
-        """Makes a new encrypted store in `home` for this user."""
-        home.mkdir(parents=True, exist_ok=True)
+        """Makes a new encrypted store in `home` for this user (an identity already there is kept). All
+        or nothing: if any step fails (a full disk), everything it made is removed again, so the home is
+        as it was and setting up can simply be tried again. `refuse_unsuitable_home` is for callers that
+        let a person name the folder."""
         if (home / KEY_FILE).exists() or (home / DATABASE_FILE).exists():
             raise StoreExists(home)
-        key = keyfile.create(home / KEY_FILE, passphrase, cost=kdf_cost)
-        store = cls._open_sqlcipher(home, key)
-        store.set_profile(profile)
-        store.audit("store created", None, {"role": profile.role})
-        if not identity.has_identity(home):
-            made = identity.create_identity(profile.name, profile.organisation, profile.role)
-            identity.save_identity(home, made, passphrase, cost=kdf_cost)
-            store.audit("identity created", None, {"certificate": made.fingerprint})
+        with all_or_nothing(home):
+            home.mkdir(mode=0o700, parents=True, exist_ok=True)
+            key = keyfile.create(home / KEY_FILE, passphrase, cost=kdf_cost)
+            store = cls._open_sqlcipher(home, key, creating=True)
+            try:
+                store.set_profile(profile)
+                store.audit("store created", None, {"role": profile.role})
+                if not identity.has_identity(home):
+                    made = identity.create_identity(profile.name, profile.organisation, profile.role)
+                    identity.save_identity(home, made, passphrase, cost=kdf_cost)
+                    store.audit("identity created", None, {"certificate": made.fingerprint})
+            except BaseException:
+                store.close()  # before its files are removed
+                raise
         return store
 
     @classmethod
     def open(cls, home: Path, passphrase: str) -> Store:
-        """Opens the encrypted store in `home` (`WrongPassphrase`, `StoreNotInitialised`, `StoreTooNew`)."""
+        """Opens the encrypted store in `home` (`WrongPassphrase`, `StoreNotInitialised`, `StoreTooNew`,
+        `StoreUnavailable`). Never creates one: a database that is empty or not a store is refused and
+        left exactly as it is."""
+        database = home / DATABASE_FILE
         if not (home / KEY_FILE).exists():
+            if database.exists():
+                raise StoreUnavailable(
+                    f"the key file {KEY_FILE} is missing from {home}, though the database of records is there. "
+                    f"Restore {KEY_FILE} from a backup, or open a backup made with `caf-desktop db backup`, which "
+                    "needs only the passphrase. Nothing was changed, and no new store is made over these records"
+                )
             raise StoreNotInitialised(home)
-        if not (home / DATABASE_FILE).exists():
+        if not database.exists():
             raise StoreUnavailable(
                 f"the database file {DATABASE_FILE} is missing from {home}, though its key is there; "
                 "restore it from a backup (nothing was created in its place)"
             )
+        _refuse_empty_database(database)
         key = keyfile.unlock(home / KEY_FILE, passphrase)
         return cls._open_sqlcipher(home, key)
 
     @classmethod
-    def _open_sqlcipher(cls, home: Path, key: bytes) -> Store:
+    def _open_sqlcipher(cls, home: Path, key: bytes, *, creating: bool = False) -> Store:
         path = home / DATABASE_FILE
         engine = _sqlcipher_engine(path, key)
         try:
+            if not creating and _current_revision(engine) is None:
+                # Unlocked, but no store's schema in it: never write one over whatever it is.
+                raise StoreUnavailable(
+                    f"the database file {path} holds no records of CAF Desktop (it is damaged, or another "
+                    "program's file); restore it from a backup. It was left as it is"
+                )
             migrate(engine, backup_of=path)
         except (OperationalError, DBAPIError) as error:
             engine.dispose()

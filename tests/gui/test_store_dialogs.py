@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from caf_desktop.gui.store_dialogs import UnlockDialog, WelcomeDialog
 from caf_desktop.store.store import Profile, Store
 from PySide6.QtCore import QPoint, QRect
@@ -86,3 +87,35 @@ def test_the_unlock_problem_is_shown_whole(tmp_path: Path, qtbot: Any) -> None:
     dialog.unlock()
     assert dialog.problem.text() == "That passphrase is not right. Check Caps Lock and try again."
     assert whole(dialog.problem, dialog)
+
+
+def test_records_without_their_key_file_open_the_unlock_dialog_which_says_what_is_missing(
+    tmp_path: Path, qtbot: Any, dialogs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not the welcome, which would offer to make a new store over the records (issue 12)."""
+    from caf_desktop import paths
+    from caf_desktop.gui.app import open_store_interactively
+
+    home = tmp_path / "home"
+    Store.create(
+        home, PASSPHRASE, Profile("Ada Worker", "worker", "Fictional Council"), kdf_cost=2**12
+    ).close()
+    (home / "caf.key").unlink()
+    monkeypatch.setenv("CAF_DESKTOP_HOME", str(home))
+    paths.set_home(None)
+    seen: list[str] = []
+
+    def answer(dialog: UnlockDialog) -> None:
+        dialog.passphrase.setText(PASSPHRASE)
+        dialog.unlock()
+        seen.append(dialog.problem.text())
+        assert whole(dialog.problem, dialog)
+        dialog.reject()
+
+    dialogs.expect(UnlockDialog, answer)
+
+    assert open_store_interactively() is None
+    assert len(seen) == 1
+    assert "key file caf.key is missing" in seen[0]
+    assert "backup" in seen[0]
+    assert not (home / "caf.key").exists()

@@ -146,7 +146,7 @@ def test_a_database_file_without_its_key_file_is_not_overwritten(closed_home: Pa
     (closed_home / KEY_FILE).unlink()
     with pytest.raises(StoreExists):
         Store.create(closed_home, PASSPHRASE, PROFILE, kdf_cost=KDF_COST)
-    with pytest.raises(StoreNotInitialised):
+    with pytest.raises(StoreUnavailable, match=r"key file caf\.key is missing"):
         Store.open(closed_home, PASSPHRASE)
 
 
