@@ -408,3 +408,23 @@ def test_a_new_child_like_one_here_is_kept_apart_and_shown_as_a_possible_match(
     assert result.count(Change.NEW) == 1
     assert coordinator_store.child_of(mine.id) not in {None, idris_child}
     assert coordinator_store.get(mine.id).case_id != stored.case_id
+
+
+def test_a_signed_bundle_whose_sequence_is_two_to_the_63_is_refused_plainly(
+    world: World, coordinator_store: Store, tmp_path: Path
+) -> None:
+    """A sequence number past any database column, signed with the worker's real key: a plain refusal
+    (no internal error), nothing imported, and the refusal audited."""
+    hostile = from_hannah(
+        world,
+        tmp_path,
+        "huge-sequence",
+        record_file(str(uuid.uuid4()), caf("Huge", "Sequence")),
+        sequence=2**63,
+    )
+    before = snapshot(coordinator_store)
+    with pytest.raises(BundleRejected) as caught:
+        import_as_coordinator(coordinator_store, world, hostile)
+    assert "cannot be read" in caught.value.reason or "damaged" in caught.value.code
+    assert snapshot(coordinator_store) == before
+    assert coordinator_store.audit_events()[-1].action == "bundle rejected"
