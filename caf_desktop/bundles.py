@@ -920,10 +920,10 @@ _SPACE = " \t\n\r"  # JSON's whitespace
 
 
 def _json_object(text: str, keep: str) -> tuple[dict[str, Any], str | None] | None:
-    """The members of the JSON object `text` is, exactly as `json.loads` reads them (the last of
-    a repeated name wins), with the text of member `keep`'s value as it stands in `text`; None when
-    `text` is not one JSON object. (The text saves the store encoding a record's document again.)
-    Malformed JSON inside raises ValueError, as `json.loads` does."""
+    """The members of the JSON object `text` is, with the text of member `keep`'s value as it stands
+    in `text`; None when `text` is not one JSON object. (The text saves the store encoding a record's
+    document again.) Malformed JSON inside raises ValueError, as `json.loads` does, and so does a name
+    given twice: one reader would take the first value and another the last."""
     end = len(text)
 
     def skip(index: int) -> int:
@@ -944,6 +944,8 @@ def _json_object(text: str, keep: str) -> tuple[dict[str, Any], str | None] | No
             if text[index : index + 1] != '"':
                 return None
             name, index = jsonfiles.raw_decode(text, index, jsonfiles.DATABASE_INTEGER_LIMITS)
+            if name in members:
+                raise ValueError(f"the name {name[:40]!r} is given twice")
             index = skip(index)
             if text[index : index + 1] != ":":
                 return None

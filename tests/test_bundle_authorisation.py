@@ -428,3 +428,18 @@ def test_a_signed_bundle_whose_sequence_is_two_to_the_63_is_refused_plainly(
     assert "cannot be read" in caught.value.reason or "damaged" in caught.value.code
     assert snapshot(coordinator_store) == before
     assert coordinator_store.audit_events()[-1].action == "bundle rejected"
+
+
+def test_a_record_file_that_gives_a_name_twice_is_refused_whole(
+    world: World, coordinator_store: Store, tmp_path: Path
+) -> None:
+    """`{"status": "draft", ..., "status": "signed"}` reads one way to one program and another way to
+    the next: refused, not guessed (json.loads would have taken the last)."""
+    name, body = record_file(str(uuid.uuid4()), caf("Twice", "Named"))
+    doubled = body[:-1] + b', "status": "signed"}'
+    hostile = from_hannah(world, tmp_path, "twice", (name, doubled))
+    before = snapshot(coordinator_store)
+    with pytest.raises(BundleRejected):
+        import_as_coordinator(coordinator_store, world, hostile)
+    assert snapshot(coordinator_store) == before
+    assert coordinator_store.audit_events()[-1].action == "bundle rejected"

@@ -1181,7 +1181,6 @@ def test_a_record_file_is_read_as_json_loads_reads_it(
 @pytest.mark.parametrize(
     ("text", "kept"),
     [
-        ('{"document": {"a": 1}, "document": {"b": 2}}', '{"b": 2}'),  # the last one, as json.loads
         ('{ "document" :\n\t{"a" : [1, 2]} }', '{"a" : [1, 2]}'),
         ('{"documents": 1}', None),
         ("{}", None),
@@ -1189,6 +1188,12 @@ def test_a_record_file_is_read_as_json_loads_reads_it(
 )
 def test_the_documents_text_is_as_it_stands(text: str, kept: str | None) -> None:
     assert bundles._json_object(text, "document") == (json.loads(text), kept)
+
+
+def test_a_record_file_giving_a_name_twice_is_refused() -> None:
+    """json.loads would take the last; another reader the first: neither is guessed."""
+    with pytest.raises(ValueError, match="given twice"):
+        bundles._json_object('{"document": {"a": 1}, "document": {"b": 2}}', "document")
 
 
 @pytest.mark.parametrize("text", ["[1]", '"text"', '{"a": 1,}', '{"a" 1}', '{"a": 1} {}', "\ufeff{}", ""])
