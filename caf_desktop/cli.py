@@ -350,19 +350,29 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     _redactor.remember(document)
     found: list[Finding] = validation.findings(definition, document, complete=args.complete)
     mode = "complete" if args.complete else "draft"
+    if found:
+        return _report_findings(
+            found, args.data, f"({mode} check).", json_out=args.json, stdout=stdout, stderr=stderr
+        )
     if args.json:
-        _print_json([{"path": f.path, "message": f.message} for f in found], stdout)
-    elif found:
-        for finding in found:
-            stdout.write(f"{args.data}: {finding.path or '/'}: {finding.message}\n")
+        _print_json([], stdout)
     else:
         stdout.write(f"{args.data}: no problems ({definition.title} {definition.version}, {mode} check).\n")
-    if found:
-        stderr.write(
-            f"{args.data}: {len(found)} problem{'s' if len(found) != 1 else ''} found ({mode} check).\n"
-        )
-        return EXIT_INVALID
     return EXIT_OK
+
+
+def _report_findings(
+    found: Sequence[Finding], where: str, outcome: str, *, json_out: bool, stdout: TextIO, stderr: TextIO
+) -> int:
+    """The problems of a check, as `validate`, `records add` and `records complete` all say them: one
+    line each on stdout (or the JSON list), and the count with `outcome` on stderr."""
+    if json_out:
+        _print_json([{"path": f.path, "message": f.message} for f in found], stdout)
+    else:
+        for finding in found:
+            stdout.write(f"{where}: {finding.path or '/'}: {finding.message}\n")
+    stderr.write(f"{where}: {len(found)} problem{'s' if len(found) != 1 else ''} found {outcome}\n")
+    return EXIT_INVALID
 
 
 # --- passphrases and stores ------------------------------------------------------------------------------
@@ -541,15 +551,14 @@ def _records_add(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
     # A document of another form would pass a draft check of this one (every answer is optional).
     found = validation.foreign_answers(definition, document) or validation.findings(definition, document)
     if found:
-        if args.json:
-            _print_json([{"path": f.path, "message": f.message} for f in found], stdout)
-        else:
-            for finding in found:
-                stdout.write(f"{args.data}: {finding.path or '/'}: {finding.message}\n")
-        stderr.write(
-            f"{args.data}: {len(found)} problem{'s' if len(found) != 1 else ''} found (draft check); nothing was stored.\n"
+        return _report_findings(
+            found,
+            args.data,
+            "(draft check); nothing was stored.",
+            json_out=args.json,
+            stdout=stdout,
+            stderr=stderr,
         )
-        return EXIT_INVALID
     with _opened(args) as store:
         info = store.add_record(definition, document)
     if args.json:
@@ -689,16 +698,14 @@ def _records_complete(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) 
         found: list[Finding] = validation.findings(definition, info.document, complete=True)
         what = f"Record {info.id} ({definition.title} {definition.version})"
         if found:
-            if args.json:
-                _print_json([{"path": f.path, "message": f.message} for f in found], stdout)
-            else:
-                for finding in found:
-                    stdout.write(f"{info.id}: {finding.path or '/'}: {finding.message}\n")
-            stderr.write(
-                f"{info.id}: {len(found)} problem{'s' if len(found) != 1 else ''} found (complete check); "
-                "the record was not marked complete.\n"
+            return _report_findings(
+                found,
+                info.id,
+                "(complete check); the record was not marked complete.",
+                json_out=args.json,
+                stdout=stdout,
+                stderr=stderr,
             )
-            return EXIT_INVALID
         if info.status in PAST_COMPLETE:
             # Marking it complete again would take away "signed", "shared" or "closed".
             sentence = f"{what} passes the complete check and is already {info.status}; nothing was changed."
