@@ -40,9 +40,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from caf_desktop import bundles, identity, team
-from caf_desktop.definitions import shipped_catalogue
+from caf_desktop.formengine.definitions import shipped_catalogue
 from caf_desktop.store.store import Profile, Store
+from caf_desktop.sync import bundles
+from caf_desktop.trust import identity, team
 
 import fixtures
 
@@ -202,7 +203,7 @@ def main() -> int:
         out = root / "outbox"
         out.mkdir()
         # The consent check alone (read-only), to split the export's time: it is `sharing`'s, per record.
-        from caf_desktop import sharing
+        from caf_desktop.practice import sharing
 
         ids = [r.id for r in worker_store.list_records()]
         started = time.perf_counter()

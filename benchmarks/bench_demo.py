@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from caf_desktop import demo
+from caf_desktop.demo import generate as demo
 from caf_desktop.store.store import Profile, Store
 
 

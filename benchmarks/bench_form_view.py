@@ -26,11 +26,11 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from caf_desktop import definitions, validation
+from caf_desktop.formengine import definitions, validation
 from caf_desktop.gui.app import make_application
-from caf_desktop.gui.form_view import FormView
-from caf_desktop.gui.qt_containers import RepeatEditor
-from caf_desktop.gui.qt_fields import TextAreaEditor
+from caf_desktop.gui.form.qt_containers import RepeatEditor
+from caf_desktop.gui.form.qt_fields import TextAreaEditor
+from caf_desktop.gui.form.view import FormView
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest

@@ -30,8 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from caf_desktop import definitions
-from caf_desktop.pdf_render import render_pdf
+from caf_desktop.formengine import definitions
+from caf_desktop.paper.render import render_pdf
 
 import fixtures
 
@@ -43,10 +43,10 @@ KEEP = Path(sys.argv[sys.argv.index("--keep") + 1]) if "--keep" in sys.argv else
 FIRST_RENDER = """
 import json, sys, time
 started = time.perf_counter()
-from caf_desktop.definitions import shipped_catalogue
+from caf_desktop.formengine.definitions import shipped_catalogue
 catalogue = shipped_catalogue()
 loaded = time.perf_counter()
-from caf_desktop.pdf_render import render_pdf
+from caf_desktop.paper.render import render_pdf
 document = json.loads(open(sys.argv[1], encoding="utf-8").read())
 render_pdf(catalogue.get("caf-assessment"), document)
 done = time.perf_counter()

@@ -36,9 +36,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from caf_desktop import definitions, identity
-from caf_desktop.pdf_render import render_pdf
-from caf_desktop.pdf_sign import sign_pdf, verify_pdf
+from caf_desktop.formengine import definitions
+from caf_desktop.paper.render import render_pdf
+from caf_desktop.paper.sign import sign_pdf, verify_pdf
+from caf_desktop.trust import identity
 
 import fixtures
 
@@ -51,11 +52,11 @@ KEEP = Path(sys.argv[sys.argv.index("--keep") + 1]) if "--keep" in sys.argv else
 FIRST_SIGNATURE = """
 import sys, time
 from pathlib import Path
-from caf_desktop import identity
+from caf_desktop.trust import identity
 signer = identity.create_identity("Alex Worker")
 pdf = Path(sys.argv[1]).read_bytes()
 started = time.perf_counter()
-from caf_desktop.pdf_sign import sign_pdf
+from caf_desktop.paper.sign import sign_pdf
 imported = time.perf_counter()
 sign_pdf(pdf, signer)
 done = time.perf_counter()

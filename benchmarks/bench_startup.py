@@ -41,7 +41,7 @@ import os, sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from caf_desktop.gui.app import make_application
 app = make_application([sys.argv[0]])
-from caf_desktop.gui.main_window import MainWindow
+from caf_desktop.gui.shared.main_window import MainWindow
 window = MainWindow()
 window.show()
 app.processEvents()
@@ -56,7 +56,7 @@ profiler.enable()
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from caf_desktop.gui.app import make_application
 app = make_application([sys.argv[0]])
-from caf_desktop.gui.main_window import MainWindow
+from caf_desktop.gui.shared.main_window import MainWindow
 window = MainWindow()
 window.show()
 app.processEvents()

@@ -41,7 +41,7 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from caf_desktop.gui.app import make_application
-from caf_desktop.gui.case_list import PAGE, CaseListModel, CaseListPage
+from caf_desktop.gui.records.case_list import PAGE, CaseListModel, CaseListPage
 from caf_desktop.store.models import Case, Child, Record
 from caf_desktop.store.store import Profile, RecordQuery, Store, fold, summarise
 from PySide6.QtCore import QModelIndex, Qt
@@ -238,7 +238,7 @@ def autosave_times(
 
 def check_rows(records: list[dict[str, Any]]) -> None:
     """Each document is a valid draft, and its list columns are what the store would copy from it."""
-    from caf_desktop import definitions, validation
+    from caf_desktop.formengine import definitions, validation
 
     catalogue = definitions.shipped_catalogue()
     for row in records:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from caf_desktop import definitions, fastcheck, relevance, validation
+from caf_desktop.formengine import definitions, fastcheck, relevance, validation
 
 import fixtures
 

@@ -54,7 +54,7 @@ def long_text(seed: int, length: int = LONG_TEXT_CHARS) -> str:
 
 
 def _is_long_text(schema: Any, template: str) -> bool:
-    from caf_desktop import schematree
+    from caf_desktop.formengine import schematree
 
     subschemas = schematree.at(schema, template)
     max_length = schematree.first(subschemas, "maxLength")
@@ -68,7 +68,7 @@ def _is_long_text(schema: Any, template: str) -> bool:
 
 def _pad_long_texts(schema: Any, node: Any, pointer: str, template: str, counter: list[int]) -> None:
     """Pads every long-text answer in `node`, and fills absent long-text answers of its objects."""
-    from caf_desktop import schematree
+    from caf_desktop.formengine import schematree
 
     if isinstance(node, dict):
         names = [n for s in schematree.at(schema, template) for n in schematree.property_names(schema, s)]
@@ -116,14 +116,14 @@ def _vary_action(item: dict[str, Any], index: int) -> None:
 
 def definition() -> Any:
     """The shipped CAF, with the catalogue loaded."""
-    from caf_desktop import definitions
+    from caf_desktop.formengine import definitions
 
     return definitions.shipped_catalogue().get(FORM_ID)
 
 
 def full_document(form: Any = None) -> dict[str, Any]:
     """The fully filled CAF: long text everywhere, 6 carers, 10 services, 20 actions. Checked valid."""
-    from caf_desktop import validation
+    from caf_desktop.formengine import validation
 
     form = form or definition()
     document: dict[str, Any] = json.loads(FULL_EXAMPLE.read_text(encoding="utf-8"))
@@ -132,7 +132,7 @@ def full_document(form: Any = None) -> dict[str, Any]:
     _extend(document["actions"], 20, _vary_action)
     _pad_long_texts(form.schema, document, "", "", [0])
     # Long text only where a question is asked: answers that rules hide are left out again.
-    from caf_desktop.relevance import relevant_document
+    from caf_desktop.formengine.relevance import relevant_document
 
     document = relevant_document(form, document)
     if not validation.is_valid(form, document, today=TODAY):
@@ -320,7 +320,7 @@ class _Fictional:
     def __init__(self, seed: int, today: dt.date) -> None:
         import random
 
-        from caf_desktop import definitions
+        from caf_desktop.formengine import definitions
 
         self.rng = random.Random(seed)  # noqa: S311 - fictional data, not secrets
         self.today = today

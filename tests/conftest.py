@@ -22,7 +22,7 @@ EXAMPLES = TESTS / "examples"
 @pytest.fixture(autouse=True)
 def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """No test ever touches the real user's data folder."""
-    from caf_desktop import paths
+    from caf_desktop.common import paths
 
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("CAF_DESKTOP_HOME", str(home))
@@ -44,7 +44,7 @@ class CliResult:
 @pytest.fixture
 def cli() -> Callable[..., CliResult]:
     """Runs `caf-desktop ARGS` in-process (as `run()`), capturing stdout and stderr."""
-    from caf_desktop.cli import run
+    from caf_desktop.cli.entry import run
 
     def invoke(*args: str | os.PathLike[str]) -> CliResult:
         out, err = io.StringIO(), io.StringIO()

@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from caf_desktop import formcheck, jsonfiles, team, validation
-from caf_desktop.definitions import installed_catalogue
-from caf_desktop.errors import CafError
+from caf_desktop.common import jsonfiles
+from caf_desktop.common.errors import CafError
+from caf_desktop.formengine import checker as formcheck
+from caf_desktop.formengine import validation
+from caf_desktop.formengine.definitions import installed_catalogue
 from caf_desktop.store.store import Profile, Store
+from caf_desktop.trust import team
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from caf_desktop.definitions import shipped_catalogue
+from caf_desktop.formengine.definitions import shipped_catalogue
 from caf_desktop.store.store import Store
 
 from tests.conftest import EXAMPLES, CliResult, load_json, write_json
@@ -156,7 +156,7 @@ def test_a_bug_leaves_no_personal_data_in_the_log(
     monkeypatch: pytest.MonkeyPatch,
     temporary_folder: TemporaryFolder,
 ) -> None:
-    from caf_desktop import validation
+    from caf_desktop.formengine import validation
 
     assert cli("init", "--name", "Hannah Testwell").status == 0
     path = write_json(tmp_path / "in.json", marked_document())

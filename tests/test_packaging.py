@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES
-from tests.test_pdf_render import pdftotext
+from tests.paper.test_render import pdftotext
 
 ROOT = Path(__file__).parent.parent
 
@@ -64,7 +64,7 @@ def test_the_installed_package_checks_and_validates_from_anywhere(wheel: Path, t
     program = (
         "import caf_desktop, sys\n"
         f"assert caf_desktop.__file__.startswith({str(target)!r}), caf_desktop.__file__\n"
-        "from caf_desktop.cli import main\n"
+        "from caf_desktop.cli.entry import main\n"
         "main()\n"
     )
     environment = {
@@ -105,8 +105,8 @@ def test_the_fonts_ship_in_the_wheel_and_print_from_an_installed_copy(wheel: Pat
     )
     program = (
         "import json, sys\n"
-        "from caf_desktop import pdf_render\n"
-        "from caf_desktop.definitions import shipped_catalogue\n"
+        "from caf_desktop.paper import render as pdf_render\n"
+        "from caf_desktop.formengine.definitions import shipped_catalogue\n"
         f"assert str(pdf_render.resources_root()).startswith({str(site)!r}), pdf_render.resources_root()\n"
         "document = json.loads(open(sys.argv[1], encoding='utf-8').read())\n"
         "pdf = pdf_render.render_pdf(shipped_catalogue().get('tac-review'), document)\n"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from caf_desktop import atomic, jsonfiles
+from caf_desktop.common import atomic, jsonfiles
 from caf_desktop.store.store import Store
 
 from tests.conftest import EXAMPLES, CliResult, load_json

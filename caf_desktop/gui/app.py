@@ -13,10 +13,10 @@ from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from caf_desktop import library_warnings, paths
+from caf_desktop.common import library_warnings, paths
 
 if TYPE_CHECKING:
-    from caf_desktop.gui.records_window import RecordsWindow
+    from caf_desktop.gui.records.window import RecordsWindow
 
 # Colours only repeat what words already say ("⚠ Problem:", "Safeguarding:"), never carry meaning alone.
 STYLE_SHEET = """
@@ -98,8 +98,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def open_store_interactively(database_url: str | None = None) -> object | None:
     """A team's shared database by URL; otherwise, on first run the welcome and after that the unlock
     dialog for the encrypted store in the home folder. None if the user cancels or it cannot open."""
-    from caf_desktop.errors import CafError  # noqa: PLC0415
-    from caf_desktop.gui.store_dialogs import UnlockDialog, WelcomeDialog  # noqa: PLC0415
+    from caf_desktop.common.errors import CafError  # noqa: PLC0415
+    from caf_desktop.gui.shared.store_dialogs import UnlockDialog, WelcomeDialog  # noqa: PLC0415
     from caf_desktop.store.store import DATABASE_FILE, KEY_FILE, Store  # noqa: PLC0415
 
     url = database_url or os.environ.get("CAF_DESKTOP_DATABASE_URL")
@@ -124,7 +124,7 @@ def records_window(home: Path, passphrase: str) -> RecordsWindow:
     opens after the unlock dialog, for scripts and tests that drive the whole app. `home` becomes the
     home folder of this process (settings, logs), as `--home` makes it. The caller shows the window
     and closes it; closing it closes the store. A wrong passphrase raises `WrongPassphrase`."""
-    from caf_desktop.gui.records_window import RecordsWindow  # noqa: PLC0415 - after the QApplication exists
+    from caf_desktop.gui.records.window import RecordsWindow  # noqa: PLC0415 - after the QApplication exists
     from caf_desktop.store.store import Store  # noqa: PLC0415
 
     if QApplication.instance() is None:
@@ -145,7 +145,7 @@ def _qt_message_to_log(kind: QtMsgType, _context: QMessageLogContext, message: s
 def run_app(database_url: str | None = None) -> int:
     qInstallMessageHandler(_qt_message_to_log)
     app = make_application()
-    from caf_desktop.gui.records_window import RecordsWindow  # noqa: PLC0415 - after the QApplication exists
+    from caf_desktop.gui.records.window import RecordsWindow  # noqa: PLC0415 - after the QApplication exists
 
     sys.excepthook = _crash_dialog
     store = open_store_interactively(database_url)

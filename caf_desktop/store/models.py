@@ -110,7 +110,7 @@ class Record(Base):
     child_dob: Mapped[dt.date | None] = mapped_column(Date)
     level: Mapped[int | None] = mapped_column(Integer)
     suggested_level: Mapped[int | None] = mapped_column(Integer)
-    # The document has a cause for the safeguarding banner (`caf_desktop.safeguarding.banner_causes`).
+    # The document has a cause for the safeguarding banner (`caf_desktop.practice.safeguarding.banner_causes`).
     safeguarding: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     lead_professional: Mapped[str | None] = mapped_column(String(200))
     next_review: Mapped[dt.date | None] = mapped_column(Date)

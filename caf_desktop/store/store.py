@@ -1,7 +1,7 @@
 """The store's API: what the CLI and the GUI do with records, children, revisions and the audit trail.
 
 On a laptop the store is a SQLCipher database in the home folder, encrypted with a random key that
-the passphrase unwraps (`caf_desktop.keyfile`). A locality team can point the same code at PostgreSQL
+the passphrase unwraps (`caf_desktop.trust.keyfile`). A locality team can point the same code at PostgreSQL
 with a SQLAlchemy URL. The schema is migrated by Alembic when the store opens, after the database file
 is copied aside; a store written by a newer app is refused with a sentence.
 """
@@ -47,9 +47,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, defer, selectinload, sessionmaker
 
-from caf_desktop import identity, keyfile, pointers
-from caf_desktop.definitions import FormDefinition
-from caf_desktop.errors import CafError
+from caf_desktop.common.errors import CafError
+from caf_desktop.formengine import pointers
+from caf_desktop.formengine.definitions import FormDefinition
 from caf_desktop.store.models import (
     AuditEvent,
     Base,
@@ -83,6 +83,7 @@ from caf_desktop.store.sync import (
     WriteAccess,
     classify,
 )
+from caf_desktop.trust import identity, keyfile
 
 DATABASE_FILE = "caf.db"
 KEY_FILE = "caf.key"
@@ -303,7 +304,7 @@ class Summary:
     reference: str | None = None
     level: int | None = None
     suggested_level: int | None = None
-    safeguarding: bool = False  # a cause for the safeguarding banner (`caf_desktop.safeguarding`)
+    safeguarding: bool = False  # a cause for the safeguarding banner (`caf_desktop.practice.safeguarding`)
     lead_professional: str | None = None
     next_review: dt.date | None = None
     closed_on: dt.date | None = None  # a closure's date (the case closes once the record is complete)
@@ -333,8 +334,8 @@ def summarise(definition: FormDefinition, document: dict[str, Any]) -> Summary:
     suggested = None
     safeguarding = False
     if definition.ruleset is not None:
-        from caf_desktop.safeguarding import banner_causes  # noqa: PLC0415
-        from caf_desktop.thresholds import ruleset, suggested_level  # noqa: PLC0415
+        from caf_desktop.practice.safeguarding import banner_causes  # noqa: PLC0415
+        from caf_desktop.practice.thresholds import ruleset, suggested_level  # noqa: PLC0415
 
         try:
             rules = ruleset(definition.ruleset)
@@ -1139,9 +1140,9 @@ class Store:
 
     def starting_document(self, definition: FormDefinition, child_id: str) -> dict[str, Any]:
         """What a new record of `definition` for this child starts with, from the child's open case
-        (`caf_desktop.case_start`): the stored names, the CAF reference, the lead professional and,
+        (`caf_desktop.practice.case_start`): the stored names, the CAF reference, the lead professional and,
         for a TAC review, the open actions of the last TAC plan."""
-        from caf_desktop import case_start  # noqa: PLC0415
+        from caf_desktop.practice import case_start  # noqa: PLC0415
 
         child, records = self.child_case(child_id)
         return case_start.starting_document(
@@ -1218,7 +1219,7 @@ class Store:
         case = record.case
         if case is None:
             return
-        from caf_desktop.drift import CaseRecord, drift_flags  # noqa: PLC0415
+        from caf_desktop.practice.drift import CaseRecord, drift_flags  # noqa: PLC0415
 
         records = [record, *(r for r in case.records if r is not record)]
         flags = drift_flags(
@@ -1238,7 +1239,7 @@ class Store:
     def refresh_attention(self, today: dt.date | None = None, *, force: bool = False) -> int:
         """Works drift out again for every open case with a TAC record, once a day: a review becomes
         overdue as days pass, with nobody saving anything. Returns how many cases changed."""
-        from caf_desktop.drift import CaseRecord, drift_flags  # noqa: PLC0415
+        from caf_desktop.practice.drift import CaseRecord, drift_flags  # noqa: PLC0415
 
         today = today or now().date()
         changed = 0
@@ -1571,7 +1572,7 @@ class Store:
     def safeguarding_acknowledgement(self, record_id: str, causes: Sequence[str]) -> Acknowledgement | None:
         """The newest acknowledgement of the record's current version that covers every one of
         `causes`; None when the banner must be answered again (docs/decisions.md, "Safeguarding")."""
-        from caf_desktop.safeguarding import covers  # noqa: PLC0415
+        from caf_desktop.practice.safeguarding import covers  # noqa: PLC0415
 
         with self.session() as session:
             record = self._record(session, record_id)
@@ -1740,7 +1741,7 @@ class Store:
             )
         keyfile.unlock(self.home / KEY_FILE, old)  # a wrong passphrase changes nothing
         identity.change_passphrase(self.home, old, new)
-        from caf_desktop import team  # noqa: PLC0415 - only a coordinator's home holds the team CA
+        from caf_desktop.trust import team  # noqa: PLC0415 - only a coordinator's home holds the team CA
 
         team.change_passphrase(self.home, old, new)
         keyfile.change_passphrase(self.home / KEY_FILE, old, new)
@@ -1770,7 +1771,7 @@ class Store:
             ) from error
         self.audit("backed up", None, {})
 
-    # Sync bundles (caf_desktop.bundles; docs/bundles.md) ------------------------------------------------------
+    # Sync bundles (caf_desktop.sync.bundles; docs/bundles.md) ------------------------------------------------------
 
     def outgoing_records(self, record_ids: Sequence[str]) -> list[OutgoingRecord]:
         """The records as a bundle carries them, in the order asked: the last saved version of each
@@ -2443,7 +2444,7 @@ class Store:
         """What the new records make of their cases, as `_update_case` would after each one: the drift
         of all the case's records (the last one first, then those stored, then the other new ones), and
         the agreed level, lead professional and next review of the last record that says them."""
-        from caf_desktop.drift import CaseRecord, drift_flags  # noqa: PLC0415
+        from caf_desktop.practice.drift import CaseRecord, drift_flags  # noqa: PLC0415
 
         stored: dict[int, list[CaseRecord]] = {}
         stored_ids = sorted(case.id for case in in_case if isinstance(case, Case))

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from caf_desktop.definitions import FormDefinition
-from caf_desktop.errors import CafError
+from caf_desktop.common.errors import CafError
+from caf_desktop.formengine.definitions import FormDefinition
 
 
 class Change(StrEnum):
@@ -242,7 +242,7 @@ class AlreadyImported(CafError):
     exit_status = 1
 
     def __init__(self, what: str, when: dt.datetime | None) -> None:
-        from caf_desktop import uk_time  # noqa: PLC0415
+        from caf_desktop.common import uk_time  # noqa: PLC0415
 
         on = f" on {uk_time.spoken(when)}" if when is not None else ""
         if what == "bundle":

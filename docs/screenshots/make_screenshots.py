@@ -17,8 +17,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from caf_desktop import paths  # noqa: E402
-from caf_desktop.definitions import shipped_catalogue  # noqa: E402
+from caf_desktop.common import paths  # noqa: E402
+from caf_desktop.formengine.definitions import shipped_catalogue  # noqa: E402
 from caf_desktop.gui.app import make_application  # noqa: E402
 
 OUT = Path(__file__).parent
@@ -39,7 +39,7 @@ SHOTS = [
 def main() -> None:
     paths.set_home(OUT / ".home-for-screenshots")
     app = make_application([sys.argv[0]])
-    from caf_desktop.gui.main_window import MainWindow  # noqa: PLC0415 - after the QApplication exists
+    from caf_desktop.gui.shared.main_window import MainWindow  # noqa: PLC0415 - after the QApplication exists
 
     for name, form, example, section_id, action in SHOTS:
         window = MainWindow()
@@ -66,7 +66,7 @@ def main() -> None:
 
 def guidance_screens(app: object) -> None:
     """The guidance panel following the indicators, and the safeguarding banner raised."""
-    from caf_desktop.gui.main_window import MainWindow  # noqa: PLC0415
+    from caf_desktop.gui.shared.main_window import MainWindow  # noqa: PLC0415
 
     document = json.loads((EXAMPLES / "caf-assessment" / "full.json").read_text(encoding="utf-8"))
     window = MainWindow()
@@ -93,9 +93,9 @@ def guidance_screens(app: object) -> None:
 
 def store_screens(app: object) -> None:
     """The case list over fictional demo records, the welcome, and the locked window."""
-    from caf_desktop import demo  # noqa: PLC0415
-    from caf_desktop.gui.records_window import RecordsWindow  # noqa: PLC0415
-    from caf_desktop.gui.store_dialogs import WelcomeDialog  # noqa: PLC0415
+    from caf_desktop.demo import generate as demo  # noqa: PLC0415
+    from caf_desktop.gui.records.window import RecordsWindow  # noqa: PLC0415
+    from caf_desktop.gui.shared.store_dialogs import WelcomeDialog  # noqa: PLC0415
     from caf_desktop.store.store import Profile, Store  # noqa: PLC0415
 
     home = Path(tempfile.mkdtemp(prefix="caf-screens-"))
@@ -146,14 +146,16 @@ def _settle(app: object, widget: Any, name: str) -> None:
 def sharing_and_team_screens(app: object) -> None:  # noqa: PLR0915 - one story, told in order
     """The consent block with a drawn signature, Export as PDF, the golden rules, the Team page, an
     import's preview and a conflict side by side: a coordinator and a worker, both fictional."""
-    from caf_desktop import bundles, sharing, team  # noqa: PLC0415
-    from caf_desktop.gui.bundle_actions import ConflictDialog, ImportPreviewDialog  # noqa: PLC0415
-    from caf_desktop.gui.main_window import MainWindow  # noqa: PLC0415
-    from caf_desktop.gui.pdf_actions import ExportPdfDialog  # noqa: PLC0415
-    from caf_desktop.gui.sharing_dialog import SharingDecisionDialog  # noqa: PLC0415
-    from caf_desktop.gui.team_page import TeamDialog  # noqa: PLC0415
-    from caf_desktop.identity import load_identity  # noqa: PLC0415
+    from caf_desktop.gui.printing.pdf_actions import ExportPdfDialog  # noqa: PLC0415
+    from caf_desktop.gui.shared.main_window import MainWindow  # noqa: PLC0415
+    from caf_desktop.gui.shared.sharing_dialog import SharingDecisionDialog  # noqa: PLC0415
+    from caf_desktop.gui.sync.bundle_actions import ConflictDialog, ImportPreviewDialog  # noqa: PLC0415
+    from caf_desktop.gui.team.team_page import TeamDialog  # noqa: PLC0415
+    from caf_desktop.practice import sharing  # noqa: PLC0415
     from caf_desktop.store.store import Profile, Store  # noqa: PLC0415
+    from caf_desktop.sync import bundles  # noqa: PLC0415
+    from caf_desktop.trust import team  # noqa: PLC0415
+    from caf_desktop.trust.identity import load_identity  # noqa: PLC0415
     from PySide6.QtCore import QPoint, Qt  # noqa: PLC0415
     from PySide6.QtTest import QTest  # noqa: PLC0415
 

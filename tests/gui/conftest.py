@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from caf_desktop.gui.form_view import FormView
+from caf_desktop.gui.form.view import FormView
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -77,7 +77,7 @@ def type_text(qtbot: Any, widget: QWidget, text: str) -> None:
 
 def show_records_window(store: Any, qtbot: Any) -> Any:
     """The app's main window over a store, shown at laptop size (the caller closes it)."""
-    from caf_desktop.gui.records_window import RecordsWindow
+    from caf_desktop.gui.records.window import RecordsWindow
 
     window = RecordsWindow(store)
     window.resize(1366, 768)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from caf_desktop.definitions import shipped_catalogue
+from caf_desktop.formengine.definitions import shipped_catalogue
 from caf_desktop.store.store import Profile, Store
 
 from tests.conftest import EXAMPLES
@@ -80,7 +80,7 @@ def test_a_killed_app_loses_at_most_the_last_two_seconds_and_offers_the_draft(
         )
         assert (start_text + everything).startswith(kept)
 
-        from caf_desktop.gui.records_window import RecordsWindow
+        from caf_desktop.gui.records.window import RecordsWindow
 
         window = RecordsWindow(store)
         qtbot.addWidget(window)

@@ -14,14 +14,13 @@ from typing import Any
 
 import pypdf
 import pytest
-from caf_desktop import paths
-from caf_desktop.definitions import shipped_catalogue
-from caf_desktop.errors import CafError
+from caf_desktop.common import paths
+from caf_desktop.common.errors import CafError
+from caf_desktop.formengine.definitions import shipped_catalogue
 from caf_desktop.gui.app import records_window
-from caf_desktop.gui.main_window import ChooseFormDialog
-from caf_desktop.gui.pdf_actions import ExportPdfDialog
-from caf_desktop.gui.qt_printing import PrintPreviewDialog
-from caf_desktop.gui.records_window import (
+from caf_desktop.gui.printing.pdf_actions import ExportPdfDialog
+from caf_desktop.gui.printing.qt_printing import PrintPreviewDialog
+from caf_desktop.gui.records.window import (
     AuditDialog,
     HistoryDialog,
     NewRecordDialog,
@@ -29,7 +28,8 @@ from caf_desktop.gui.records_window import (
     RecordsWindow,
     lock_minutes,
 )
-from caf_desktop.gui.team_page import TeamDialog
+from caf_desktop.gui.shared.main_window import ChooseFormDialog
+from caf_desktop.gui.team.team_page import TeamDialog
 from caf_desktop.store.store import Profile, Store
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -169,8 +169,8 @@ def test_print_tac_plan_prints_every_page_of_the_plan_on_the_chosen_printer(
     dialogs.expect(QPrintDialog, choose_printer)
     menu_action(window, "Print TAC plan of this case…").trigger()
 
-    from caf_desktop.gui.qt_printing import page_count
-    from caf_desktop.pdf_render import render_pdf
+    from caf_desktop.gui.printing.qt_printing import page_count
+    from caf_desktop.paper.render import render_pdf
 
     stored = window.store.get(plan)
     drawn = render_pdf(shipped_catalogue().get("tac-meeting"), stored.document)
@@ -314,7 +314,7 @@ def test_the_team_page_opens_from_the_team_menu_and_closes(
     dialogs.expect(TeamDialog, read_then_close)
     window.team_action.trigger()
     assert said[0].startswith("This laptop is not part of a locality team yet.")
-    from caf_desktop import team
+    from caf_desktop.trust import team
 
     assert team.load_joined_team(home) is None  # closing it joined or made nothing
     assert window.isVisible()

@@ -14,17 +14,18 @@ from typing import Any
 
 import pypdf
 import pytest
-from caf_desktop import pointers, team
-from caf_desktop.definitions import shipped_catalogue
+from caf_desktop.formengine import pointers
+from caf_desktop.formengine.definitions import shipped_catalogue
 from caf_desktop.gui.app import records_window
-from caf_desktop.gui.bundle_actions import ConflictDialog, ConflictsDialog
-from caf_desktop.gui.case_list import CaseListModel
-from caf_desktop.gui.pdf_actions import ExportPdfDialog
-from caf_desktop.gui.qt_guidance import SafeguardingBanner
-from caf_desktop.gui.qt_printing import PrintPreviewDialog
-from caf_desktop.gui.records_window import NewRecordDialog, RecordsWindow
-from caf_desktop.gui.team_page import TeamDialog
+from caf_desktop.gui.form.qt_guidance import SafeguardingBanner
+from caf_desktop.gui.printing.pdf_actions import ExportPdfDialog
+from caf_desktop.gui.printing.qt_printing import PrintPreviewDialog
+from caf_desktop.gui.records.case_list import CaseListModel
+from caf_desktop.gui.records.window import NewRecordDialog, RecordsWindow
+from caf_desktop.gui.sync.bundle_actions import ConflictDialog, ConflictsDialog
+from caf_desktop.gui.team.team_page import TeamDialog
 from caf_desktop.store.store import Profile, Store
+from caf_desktop.trust import team
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QFrame, QInputDialog, Q
 from tests.conftest import example, require_tool
 from tests.gui.conftest import type_text
 from tests.gui.modal import ModalDialogs
-from tests.gui.test_bundle_actions import Person, plan_rows
+from tests.gui.sync.test_bundle_actions import Person, plan_rows
 
 PASSPHRASE = "correct horse battery staple"
 TEAM = "Northtown Locality Team"
@@ -221,8 +222,8 @@ def test_a_lead_professional_records_a_tac_meeting_from_the_case_and_prints_the_
     paper = tmp_path / "plan.pdf"
     print_to(paper, dialogs)
     action(window, "action-print-tac-plan").trigger()
-    from caf_desktop.gui.qt_printing import page_count
-    from caf_desktop.pdf_render import render_pdf
+    from caf_desktop.gui.printing.qt_printing import page_count
+    from caf_desktop.paper.render import render_pdf
 
     drawn = render_pdf(shipped_catalogue().get("tac-meeting"), window.store.get(meeting_id).document)
     assert len(pypdf.PdfReader(paper).pages) == page_count(drawn) > 1  # the plan just recorded, whole

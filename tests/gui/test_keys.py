@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from caf_desktop.definitions import shipped_catalogue
-from caf_desktop.gui.records_window import RecordsWindow
+from caf_desktop.formengine.definitions import shipped_catalogue
+from caf_desktop.gui.records.window import RecordsWindow
 from caf_desktop.store.store import Profile, Store
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut

@@ -13,9 +13,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def main() -> None:
     home, passphrase, record_id, pointer = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-    from caf_desktop import paths
+    from caf_desktop.common import paths
     from caf_desktop.gui.app import make_application
-    from caf_desktop.gui.records_window import RecordsWindow
+    from caf_desktop.gui.records.window import RecordsWindow
     from caf_desktop.store.store import Store
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtGui import QTextCursor

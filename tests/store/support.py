@@ -8,7 +8,7 @@ import json
 import warnings
 from typing import Any
 
-from caf_desktop.definitions import FormDefinition, shipped_catalogue
+from caf_desktop.formengine.definitions import FormDefinition, shipped_catalogue
 from caf_desktop.store.models import Case, Child, Record
 from caf_desktop.store.store import Store
 from sqlalchemy import select

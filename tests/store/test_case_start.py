@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from caf_desktop.errors import CafError
+from caf_desktop.common.errors import CafError
 from caf_desktop.store.store import Store
 
 from tests.store.support import assessment, child_of, definition, example

@@ -1,7 +1,7 @@
 """The store's side of sync bundles, on SQLCipher and PostgreSQL: what an import changes, replays,
 conflicts and how they are settled, what was sent, and two coordinators importing at the same time.
 
-Bundles here are `IncomingBundle`s made directly (their signing and encryption are tests/test_bundles.py's
+Bundles here are `IncomingBundle`s made directly (their signing and encryption are tests/sync/test_bundles.py's
 business); the rules they exercise are `caf_desktop.store.sync.classify`'s.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from caf_desktop.errors import CafError
+from caf_desktop.common.errors import CafError
 from caf_desktop.store.models import Base, BundleReceived, Case, Child, Consent, Record, Revision
 from caf_desktop.store.store import Store
 from caf_desktop.store.sync import (

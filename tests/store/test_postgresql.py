@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from caf_desktop.errors import CafError
+from caf_desktop.common.errors import CafError
 from caf_desktop.store import store as store_module
 from caf_desktop.store.models import AuditEvent, Revision
 from caf_desktop.store.store import Store, StoreTooNew, StoreUnavailable

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from caf_desktop.errors import CafError
+from caf_desktop.common.errors import CafError
 from caf_desktop.store import store as store_module
 from caf_desktop.store.models import Case, Child, Consent, Record, Revision
 from caf_desktop.store.store import RecordNotFound, RecordQuery, Store, summarise

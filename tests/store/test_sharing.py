@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from caf_desktop import sharing
-from caf_desktop.sharing import ConsentToShare, ShareWithoutConsent, SharingRefused
+from caf_desktop.practice import sharing
+from caf_desktop.practice.sharing import ConsentToShare, ShareWithoutConsent, SharingRefused
 from caf_desktop.store.store import Store
 
 from tests.store.support import assessment, definition, example

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 import sqlcipher3
-from caf_desktop import keyfile
-from caf_desktop.errors import CafError
+from caf_desktop.common.errors import CafError
 from caf_desktop.store import store as store_module
 from caf_desktop.store.store import (
     KEY_FILE,
@@ -22,6 +21,7 @@ from caf_desktop.store.store import (
     StoreTooNew,
     StoreUnavailable,
 )
+from caf_desktop.trust import keyfile
 
 from tests.store.conftest import KDF_COST, PASSPHRASE, PROFILE
 from tests.store.support import assessment, collect_leaked_connections, definition
@@ -54,7 +54,7 @@ def open_store(opened: list[Store], home: Path, passphrase: str = PASSPHRASE) ->
 
 
 class Clock:
-    """Stands in for `time` in caf_desktop.keyfile, so waits pass without waiting."""
+    """Stands in for `time` in caf_desktop.trust.keyfile, so waits pass without waiting."""
 
     def __init__(self) -> None:
         self.now = 1_800_000_000.0

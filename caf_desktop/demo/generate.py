@@ -1,0 +1,1053 @@
+"""Fictional sample cases, to try the app and to fill a store for benchmarks; one seed, one set of cases.
+
+Everyone and everything here is invented: family names are made-up words (sometimes joined to a real
+family name, as in "Nguyễn-Quillfeather"), schools and services say "(fictional)", telephone numbers are
+in Ofcom's ranges for drama, postcodes start with ZZ and email addresses end in `.example`. Dates count
+back from `today`, so the cases look current whenever they are made: assessments in progress, TAC
+meetings and reviews (some overdue), and closed cases with their closure forms.
+
+`samples()` makes the documents without a store (every one passes the draft check, and every record
+not in draft passes the complete check); `populate()` adds them to a store through its API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from caf_desktop.store.store import Store
+
+DEFAULT_SEED = 2026
+DEFAULT_COUNT = 25
+DEMO_USER = "Demo User"
+DEMO_ORGANISATION = "Demo organisation (fictional)"
+FORMS = ("caf-pre-assessment", "caf-assessment", "tac-meeting", "tac-review", "caf-closure")
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One record to add: records with the same `case` are about the same child, in date order."""
+
+    form_id: str
+    document: Document = field(repr=False)  # reads like personal data, even invented: not in a log line
+    status: str
+    case: int
+
+
+# --- invented people and places ---------------------------------------------------------------------
+
+GIRLS = (
+    "Zoë", "Siân", "Aoife", "Niamh", "Chloé", "Anaïs", "Noémie", "Łucja", "Zuzanna", "Thảo", "Amara",
+    "Priya", "Ffion", "Renée", "Dóra", "Inès", "Saoirse", "Maëlle", "Ayşe", "Hélène", "Ngozi", "Mei",
+    "Yasmin", "Olwen", "Bláithín", "Greta", "Malak", "Poppy", "Esmé", "Ilse",
+)  # fmt: skip
+BOYS = (
+    "Oisín", "Kacper", "Mateusz", "Tomáš", "Björn", "Søren", "José", "Rhodri", "Emeka", "Kwame",
+    "Aarav", "Dũng", "Jérôme", "Iñaki", "Bartłomiej", "Ciarán", "Rufus", "Barnaby", "Alfie", "Idris",
+    "Yusuf", "Luca", "Mihály", "Çağan", "Ptolemy", "Théo", "Ruairí", "Zdeněk", "Kofi", "Dafydd",
+)  # fmt: skip
+MOTHERS = (
+    "Agnieszka", "Aoife", "Delphine", "Keira", "Marta", "Bronwen", "Fatima", "Hạnh", "Ingrid", "Lowri",
+    "Chidinma", "Sinéad", "Renata", "Jolanta", "Maud", "Gwenllian", "Beatriz", "Łucja",
+)  # fmt: skip
+FATHERS = (
+    "Declan", "Jordan", "Ignatius", "Piotr", "Kwabena", "Rhys", "Tadhg", "Jiří", "Minh", "Gareth",
+    "Olumide", "Stanisław", "Mehmet", "Wojciech", "Hamish", "Bogdan", "Seán",
+)  # fmt: skip
+INVENTED_FAMILY_NAMES = (
+    "Quillfeather", "Brambleworth", "Thistlewood", "Mossbottom", "Fictonby", "Pretendson", "Makebelieve",
+    "Notreal", "Fauxley", "Madeupson", "Testerton", "Imaginary", "Sampleford", "Inventaro", "Fablewick",
+    "Dreamcaster", "Storybrook", "Likenot", "Pseudonymy", "Daydreamer", "Fancifold", "Whimsbury",
+)  # fmt: skip
+REAL_FAMILY_NAMES = (
+    "Dvořák", "Nguyễn", "Łukasiewicz", "O'Brien", "Ó Súilleabháin", "Müller", "Ŵyn", "Ødegård",
+    "Okonkwo", "Kowalczyk", "Núñez", "Şahin", "Trần", "Ní Bhriain", "Szabó", "Jørgensen", "Mbeki",
+)  # fmt: skip
+STREETS = (
+    "Imaginary Row",
+    "Pretend Gardens",
+    "Makebelieve Lane",
+    "Nowhere Court",
+    "Sample Street",
+    "Fable Close",
+)
+SCHOOLS = (
+    "Larkspur Academy (fictional)",
+    "Hollyhock Infant School (fictional)",
+    "Foxglove Lane Primary School (fictional)",
+    "Willowmere Junior School (fictional)",
+    "Brightwell Primary School (fictional)",
+)
+FAMILY_SUPPORT = "Brambledown Family Support Team (fictional)"
+HEALTH = "Brambledown Community Health (fictional)"
+GP = "Elderberry Lane Surgery (fictional)"
+CAMHS = "Brambledown CAMHS (fictional)"
+YOUTH = "Brambledown Youth Service (fictional)"
+HOUSING = "Brambledown Housing Options (fictional)"
+THERAPIES = "Brambledown Children's Therapies (fictional)"
+ETHNICITIES = (
+    "white_british", "white_british", "white_british", "white_irish", "any_other_white", "caribbean",
+    "african", "indian", "pakistani", "bangladeshi", "chinese", "white_black_caribbean", "white_asian",
+    "any_other_mixed", "not_given",
+)  # fmt: skip
+OTHER_ETHNICITY = {
+    "any_other_white": "White Polish heritage",
+    "any_other_mixed": "White and Vietnamese heritage",
+}
+
+
+def _ascii(text: str) -> str:
+    return (
+        unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
+        .encode("ascii", "ignore")
+        .decode()
+    )
+
+
+def _email(name: str, agency: str) -> str:
+    local = ".".join(_ascii(part).lower() for part in name.split()).replace("'", "")
+    domain = "-".join(_ascii(agency).lower().replace("(fictional)", "").replace("'", "").split()[:3])
+    return f"{local}@{domain}.example"
+
+
+@dataclass(frozen=True)
+class Practitioner:
+    name: str
+    role: str
+    agency: str
+    phone: str
+
+    @property
+    def email(self) -> str:
+        return _email(self.name, self.agency)
+
+
+LEADS = tuple(
+    Practitioner(name, role, agency, f"07700 900 {100 + 37 * i:03d}")
+    for i, (name, role, agency) in enumerate(
+        [
+            ("Tomáš Fablewick", "Family support worker", FAMILY_SUPPORT),
+            ("Hannah Testwell", "Learning mentor", SCHOOLS[4]),
+            ("Grace Notreal", "School nurse", HEALTH),
+            ("Marigold Fenwick-Sampleford", "Health visitor", HEALTH),
+            ("Siân Likenot", "Pastoral lead", SCHOOLS[0]),
+            ("Olu Pretendson", "Special educational needs coordinator", SCHOOLS[2]),
+            ("Wilhelmina Fotheringay-Inventaro", "Family support worker", FAMILY_SUPPORT),
+            ("Nguyễn Thị Storybrook", "Early help practitioner", FAMILY_SUPPORT),
+            ("Priya Ravenscroft-Imaginary", "Youth worker", YOUTH),
+            ("Dóra Makebelieve", "Learning mentor", SCHOOLS[3]),
+            ("Emeka Sampleford", "Family support worker", FAMILY_SUPPORT),
+            ("Ffion Dreamcaster", "Inclusion lead", SCHOOLS[1]),
+        ]
+    )
+)
+GP_DOCTOR = Practitioner("Dr Hamish Quillfeather", "GP", GP, "01632 960 410")
+THERAPIST = Practitioner(
+    "Cosmo Llewellyn-Fictonby", "Speech and language therapist", THERAPIES, "01632 960 455"
+)
+CAMHS_WORKER = Practitioner(
+    "Gwendolyn Fairbairn-Whimsbury", "Primary mental health worker", CAMHS, "01632 960 470"
+)
+HOUSING_OFFICER = Practitioner("Bogusław Daydreamer", "Housing officer", HOUSING, "01632 960 480")
+
+
+# --- what a case is about ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    text: str
+    who: str  # "lead", "school", "nurse", "therapist", "camhs", "housing", "youth", "parent"
+    outcome: str
+    ecm: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A reason for a CAF: what was noticed, where in the assessment it shows, and what the team does."""
+
+    reason: str
+    needs: dict[str, str]  # element -> needs text
+    indicators: dict[str, tuple[str, ...]]
+    actions: tuple[Action, ...]
+    child_view: str
+
+
+THEMES = (
+    Theme(
+        reason="{name}'s attendance at {school} has fallen to {pct}% this term, with most absences on Mondays, and {name} has been late {late} times. {parent} says mornings have become a battle since the summer and asked the school for help.",
+        needs={
+            "learning": "Attendance has fallen to {pct}% this term, with a pattern of Monday absences and {late} late arrivals.",
+            "guidance_boundaries": "Bedtimes and morning routines have slipped since the summer holidays.",
+        },
+        indicators={
+            "learning": ("learning.l2.pattern_of_absence", "learning.l2.poor_punctuality"),
+            "guidance_boundaries": ("guidance_boundaries.l2.lack_of_routine",),
+        },
+        actions=(
+            Action(
+                "Greet {name} at the gate each morning and ring {parent} by 9:30am on any day {name} is absent.",
+                "school",
+                "{name}'s attendance rises above 95% and {name} arrives on time most days.",
+                "enjoy_and_achieve",
+            ),
+            Action(
+                "Agree a morning routine chart with {name} and {parent} at a home visit.",
+                "lead",
+                "Mornings are calmer and {name} is ready to leave for school by 8:20am.",
+                "enjoy_and_achieve",
+            ),
+        ),
+        child_view="I don't like Mondays. I want to get to school on time so I can see my friends.",
+    ),
+    Theme(
+        reason="Adults who do not know {name} find {their} speech hard to understand, and {name} is working below the expected level in communication and language. {name} gets frustrated when not understood.",
+        needs={
+            "health": "Speech is hard for unfamiliar adults to understand; {name} is waiting for a hearing test.",
+            "behavioural": "{name} pushes other children when not understood (twice this month).",
+        },
+        indicators={
+            "health": ("health.l2.speech_language_delay",),
+            "behavioural": ("behavioural.l2.frustration_outbursts",),
+        },
+        actions=(
+            Action(
+                "Assess {name}'s speech and language and offer six weekly sessions at school.",
+                "therapist",
+                "{name} is understood by unfamiliar adults most of the time.",
+                "be_healthy",
+            ),
+            Action(
+                "Arrange a hearing test at the community audiology clinic.",
+                "nurse",
+                "Any hearing loss is found and treated.",
+                "be_healthy",
+            ),
+        ),
+        child_view="I like the games with the talking teacher. I want someone to play with at dinner time.",
+    ),
+    Theme(
+        reason="{parent} has had low mood for several months and is finding it hard to get up in the mornings. {name} has told school about worrying for {parent} and has become quiet in class.",
+        needs={
+            "family_history": "{parent} has low mood and is waiting for talking therapy.",
+            "emotional_warmth": "{parent} is sometimes less available to {name} on difficult days, which {name} notices.",
+            "emotional_social": "{name} is anxious and worries about {parent}.",
+        },
+        indicators={
+            "family_history": ("family_history.l2.parental_mental_health",),
+            "emotional_warmth": ("emotional_warmth.l2.parent_struggling_own_needs",),
+            "emotional_social": ("emotional_social.l2.anxious_withdrawn",),
+        },
+        actions=(
+            Action(
+                "Support {parent} to refer to the local talking therapies service and go to the first appointment if asked.",
+                "lead",
+                "{parent} has support for low mood and says the mornings feel more manageable.",
+                "be_healthy",
+            ),
+            Action(
+                "Offer {name} weekly check-ins with a trusted adult at school.",
+                "school",
+                "{name} has someone to talk to and says {they} worry less.",
+                "be_healthy",
+            ),
+        ),
+        child_view="Sometimes Mum is sad and I stay with her. I want her to get help from a doctor.",
+    ),
+    Theme(
+        reason="The family is behind on rent by about £{arrears} and was told the tenancy may end. {parent}'s hours at work were cut, the family shares one bedroom, and {name} often arrives at school hungry.",
+        needs={
+            "housing_employment_financial": "Rent arrears of about £{arrears}; the family of {household} shares one bedroom.",
+            "basic_care": "{name} sometimes arrives at school without breakfast.",
+        },
+        indicators={
+            "housing_employment_financial": (
+                "housing_employment_financial.l2.low_income_debt",
+                "housing_employment_financial.l2.overcrowding",
+            ),
+            "basic_care": ("basic_care.l2.basic_care_inconsistent",),
+        },
+        actions=(
+            Action(
+                "Help {parent} apply for a discretionary housing payment and agree a repayment plan with the landlord.",
+                "housing",
+                "The tenancy is secure and the arrears are falling under an agreed plan.",
+                "economic_wellbeing",
+            ),
+            Action(
+                "Offer {name} a free breakfast club place.",
+                "school",
+                "{name} starts the school day fed and ready to learn.",
+                "be_healthy",
+            ),
+        ),
+        child_view="I want us to stay in our flat. I like breakfast club because there are crumpets.",
+    ),
+    Theme(
+        reason="{name} has had {incidents} incidents of hitting or pushing other children this term and was sent home twice. At home {name} has angry outbursts when asked to stop playing games.",
+        needs={
+            "behavioural": "{incidents} incidents of hitting or pushing this term; two fixed-term exclusions.",
+            "guidance_boundaries": "Boundaries at home are inconsistent between the adults.",
+        },
+        indicators={
+            "behavioural": ("behavioural.l2.disruptive_behaviour",),
+            "guidance_boundaries": ("guidance_boundaries.l2.inconsistent_boundaries",),
+        },
+        actions=(
+            Action(
+                "Put a calm-down plan in place at school, with a quiet space {name} can ask to use.",
+                "school",
+                "No exclusions this term and fewer incidents each month.",
+                "positive_contribution",
+            ),
+            Action(
+                "Offer {parent} a place on the 'Calmer families' parenting course.",
+                "lead",
+                "{parent} says boundaries are clearer and there are fewer arguments at home.",
+                "stay_safe",
+            ),
+        ),
+        child_view="I get cross when people shout. The quiet room helps.",
+    ),
+    Theme(
+        reason="{name}'s grandparent died in the spring and {name} has not had the chance to talk about it. {name} has become tearful at school and does not want to go to clubs any more.",
+        needs={
+            "family_social_relationships": "{name} is grieving a grandparent and has stopped going to clubs.",
+            "emotional_social": "Tearful at school several times this half-term.",
+        },
+        indicators={
+            "family_social_relationships": ("family_social_relationships.l2.unresolved_bereavement",),
+            "emotional_social": ("emotional_social.l2.low_mood",),
+        },
+        actions=(
+            Action(
+                "Offer {name} six sessions with the bereavement support worker.",
+                "camhs",
+                "{name} can talk about the loss and starts going to clubs again.",
+                "be_healthy",
+            ),
+        ),
+        child_view="I miss Nan. I would like to talk to someone about her.",
+    ),
+    Theme(
+        reason="{name} looks after a younger sibling most evenings and helps {parent}, who has a long-term illness. {name} is often too tired to do homework and has missed school trips.",
+        needs={
+            "self_care": "Caring tasks beyond {their} age most evenings.",
+            "learning": "Homework is often not done because of caring tasks.",
+        },
+        indicators={
+            "self_care": ("self_care.l2.caring_responsibilities",),
+            "learning": ("learning.l2.underachieving",),
+        },
+        actions=(
+            Action(
+                "Refer {name} to the young carers' group and arrange a carers' assessment for the family.",
+                "youth",
+                "{name} has time for {them}self each week and someone who understands being a young carer.",
+                "positive_contribution",
+            ),
+        ),
+        child_view="I don't mind helping but I want to go on the school trip.",
+    ),
+    Theme(
+        reason="{name} says other children laugh at how {their} name is spelt and has been left out of a class group chat. {name} has become withdrawn and asked to stay in at break times.",
+        needs={
+            "identity": "{name} feels 'different' and is teased about {their} name.",
+            "emotional_social": "Withdrawn and anxious at school; stays in at break times.",
+        },
+        indicators={
+            "identity": ("identity.l2.bullied_about_difference",),
+            "emotional_social": ("emotional_social.l2.anxious_withdrawn",),
+        },
+        actions=(
+            Action(
+                "Look into the group chat under the anti-bullying procedure and run two online safety sessions with {name}.",
+                "school",
+                "{name} says {they} feel safe in school and online.",
+                "stay_safe",
+            ),
+        ),
+        child_view="I want them to stop laughing at my name. I like my name.",
+    ),
+    Theme(
+        reason="{name} often arrives at school tired and without breakfast, and bedtimes have slipped to after 10pm. {name} has missed a dental check and an optician appointment.",
+        needs={
+            "health": "Missed dental and optician checks; often tired and hungry in the morning.",
+            "guidance_boundaries": "Bedtimes after 10pm on school nights.",
+        },
+        indicators={
+            "health": ("health.l2.missed_checks", "health.l2.inadequate_diet"),
+            "guidance_boundaries": ("guidance_boundaries.l2.lack_of_routine",),
+        },
+        actions=(
+            Action(
+                "Book and take {name} to the dentist and the optician.",
+                "parent",
+                "{name}'s teeth and eyes are checked and any treatment has started.",
+                "be_healthy",
+            ),
+            Action(
+                "Agree a sleep plan with {name}, with the tablet charging downstairs at night.",
+                "nurse",
+                "{name} is asleep by 9pm on school nights and less tired in lessons.",
+                "be_healthy",
+            ),
+        ),
+        child_view="I'm tired at school. I'd like to go to bed earlier if my tablet goes downstairs.",
+    ),
+)
+
+STRENGTHS = {
+    "health": "{name} is registered with a GP and immunisations are up to date.",
+    "emotional_social": "{name} has a warm relationship with {parent} and a close friend at school.",
+    "behavioural": "{name} responds well to praise and clear, calm instructions.",
+    "identity": "{name} is proud of {their} family and heritage.",
+    "family_social_relationships": "{name} is close to {parent} and sees wider family regularly.",
+    "self_care": "{name} dresses and looks after {their} things well for {their} age.",
+    "learning": "{name} enjoys reading and art.",
+    "basic_care": "The home is warm and clean and {name} is well dressed.",
+    "emotional_warmth": "{parent} is affectionate and praises {name} often.",
+    "guidance_boundaries": "There are clear rules about screen time.",
+    "family_history": "There is no history of domestic abuse or substance misuse.",
+    "wider_family": "An aunt lives nearby and helps out on weekends.",
+    "housing_employment_financial": "The home is in good repair.",
+    "social_community": "The family knows several neighbours and uses the local library.",
+}
+DOMAIN_OF = {
+    "health": "development",
+    "emotional_social": "development",
+    "behavioural": "development",
+    "identity": "development",
+    "family_social_relationships": "development",
+    "self_care": "development",
+    "learning": "development",
+    "basic_care": "parenting",
+    "emotional_warmth": "parenting",
+    "guidance_boundaries": "parenting",
+    "family_history": "family_environment",
+    "wider_family": "family_environment",
+    "housing_employment_financial": "family_environment",
+    "social_community": "family_environment",
+}
+# Health and learning keep strengths and needs in sub-elements; their indicators sit on the element.
+SUB_ELEMENT = {"health": "general_health", "learning": "participation"}
+PRONOUNS = {
+    "female": ("she", "her", "her"),
+    "male": ("he", "him", "his"),
+    "unknown": ("they", "them", "their"),
+}
+CLOSURES = {
+    # closure outcome: (TAC decision, weight)
+    "needs_met": ("close", 50),
+    "stepped_down": ("step_down", 25),
+    "family_disengaged": ("close", 10),
+    "moved_out_of_area": ("close", 10),
+    "stepped_up": ("step_up", 5),
+}
+
+
+# --- one case -------------------------------------------------------------------------------------------
+
+
+def _iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+class _Case:
+    """One fictional child and family, and the records of their CAF episode in date order."""
+
+    def __init__(self, rng: random.Random, number: int, today: dt.date) -> None:
+        self.rng = rng
+        self.number = number
+        self.today = today
+        self.unborn = rng.random() < 0.05
+        self.sex = "unknown" if self.unborn else rng.choice(("female", "male"))
+        self.mother = rng.choice(MOTHERS)
+        self.father = rng.choice(FATHERS)
+        stem = rng.choice(INVENTED_FAMILY_NAMES)
+        self.family_name = f"{rng.choice(REAL_FAMILY_NAMES)}-{stem}" if rng.random() < 0.5 else stem
+        self.given_names = (
+            f"Unborn baby of {self.mother}"
+            if self.unborn
+            else rng.choice(GIRLS if self.sex == "female" else BOYS)
+        )
+        self.first_name = "the baby" if self.unborn else self.given_names
+        self.parent = self.mother if rng.random() < 0.75 else self.father
+        self.parent_relationship = "Mother" if self.parent == self.mother else "Father"
+        self.parent_full_name = f"{self.parent} {self.family_name}"
+        self.start = today - dt.timedelta(days=rng.randint(3, 90 if self.unborn else 600))
+        self.date_of_birth = (
+            None if self.unborn else self.start - dt.timedelta(days=rng.randint(200, 16 * 365))
+        )
+        self.expected = today + dt.timedelta(days=rng.randint(20, 180)) if self.unborn else None
+        self.school = rng.choice(SCHOOLS)
+        self.lead = rng.choice(LEADS)
+        self.assessor = self.lead if rng.random() < 0.7 else rng.choice(LEADS)
+        self.themes = rng.sample(THEMES, rng.choice((1, 1, 2, 2, 2, 3)))
+        self.level = min(
+            4, max(1, len(self.themes) + rng.choice((-1, 0, 0, 0, 1)) + (1 if len(self.themes) > 1 else 0))
+        )
+        self.reference = f"DEMO-{self.start.year}-{number:05d}"
+        self.address = f"{rng.randint(1, 99)} {rng.choice(STREETS)}, Fictonwood, Brambledown"
+        self.postcode = f"ZZ{rng.randint(1, 9)} {rng.randint(1, 9)}ZZ"
+        self.phone = f"07700 900 {rng.randint(0, 999):03d}"
+        pronouns = PRONOUNS[self.sex]
+        self.words = {
+            "name": self.first_name,
+            "parent": self.parent,
+            "school": self.school,
+            "they": pronouns[0],
+            "them": pronouns[1],
+            "their": pronouns[2],
+            "pct": rng.randint(78, 89),
+            "late": rng.randint(4, 15),
+            "arrears": rng.randint(3, 19) * 100,
+            "incidents": rng.randint(3, 9),
+            "household": rng.randint(3, 6),
+        }
+
+    def say(self, template: str) -> str:
+        text = template.format(**self.words)
+        return text[:1].upper() + text[1:]
+
+    def day(self, base: dt.date, low: int, high: int) -> dt.date:
+        return min(self.today, base + dt.timedelta(days=self.rng.randint(low, high)))
+
+    def child(self) -> Document:
+        child: Document = {"given_names": self.given_names, "family_name": self.family_name}
+        if self.date_of_birth is not None:
+            child["date_of_birth"] = _iso(self.date_of_birth)
+        child["caf_reference"] = self.reference
+        return child
+
+    def age_on(self, day: dt.date) -> int:
+        return 0 if self.date_of_birth is None else (day - self.date_of_birth).days // 365
+
+    def who(self, role: str) -> Practitioner:
+        school = Practitioner("Olwen Whimsbury", "Class teacher", self.school, "01632 960 300")
+        people = {
+            "lead": self.lead,
+            "school": school,
+            "nurse": LEADS[2],
+            "therapist": THERAPIST,
+            "camhs": CAMHS_WORKER,
+            "housing": HOUSING_OFFICER,
+            "youth": LEADS[8],
+            "parent": Practitioner(self.parent, self.parent_relationship, "Family", self.phone),
+        }
+        return people[role]
+
+    def actions(self) -> list[Action]:
+        return [action for theme in self.themes for action in theme.actions]
+
+    # The forms ----------------------------------------------------------------------------------------
+
+    def pre_assessment(self, on: dt.date) -> Document:
+        noticed = {element for theme in self.themes for element in theme.needs}
+        answers = {
+            "healthy": "not_sure" if noticed & {"health", "basic_care"} else "yes",
+            "safe_from_harm": "yes",
+            "learning_and_developing": "no" if "learning" in noticed else "yes",
+            "positive_impact_on_others": "not_sure" if "behavioural" in noticed else "yes",
+            "free_from_poverty": "no" if "housing_employment_financial" in noticed else "yes",
+        }
+        return {
+            "child": self.child(),
+            "questions": {
+                key: {
+                    "answer": answer,
+                    "notes": self.say(self.themes[0].reason)
+                    if answer != "yes"
+                    else "Nothing of concern seen.",
+                }
+                for key, answer in answers.items()
+            },
+            "practitioner": {
+                "name": self.assessor.name,
+                "role": self.assessor.role,
+                "organisation": self.assessor.agency,
+                "date": _iso(on),
+            },
+            "outcome": {
+                "decision": "start_caf",
+                "reasons": self.say(
+                    "{name} has needs that one service cannot meet alone. {parent} agrees to a CAF. No safeguarding concerns."
+                ),
+            },
+        }
+
+    def assessment(self, started: dt.date, completed: dt.date | None) -> Document:
+        rng = self.rng
+        child: Document = {"given_names": self.given_names, "family_name": self.family_name, "sex": self.sex}
+        if self.unborn:
+            child.update(is_unborn=True, expected_date_of_delivery=_iso(self.expected or self.today))
+        else:
+            child.update(is_unborn=False, date_of_birth=_iso(self.date_of_birth or self.start))
+        ethnicity = rng.choice(ETHNICITIES)
+        child.update(address=self.address, postcode=self.postcode, phone=self.phone, ethnicity=ethnicity)
+        if ethnicity in OTHER_ETHNICITY:
+            child["ethnicity_other"] = OTHER_ETHNICITY[ethnicity]
+        polish = ethnicity == "any_other_white"
+        child["first_language_child"] = "English (also speaks Polish at home)" if polish else "English"
+        child["first_language_parent"] = "Polish" if polish else "English"
+        child["disabled"] = rng.random() < 0.1
+        if child["disabled"]:
+            child["disability_details"] = self.say(
+                "{name} has a diagnosis of autism and finds changes to routine hard."
+            )
+        child["interpreter_required"] = polish
+        if polish:
+            child.update(interpreter_arranged=True, interpreter_details="Polish interpreter for meetings")
+        document: Document = {
+            "meta": {"unique_ref": self.reference, "version_no": 1, "date_started": _iso(started)},
+            "child": child,
+            "assessment": {
+                "people_present": f"{self.parent} ({self.parent_relationship.lower()}); {self.assessor.name} ({self.assessor.role}, {self.assessor.agency}).",
+                "reason": " ".join(self.say(theme.reason) for theme in self.themes),
+            },
+            "parents_carers": [
+                {
+                    "name": f"{self.mother} {self.family_name}",
+                    "phone": self.phone,
+                    "relationship": "Mother",
+                    "address": self.address,
+                    "postcode": self.postcode,
+                    "parental_responsibility": "yes",
+                },
+                {
+                    "name": f"{self.father} {self.family_name}",
+                    "relationship": "Father",
+                    "parental_responsibility": "yes",
+                },
+            ],
+        }
+        if completed is None:  # a draft: the first sections only, and some of the development
+            first = self.themes[0]
+            document["development"] = self.elements([first])["development"]
+            return document
+        day = completed
+        document["meta"]["date_completed"] = _iso(completed)
+        document["household"] = {
+            "situation": self.say(
+                "{name} lives with {parent} and a younger sibling in a rented flat. Wider family visit most weekends."
+            ),
+            "members": [
+                {
+                    "name": f"{self.parent} {self.family_name}",
+                    "relationship": self.parent_relationship,
+                    "address": "Lives with the child",
+                }
+            ],
+        }
+        document["assessor"] = {
+            "name": self.assessor.name,
+            "phone": self.assessor.phone,
+            "email": self.assessor.email,
+            "role": self.assessor.role,
+            "organisation": self.assessor.agency,
+        }
+        document["lead_professional"] = {
+            "name": self.lead.name,
+            "phone": self.lead.phone,
+            "organisation": self.lead.agency,
+        }
+        document["services"] = [
+            {"tier": "universal", "service": self.school, "practitioner": "Olwen Whimsbury (class teacher)"},
+            {"tier": "universal", "service": GP, "practitioner": GP_DOCTOR.name, "contact": GP_DOCTOR.phone},
+            {
+                "tier": "targeted",
+                "service": self.lead.agency,
+                "practitioner": self.lead.name,
+                "contact": self.lead.phone,
+            },
+        ]
+        document.update(self.elements(self.themes))
+        speaks = not self.unborn and self.age_on(day) >= 4
+        if speaks:
+            document["child_voice"] = {
+                "spoken_to_individually": True,
+                "date_spoken_to": _iso(self.day(started, 0, (day - started).days)),
+                "childs_views": " ".join(self.say(theme.child_view) for theme in self.themes),
+            }
+        else:
+            document["child_voice"] = {
+                "spoken_to_individually": False,
+                "reason_not_spoken_to": self.say(
+                    "{name} is too young to give views in words; observed at home with {parent}."
+                ),
+            }
+        document["conclusions"] = {
+            "strengths_summary": self.say(STRENGTHS["emotional_social"]),
+            "needs_summary": " ".join(self.say(next(iter(t.needs.values()))) for t in self.themes),
+        }
+        document["actions"] = [
+            {
+                "action": self.say(action.text),
+                "who": self.who(action.who).name,
+                "agency": self.who(action.who).agency,
+                "by_when": _iso(day + dt.timedelta(days=rng.randint(14, 70))),
+                "desired_outcome": self.say(action.outcome),
+            }
+            for action in self.actions()
+        ]
+        named = rng.random() < 0.4
+        share: Document = {
+            "given": True,
+            "scope": "named_only" if named else "all_listed",
+            "given_by": self.parent_full_name,
+            "given_by_role": "parent_with_pr",
+            "basis": "parental_responsibility",
+            "date": _iso(day),
+            "withdrawn": False,
+        }
+        if named:
+            share["agencies"] = [self.school, GP, self.lead.agency]
+        document["consent"] = {
+            "assess": {
+                "given": True,
+                "given_by": self.parent_full_name,
+                "given_by_role": "parent_with_pr",
+                "basis": "parental_responsibility",
+                "date": _iso(started),
+                "withdrawn": False,
+            },
+            "share": share,
+            "signatures": {"held_on_paper": True, "date": _iso(day)},
+        }
+        document["safeguarding"] = {"immediate_danger": False}
+        document["level_of_need"] = {
+            "agreed_level": self.level,
+            "rationale": f"Needs in {len(self.themes)} area{'s' if len(self.themes) != 1 else ''} that call for a coordinated response; agreed with the family.",
+        }
+        return document
+
+    def elements(self, themes: Sequence[Theme]) -> Document:
+        sections: Document = {}
+        for element, domain in DOMAIN_OF.items():
+            needs = [self.say(t.needs[element]) for t in themes if element in t.needs]
+            indicators = sorted({i for t in themes for i in t.indicators.get(element, ())})
+            if not needs and self.rng.random() < 0.5:
+                continue
+            entry: Document = {"strengths": self.say(STRENGTHS[element])}
+            if needs:
+                entry["needs"] = " ".join(needs)
+            place = sections.setdefault(domain, {})
+            if element in SUB_ELEMENT:
+                place[element] = {SUB_ELEMENT[element]: entry}
+                if indicators:
+                    place[element]["indicators"] = indicators
+            else:
+                place[element] = {**entry, **({"indicators": indicators} if indicators else {})}
+        return sections
+
+    def plan(self, on: dt.date, progress: Sequence[str]) -> list[Document]:
+        rng = self.rng
+        plan = []
+        for action, state in zip(self.actions(), progress, strict=False):
+            person = self.who(action.who)
+            item: Document = {
+                "action": self.say(action.text),
+                "who": person.name,
+                "agency": person.agency,
+                "by_when": _iso(on + dt.timedelta(days=rng.randint(14, 70))),
+                "desired_outcome": self.say(action.outcome),
+                "ecm_outcome": action.ecm,
+                "progress": state,
+            }
+            if state in ("at_risk", "not_progressing"):
+                item["comments"] = "Appointments were hard to arrange; a new date is agreed."
+            plan.append(item)
+        return plan
+
+    def progress(self, reviews: int) -> list[str]:
+        if reviews == 0:
+            return ["not_started" if self.rng.random() < 0.6 else "on_track" for _ in self.actions()]
+        choices = ("on_track", "on_track", "completed", "at_risk", "not_progressing")
+        return [self.rng.choice(choices[: 3 + min(reviews, 2)]) for _ in self.actions()]
+
+    def meeting(
+        self, on: dt.date, kind: str, decision: str, next_review: dt.date | None, reviews: int, *, draft: bool
+    ) -> Document:
+        rng = self.rng
+        child_attended = not self.unborn and self.age_on(on) >= 8 and rng.random() < 0.6
+        document: Document = {
+            "meeting": {
+                "date": _iso(on),
+                "time": rng.choice(("09:30", "10:00", "13:30", "15:30")),
+                "location": rng.choice(
+                    (f"{self.school}, meeting room", "Family hub, Fictonwood", "Video call")
+                ),
+                "meeting_type": kind,
+                "chair": self.lead.name,
+            },
+            "child": self.child(),
+            "attendees": [
+                {
+                    "name": self.lead.name,
+                    "role": self.lead.role,
+                    "agency": self.lead.agency,
+                    "contact": self.lead.phone,
+                },
+                {"name": self.parent_full_name, "role": self.parent_relationship, "agency": "Family"},
+            ],
+        }
+        document["meeting"]["virtual"] = document["meeting"]["location"] == "Video call"
+        if draft:  # minutes half written up: no outcome yet
+            return document
+        document["meeting"]["minute_taker"] = (
+            self.assessor.name if self.assessor != self.lead else GP_DOCTOR.name
+        )
+        if rng.random() < 0.3:
+            document["apologies"] = [
+                {
+                    "name": GP_DOCTOR.name,
+                    "role": GP_DOCTOR.role,
+                    "agency": GP,
+                    "reason": "Surgery; sent a written update.",
+                }
+            ]
+        attendance: Document = {"child_attended": child_attended, "parents_attended": True}
+        if not child_attended:
+            attendance["child_absence_reason"] = self.say(
+                "{name} was at school; the lead professional met {them} beforehand to hear {their} views."
+                if not self.unborn and self.age_on(on) >= 4
+                else "{name} is too young to take part."
+            )
+        document["family_attendance"] = attendance
+        document["views"] = {
+            "child": self.say(self.themes[0].child_view) if not self.unborn else "",
+            "parent_carer": self.say(
+                "{parent} said the plan makes sense and the help is making a difference."
+            ),
+        }
+        document["information_shared"] = [
+            {"agency": self.school, "update": self.say("{name}'s attendance this half-term is {pct}%.")}
+        ]
+        document["decisions"] = [
+            {"decision": _DECISIONS[decision], "rationale": "Agreed with the family.", "dissent": "None."}
+        ]
+        if kind != "closure":
+            document["actions"] = self.plan(on, self.progress(reviews))
+        document["engagement"] = {"missed_appointments": rng.choice((0, 0, 0, 1, 2))}
+        document["lead_professional"] = {
+            "name": self.lead.name,
+            "role": self.lead.role,
+            "agency": self.lead.agency,
+            "phone": self.lead.phone,
+            "email": self.lead.email,
+        }
+        document["outcome"] = self.outcome(decision, next_review)
+        return document
+
+    def outcome(self, decision: str, next_review: dt.date | None) -> Document:
+        outcome: Document = {"decision": decision}
+        if next_review is not None:
+            outcome["next_review_date"] = _iso(next_review)
+        if decision == "close":
+            outcome["reason_for_closure"] = self.say("{name}'s needs are met; universal services carry on.")
+        return outcome
+
+    def review(
+        self, on: dt.date, decision: str, next_review: dt.date | None, reviews: int, *, draft: bool
+    ) -> Document:
+        states = self.progress(reviews)
+        document: Document = {
+            "review": {
+                "date": _iso(on),
+                "present": [
+                    {"name": self.lead.name, "role": self.lead.role, "agency": self.lead.agency},
+                    {"name": self.parent_full_name, "role": self.parent_relationship, "agency": "Family"},
+                ],
+            },
+            "child": self.child(),
+            "action_progress": [
+                {"action": self.say(action.text), "who": self.who(action.who).name, "progress": state}
+                for action, state in zip(self.actions(), states, strict=False)
+            ],
+        }
+        if draft:
+            return document
+        document["what_changed"] = self.say(
+            "{parent} says things are calmer at home and school reports {name} is more settled."
+        )
+        document["engagement"] = {"missed_appointments": self.rng.choice((0, 0, 1))}
+        document["views"] = {
+            "child": "" if self.unborn else "It's a bit better now.",
+            "parent_carer": self.say("{parent} is happy for the plan to continue."),
+        }
+        document["next_steps"] = self.say(
+            "Carry on with the plan; the lead professional keeps everyone updated."
+        )
+        document["outcome"] = self.outcome(decision, next_review)
+        return document
+
+    def closure(self, on: dt.date, outcome: str, meeting: dt.date) -> Document:
+        closure: Document = {
+            "date": _iso(on),
+            "outcome": outcome,
+            "reasons": self.say(_CLOSURE_REASONS[outcome]),
+            "sign_off_meeting_held": True,
+            "sign_off_meeting_date": _iso(meeting),
+            "views": {"parent_carer": self.say("{parent} knows the school can start a new CAF if needed.")},
+        }
+        if outcome == "stepped_down":
+            closure["stepped_down_to"] = f"{self.school} pastoral team"
+        if outcome == "moved_out_of_area":
+            closure["new_authority"] = "Elsewhereshire County Council (fictional), transferred with consent"
+        return {
+            "child": self.child(),
+            "closure": closure,
+            "sign_off": {
+                "name": self.lead.name,
+                "role": self.lead.role,
+                "organisation": self.lead.agency,
+                "date": _iso(on),
+            },
+            "retention": {
+                "retention_date": _iso(
+                    on.replace(year=on.year + 7)
+                    if (on.month, on.day) != (2, 29)
+                    else on + dt.timedelta(days=7 * 365 + 2)
+                )
+            },
+        }
+
+    # The episode ----------------------------------------------------------------------------------------
+
+    def records(self) -> Iterator[tuple[str, Document, bool]]:
+        """(form id, document, is it a draft) in date order; statuses are decided by the caller."""
+        rng, today = self.rng, self.today
+        if not self.unborn and rng.random() < 0.2:
+            yield "caf-pre-assessment", self.pre_assessment(self.day(self.start, -10, -1)), False
+        completed = self.start + dt.timedelta(days=rng.randint(5, 20))
+        if completed > today:
+            yield "caf-assessment", self.assessment(self.start, None), True
+            return
+        yield "caf-assessment", self.assessment(self.start, completed), False
+        first = completed + dt.timedelta(days=rng.randint(7, 21))
+        if first > today:
+            return
+        closing_after = rng.randint(1, 6) if not self.unborn and rng.random() < 0.45 else None
+        drifting = rng.random() < 0.3
+        next_review = first + dt.timedelta(weeks=rng.randint(4, 12))
+        draft_last = rng.random() < 0.35
+        upcoming: list[tuple[str, dt.date, int]] = [("initial", first, 0)]
+        reviews = 0
+        while reviews < 8:
+            if next_review > today or (drifting and rng.random() < 0.5):
+                break  # not due yet, or drifting: the review did not happen and is now overdue
+            reviews += 1
+            upcoming.append(("review", self.day(next_review, -3, 7), reviews))
+            if closing_after == reviews:
+                break
+            next_review = upcoming[-1][1] + dt.timedelta(weeks=rng.randint(4, 12))
+        for index, (kind, on, number) in enumerate(upcoming):
+            last = index == len(upcoming) - 1
+            closes = last and closing_after == number and number > 0
+            if closes:
+                outcome = rng.choices(list(CLOSURES), weights=[w for _, w in CLOSURES.values()])[0]
+                decision = CLOSURES[outcome][0]
+                plan_next = None
+            else:
+                outcome, decision = "", "continue"
+                plan_next = upcoming[index + 1][1] if not last else next_review
+            draft = last and not closes and draft_last
+            if kind == "initial" or rng.random() < 0.3:
+                meeting_type = "closure" if closes else kind
+                yield (
+                    "tac-meeting",
+                    self.meeting(on, meeting_type, decision, plan_next, number, draft=draft),
+                    draft,
+                )
+            else:
+                yield "tac-review", self.review(on, decision, plan_next, number, draft=draft), draft
+            if closes:
+                yield "caf-closure", self.closure(self.day(on, 0, 14), outcome, on), False
+
+
+_DECISIONS = {
+    "continue": "Continue with the TAC plan.",
+    "close": "Close the CAF.",
+    "step_down": "Step down to universal services.",
+    "step_up": "Refer to children's social care.",
+}
+_CLOSURE_REASONS = {
+    "needs_met": "{name}'s needs are understood and met; universal services carry on the support.",
+    "stepped_down": "The remaining needs can be met by the school's pastoral team.",
+    "family_disengaged": "{parent} withdrew consent after the last review and did not answer letters or calls.",
+    "moved_out_of_area": "The family moved to another area; the CAF was transferred with {parent}'s consent.",
+    "stepped_up": "Needs grew despite the plan; children's social care accepted a referral.",
+}
+
+
+# --- the public API ------------------------------------------------------------------------------------
+
+
+def samples(count: int, *, seed: int = DEFAULT_SEED, today: dt.date | None = None) -> Iterator[Sample]:
+    """`count` fictional records, case after case; the same seed and day give the same documents."""
+    rng = random.Random(seed)  # noqa: S311 - repeatable invented data, not a secret
+    today = today or dt.date.today()
+    made = 0
+    number = 0
+    while made < count:
+        number += 1
+        case = _Case(rng, number, today)
+        records = list(case.records())
+        closed = records[-1][0] == "caf-closure"
+        for position, (form_id, document, draft) in enumerate(records):
+            if made >= count:
+                return
+            if closed:
+                status = "closed"
+            elif draft:
+                status = "draft"
+            elif form_id != "caf-pre-assessment" and position < len(records) - 1 and rng.random() < 0.4:
+                status = "shared"
+            else:
+                status = "complete"
+            yield Sample(form_id, document, status, number)
+            made += 1
+
+
+def populate(
+    store: Store, count: int = DEFAULT_COUNT, *, seed: int = DEFAULT_SEED, today: dt.date | None = None
+) -> list[str]:
+    """Adds `count` fictional records to `store` (the records of one case share a child); returns their ids."""
+    from sqlalchemy import select  # noqa: PLC0415 - the generator above needs no database
+
+    from caf_desktop.formengine.definitions import installed_catalogue  # noqa: PLC0415
+    from caf_desktop.store.models import Case, Child  # noqa: PLC0415
+
+    catalogue = installed_catalogue()
+    definitions = {form_id: catalogue.get(form_id) for form_id in FORMS}
+    ids: list[str] = []
+    case_number, child_id = 0, None
+    for sample in samples(count, seed=seed, today=today):
+        if sample.case != case_number:
+            case_number, child_id = sample.case, None
+        info = store.add_record(
+            definitions[sample.form_id], sample.document, status=sample.status, child_id=child_id
+        )
+        if child_id is None and info.case_id is not None:
+            # The store links a record to a child only when told the child's id, and RecordInfo
+            # names the case, not the child: ask once per case.
+            with store.session() as session:
+                child_id = session.scalar(
+                    select(Child.uuid).join(Case, Case.child_id == Child.id).where(Case.uuid == info.case_id)
+                )
+        ids.append(info.id)
+    return ids

@@ -1,0 +1,42 @@
+"""What raises the safeguarding banner, and whether an acknowledgement still covers it.
+
+DESIGN.md section 7: a child-protection indicator shows an unmissable banner whenever its record is
+open, until a person acknowledges it for that version of the record. The trigger is decided here
+and nowhere else (the form's banner and the case list's "Needs attention" both ask this module), so
+when level 4 splits into its `child_in_need` and `child_protection` pathways only
+`raises_banner` changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from caf_desktop.practice.thresholds import Indicator, Ruleset, indicators_in
+
+# The cause recorded when the worker answers that the child is in immediate danger (not an indicator).
+IMMEDIATE_DANGER = "immediate-danger"
+
+
+def raises_banner(indicator: Indicator) -> bool:
+    """Whether choosing this indicator raises the banner. Today: every level-4 indicator."""
+    return indicator.level == 4
+
+
+def banner_causes(ruleset: Ruleset, document: Mapping[str, Any]) -> frozenset[str]:
+    """The ids of the chosen indicators that raise the banner, and `IMMEDIATE_DANGER` when the worker
+    says the child is in immediate danger; empty when there is no banner. Ids the ruleset does not
+    know are left out (a record made with another version of the guidance must still open)."""
+    causes = {
+        i for i in indicators_in(document) if i in ruleset.indicators and raises_banner(ruleset.indicators[i])
+    }
+    answers = document.get("safeguarding")
+    if isinstance(answers, Mapping) and answers.get("immediate_danger") is True:
+        causes.add(IMMEDIATE_DANGER)
+    return frozenset(causes)
+
+
+def covers(acknowledged: Iterable[str], causes: Iterable[str]) -> bool:
+    """Whether an acknowledgement of `acknowledged` answers the banner for `causes`: every cause must
+    have been acknowledged, so a danger chosen after the acknowledgement raises the banner again."""
+    return set(causes) <= set(acknowledged)

@@ -1,0 +1,454 @@
+"""Threshold guidance: the continuum of need as data, and the pure function that applies it.
+
+A ruleset (forms/thresholds/<id>/<version>.json, docs/thresholds.md) holds the four levels with
+their labels and actions, the locality's contacts, the indicators of each CAF element at each
+level, and the rules. `evaluate` turns chosen indicators (and whether the worker believes the child
+is in immediate danger) into a suggested level with every reason that counted; it is deterministic,
+has no side effects and imports no Qt. The guidance is not a tick box: the practitioner agrees the
+level, and records why when it differs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from caf_desktop.common import jsonfiles
+from caf_desktop.common.errors import CafError
+from caf_desktop.common.findings import Finding
+from caf_desktop.formengine.definitions import forms_root, received_files, version_key
+
+RULESET_FORMAT = 1
+
+
+class UnknownIndicator(CafError):
+    def __init__(self, indicator_id: str, suggestion: str | None) -> None:
+        hint = f" Did you mean {suggestion!r}?" if suggestion else ""
+        super().__init__(
+            f"{indicator_id!r} is not an indicator of the threshold guidance.{hint} `caf-desktop thresholds list` shows them."
+        )
+
+
+class UnknownRuleset(CafError):
+    def __init__(self, ruleset_id: str) -> None:
+        super().__init__(f"There is no installed threshold ruleset {ruleset_id!r}.")
+
+
+@dataclass(frozen=True)
+class Level:
+    level: int
+    label: str
+    summary: str
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    name: str
+    phone: str
+    out_of_hours: str | None = None
+    when: str | None = None
+    placeholder: bool = False
+
+
+@dataclass(frozen=True)
+class Element:
+    id: str
+    domain: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    element: str
+    level: int
+    text: str
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str
+    description: str
+    from_level: int | None = None
+    to_level: int | None = None
+    min_domains: int | None = None
+    min_count: int | None = None
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    id: str
+    version: str
+    title: str
+    levels: dict[int, Level]
+    contacts: tuple[Contact, ...]
+    domains: dict[str, str]
+    elements: dict[str, Element]
+    indicators: dict[str, Indicator]
+    rules: tuple[Rule, ...]
+    raw: Mapping[str, Any] = field(repr=False)
+
+    def indicators_of(self, element: str) -> list[Indicator]:
+        """An element's indicators, by level then as written."""
+        return sorted((i for i in self.indicators.values() if i.element == element), key=lambda i: i.level)
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        found = self.indicators.get(indicator_id)
+        if found is None:
+            close = difflib.get_close_matches(indicator_id, list(self.indicators), n=1, cutoff=0.6)
+            raise UnknownIndicator(indicator_id, close[0] if close else None)
+        return found
+
+
+@dataclass(frozen=True)
+class ThresholdResult:
+    """The guidance: the suggested level, why (each indicator and rule that counted), what to do."""
+
+    level: int
+    label: str
+    safeguarding: bool
+    reasons: tuple[str, ...]
+    actions: tuple[str, ...]
+    indicators: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "label": self.label,
+            "safeguarding": self.safeguarding,
+            "reasons": list(self.reasons),
+            "actions": list(self.actions),
+        }
+
+
+# --- evaluating ------------------------------------------------------------------------------------------
+
+
+def evaluate(
+    ruleset: Ruleset, indicator_ids: Iterable[str], *, immediate_danger: bool = False, explain: bool = True
+) -> ThresholdResult:
+    """The suggested level for these indicators (unknown ids raise `UnknownIndicator`). With
+    `explain=False` the reasons and actions are left out (empty): the same level and safeguarding
+    flag, for the case list's columns, without writing sentences nobody reads."""
+    chosen = [ruleset.indicator(i) for i in dict.fromkeys(indicator_ids)]
+    needs = [i for i in chosen if i.level >= 2]  # level-1 indicators describe what is going well
+    level = 1
+    reasons: list[str] = []
+    safeguarding = False
+    for rule in ruleset.rules:
+        if rule.kind == "highest":
+            for indicator in sorted(needs, key=lambda i: (-i.level, i.id)) if explain else ():
+                element = ruleset.elements[indicator.element].title
+                reasons.append(
+                    f"{rule.id}: level {indicator.level}, {element}: {indicator.text} ({indicator.id})"
+                )
+            highest = max((i.level for i in needs), default=1)
+            if not needs and explain:
+                reasons.append(
+                    f"{rule.id}: no needs above level 1 have been chosen, so the guidance is level 1; your judgement decides."
+                )
+            level = max(level, highest)
+        elif (
+            rule.kind == "breadth"
+            and rule.from_level is not None
+            and rule.to_level is not None
+            and rule.min_domains is not None
+        ):
+            domains = sorted(
+                {ruleset.elements[i.element].domain for i in needs if i.level == rule.from_level}
+            )
+            if len(domains) >= rule.min_domains and level < rule.to_level:
+                if explain:
+                    titles = ", ".join(ruleset.domains[d] for d in domains)
+                    reasons.append(
+                        f"{rule.id}: {rule.description} (level {rule.from_level} needs in {len(domains)} domains: {titles})"
+                    )
+                level = rule.to_level
+        elif (
+            rule.kind == "count"
+            and rule.from_level is not None
+            and rule.to_level is not None
+            and rule.min_count is not None
+        ):
+            count = sum(1 for i in needs if i.level == rule.from_level)
+            if count >= rule.min_count and level < rule.to_level:
+                reasons.append(f"{rule.id}: {rule.description} ({count} level {rule.from_level} needs)")
+                level = rule.to_level
+        elif rule.kind == "safeguarding":
+            urgent = [i for i in needs if i.level == 4]
+            if urgent or immediate_danger:
+                safeguarding = True
+                level = 4
+                why = (
+                    "the worker believes the child is in immediate danger"
+                    if immediate_danger
+                    else f"{len(urgent)} level 4 indicator{'s' if len(urgent) != 1 else ''}"
+                )
+                reasons.append(f"{rule.id}: {rule.description} ({why})")
+    chosen_level = ruleset.levels[level]
+    if not explain:
+        return ThresholdResult(level, chosen_level.label, safeguarding, (), (), tuple(i.id for i in chosen))
+    actions = list(chosen_level.actions)
+    if safeguarding:
+        actions = [_safeguarding_action(ruleset), *actions]
+    return ThresholdResult(
+        level, chosen_level.label, safeguarding, tuple(reasons), tuple(actions), tuple(i.id for i in chosen)
+    )
+
+
+def _safeguarding_action(ruleset: Ruleset) -> str:
+    contacts = "; ".join(f"{c.name}: {c.phone}" for c in ruleset.contacts)
+    return f"Contact children's social care now; call the police on 999 if the child is in immediate danger. Do not delay to finish the form. ({contacts})"
+
+
+def indicators_in(document: Any) -> list[str]:
+    """Every indicator id chosen anywhere in a document (the `indicators` lists of its elements)."""
+    found: list[str] = []
+
+    # Parsed JSON holds plain dicts and lists. The walk steps only into those, testing each value's
+    # type once (a full CAF has thousands of answers, and this runs for every record a bundle brings).
+    def walk(value: dict[str, Any]) -> None:
+        for key, sub in value.items():
+            kind = type(sub)
+            if kind is dict:
+                walk(sub)
+            elif kind is list:
+                if key == "indicators":
+                    found.extend(i for i in sub if isinstance(i, str))
+                else:
+                    walk_list(sub)
+
+    def walk_list(value: list[Any]) -> None:
+        for item in value:
+            kind = type(item)
+            if kind is dict:
+                walk(item)
+            elif kind is list:
+                walk_list(item)
+
+    if type(document) is dict:
+        walk(document)
+    elif type(document) is list:
+        walk_list(document)
+    return list(dict.fromkeys(found))
+
+
+def evaluate_document(ruleset: Ruleset, document: Mapping[str, Any]) -> ThresholdResult:
+    """The guidance for a CAF document: its chosen indicators and its immediate-danger answer."""
+    safeguarding = document.get("safeguarding")
+    danger = isinstance(safeguarding, Mapping) and safeguarding.get("immediate_danger") is True
+    return evaluate(ruleset, indicators_in(document), immediate_danger=danger)
+
+
+def suggested_level(
+    ruleset_: Ruleset, document: Mapping[str, Any], *, explain: bool = True
+) -> ThresholdResult:
+    """The guidance for a document, leaving out indicator ids this ruleset does not know
+    (a record made with another version of the guidance must still open). `explain` as `evaluate`."""
+    known = [i for i in indicators_in(document) if i in ruleset_.indicators]
+    safeguarding = document.get("safeguarding")
+    danger = isinstance(safeguarding, Mapping) and safeguarding.get("immediate_danger") is True
+    return evaluate(ruleset_, known, immediate_danger=danger, explain=explain)
+
+
+def level_findings(definition: Any, document: Mapping[str, Any]) -> list[Finding]:
+    """Marking complete: an agreed level that differs from the suggestion needs a rationale."""
+    from caf_desktop.formengine import pointers  # noqa: PLC0415
+
+    subject = definition.subject
+    if definition.ruleset is None or subject.level is None or subject.level_rationale is None:
+        return []
+    agreed = pointers.resolve(document, subject.level, None)
+    if not isinstance(agreed, int) or isinstance(agreed, bool):
+        return []
+    try:
+        suggestion = suggested_level(ruleset(definition.ruleset), document)
+    except CafError:
+        return []
+    rationale = pointers.resolve(document, subject.level_rationale, None)
+    if agreed != suggestion.level and not (isinstance(rationale, str) and rationale.strip()):
+        return [
+            Finding(
+                subject.level_rationale,
+                f"The agreed level ({agreed}) differs from the suggested level ({suggestion.level}): "
+                "record why in the rationale, so others can follow your judgement.",
+            )
+        ]
+    return []
+
+
+# --- loading and checking ------------------------------------------------------------------------------
+
+
+@functools.cache
+def ruleset_schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (resources.files("caf_desktop.schemas") / "threshold-ruleset.schema.json").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+def check_ruleset(raw: Any, source: str) -> Iterator[Finding]:
+    """Every problem in a ruleset: its shape, then duplicate ids and references to nothing."""
+    from caf_desktop.formengine.checker import meta_message  # noqa: PLC0415 - formcheck imports definitions
+
+    if isinstance(raw, dict) and isinstance(raw.get("format"), int) and raw["format"] > RULESET_FORMAT:
+        yield Finding(
+            "/format",
+            f"This ruleset was written for a newer version of CAF Desktop (format {raw['format']}). Update CAF Desktop to use it.",
+            source,
+        )
+        return
+    shape = sorted(
+        Draft202012Validator(ruleset_schema()).iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))
+    )
+    for error in shape:
+        yield Finding("/" + "/".join(map(str, error.absolute_path)), meta_message(error), source)
+    if shape:
+        return
+    domains = {d["id"] for d in raw["domains"]}
+    elements = {e["id"] for e in raw["elements"]}
+    for key in ("domains", "elements", "indicators", "rules", "contacts"):
+        seen: dict[str, int] = {}
+        for index, item in enumerate(raw[key]):
+            if item["id"] in seen:
+                yield Finding(
+                    f"/{key}/{index}/id",
+                    f"The id {item['id']!r} is already used at /{key}/{seen[item['id']]}.",
+                    source,
+                )
+            seen.setdefault(item["id"], index)
+    if sorted(level["level"] for level in raw["levels"]) != [1, 2, 3, 4]:
+        yield Finding("/levels", "The levels must be 1, 2, 3 and 4, once each.", source)
+    for index, element in enumerate(raw["elements"]):
+        if element["domain"] not in domains:
+            yield Finding(f"/elements/{index}/domain", _unknown("domain", element["domain"], domains), source)
+    for index, indicator in enumerate(raw["indicators"]):
+        if indicator["element"] not in elements:
+            yield Finding(
+                f"/indicators/{index}/element", _unknown("element", indicator["element"], elements), source
+            )
+        elif not indicator["id"].startswith(f"{indicator['element']}.l{indicator['level']}."):
+            yield Finding(
+                f"/indicators/{index}/id",
+                f"The id {indicator['id']!r} should start with {indicator['element']}.l{indicator['level']}. to match its element and level.",
+                source,
+            )
+
+
+def _unknown(kind: str, name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"{name!r} is not {'an' if kind[0] in 'aeiou' else 'a'} {kind} of this ruleset." + (
+        f" Did you mean {close[0]!r}?" if close else ""
+    )
+
+
+def build(raw: Mapping[str, Any]) -> Ruleset:
+    return Ruleset(
+        id=raw["id"],
+        version=raw["version"],
+        title=raw["title"],
+        levels={
+            lv["level"]: Level(lv["level"], lv["label"], lv["summary"], tuple(lv["actions"]))
+            for lv in raw["levels"]
+        },
+        contacts=tuple(Contact(**c) for c in raw["contacts"]),
+        domains={d["id"]: d["title"] for d in raw["domains"]},
+        elements={e["id"]: Element(e["id"], e["domain"], e["title"]) for e in raw["elements"]},
+        indicators={i["id"]: Indicator(**i) for i in raw["indicators"]},
+        rules=tuple(Rule(**r) for r in raw["rules"]),
+        raw=raw,
+    )
+
+
+def shipped_ruleset_files() -> list[Traversable]:
+    root = forms_root() / "thresholds"
+    if not root.is_dir():
+        return []
+    return sorted(
+        (
+            f
+            for folder in root.iterdir()
+            if folder.is_dir()
+            for f in folder.iterdir()
+            if f.name.endswith(".json")
+        ),
+        key=lambda f: (Path(str(f)).parent.name, f.name),
+    )
+
+
+@functools.cache
+def shipped_rulesets() -> dict[str, Ruleset]:
+    """The installed rulesets, newest version of each id (checked: a broken one is a DefinitionInvalid)."""
+    from caf_desktop.common.errors import DefinitionInvalid  # noqa: PLC0415
+
+    found: dict[str, Ruleset] = {}
+    for resource in shipped_ruleset_files():
+        name = f"forms/thresholds/{Path(str(resource)).parent.name}/{resource.name}"
+        raw = jsonfiles.parse(resource.read_text(encoding="utf-8"), name)
+        problems = list(check_ruleset(raw, name))
+        if problems:
+            raise DefinitionInvalid(name, problems)
+        ruleset = build(raw)
+        current = found.get(ruleset.id)
+        if current is None or version_key(ruleset.version) > version_key(current.version):
+            found[ruleset.id] = ruleset
+    return found
+
+
+def installed_rulesets() -> dict[str, Ruleset]:
+    """The shipped rulesets, and newer versions the team's coordinator sent (kept in the home
+    folder's `forms/thresholds/ID/VERSION.json`; one that fails its checks is left out): the newest
+    version of each id. Read once per home folder, like `definitions.installed_catalogue`."""
+    from caf_desktop.common import paths  # noqa: PLC0415
+
+    return _installed(str(paths.user_forms_dir() / "thresholds"))
+
+
+def forget_received() -> None:
+    """Rulesets were received: the next `installed_rulesets` reads them again."""
+    _installed.cache_clear()
+
+
+@functools.lru_cache(maxsize=8)
+def _installed(folder: str) -> dict[str, Ruleset]:
+    files = received_files(Path(folder))
+    if not files:
+        return shipped_rulesets()
+    found = dict(shipped_rulesets())
+    for path in files:
+        try:
+            raw = jsonfiles.load(path)
+            if next(iter(check_ruleset(raw, str(path))), None) is not None:
+                continue
+            received = build(raw)
+        except (CafError, OSError, KeyError, TypeError, ValueError):
+            continue
+        current = found.get(received.id)
+        if current is None or version_key(received.version) > version_key(current.version):
+            found[received.id] = received
+    return found
+
+
+def ruleset(ruleset_id: str = "caf-continuum") -> Ruleset:
+    found = installed_rulesets().get(ruleset_id)
+    if found is None:
+        raise UnknownRuleset(ruleset_id)
+    return found
+
+
+def parse_indicator_list(text: str) -> Sequence[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]

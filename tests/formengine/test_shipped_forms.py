@@ -1,0 +1,205 @@
+"""The shipped forms: every definition is clean, complete against the CAF reference, and its examples validate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from caf_desktop.formengine import validation
+from caf_desktop.formengine.definitions import FormDefinition, shipped_catalogue
+from caf_desktop.formengine.relevance import relevance
+
+from tests.conftest import example_files, load_json
+
+# The examples are fixed documents; judge them on a fixed day so their dates stay valid.
+TODAY = dt.date(2026, 11, 26)
+
+FORM_IDS = {"caf-pre-assessment", "caf-assessment", "tac-meeting", "tac-review", "caf-closure"}
+
+
+def caf() -> FormDefinition:
+    return shipped_catalogue().get("caf-assessment")
+
+
+def test_every_form_of_the_caf_family_ships() -> None:
+    assert set(shipped_catalogue().ids()) == FORM_IDS
+
+
+def test_every_form_has_examples() -> None:
+    assert {path.parent.name for path in example_files()} == FORM_IDS
+
+
+@pytest.mark.parametrize("path", example_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_example_validates(path: Path) -> None:
+    definition = shipped_catalogue().get(path.parent.name)
+    document = load_json(path)
+    complete = not path.name.startswith("draft")
+    assert validation.findings(definition, document, complete=complete, today=TODAY) == []
+    if not complete:
+        assert validation.findings(definition, document, complete=True, today=TODAY), (
+            "a draft example should be incomplete"
+        )
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in example_files() if not p.name.startswith("draft")], ids=lambda p: p.parent.name
+)
+def test_complete_examples_hold_no_hidden_answers(path: Path) -> None:
+    definition = shipped_catalogue().get(path.parent.name)
+    assert relevance(definition, load_json(path)).hidden.isdisjoint(_answered(load_json(path)))
+
+
+def _answered(document: object, prefix: str = "") -> set[str]:
+    found: set[str] = set()
+    if isinstance(document, dict):
+        for key, value in document.items():
+            found.add(f"{prefix}/{key}")
+            found |= _answered(value, f"{prefix}/{key}")
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            found |= _answered(value, f"{prefix}/{index}")
+    return found
+
+
+def test_the_caf_has_every_section_of_the_national_form_in_order() -> None:
+    titles = [s.title.lower() for s in caf().sections]
+    expected_in_order = [
+        "identifying details",
+        "assessment information",
+        "parents",
+        "family and home",
+        "undertaking",
+        "services",
+        "development",
+        "parents and carers",
+        "family and environment",
+        "spoken to individually",
+        "conclusions",
+        "comments",
+        "consent",
+        "significant harm",
+        "level of need",
+    ]
+    position = -1
+    for fragment in expected_in_order:
+        matches = [i for i, title in enumerate(titles) if fragment in title and i > position]
+        assert matches, f"no section after position {position} mentions {fragment!r}: {titles}"
+        position = matches[0]
+
+
+ELEMENTS = {
+    "/development/health": ["general_health", "physical_development", "speech_language_communication"],
+    "/development/emotional_social": [],
+    "/development/behavioural": [],
+    "/development/identity": [],
+    "/development/family_social_relationships": [],
+    "/development/self_care": [],
+    "/development/learning": [
+        "understanding_reasoning",
+        "participation",
+        "progress_achievement",
+        "aspirations",
+    ],
+    "/parenting/basic_care": [],
+    "/parenting/emotional_warmth": [],
+    "/parenting/guidance_boundaries": [],
+    "/family_environment/family_history": [],
+    "/family_environment/wider_family": [],
+    "/family_environment/housing_employment_financial": [],
+    "/family_environment/social_community": [],
+}
+
+
+@pytest.mark.parametrize("element", list(ELEMENTS))
+def test_each_of_the_14_elements_records_strengths_needs_and_indicators(element: str) -> None:
+    from caf_desktop.formengine import schematree
+
+    root = caf().schema
+    parts = ELEMENTS[element] or [""]
+    for part in parts:
+        place = f"{element}/{part}" if part else element
+        for answer in ("strengths", "needs"):
+            assert schematree.at(root, f"{place}/{answer}"), f"{place}/{answer}"
+    assert schematree.kind(root, schematree.at(root, f"{element}/indicators")) == "array"
+    scopes = {scope for scope, _ in caf().controls()}
+    assert any(scope.startswith(element) for scope in scopes)
+
+
+def test_each_element_offers_its_indicators_from_the_bound_ruleset() -> None:
+    widgets = {
+        scope: control.options.get("element")
+        for scope, control in caf().controls()
+        if control.widget == "indicators"
+    }
+    assert sorted(widgets.values()) == sorted(
+        [
+            "health",
+            "emotional_social",
+            "behavioural",
+            "identity",
+            "family_social_relationships",
+            "self_care",
+            "learning",
+            "basic_care",
+            "emotional_warmth",
+            "guidance_boundaries",
+            "family_history",
+            "wider_family",
+            "housing_employment_financial",
+            "social_community",
+        ]
+    )
+    assert caf().ruleset == "caf-continuum"
+
+
+def _filled_child(**child: object) -> dict[str, object]:
+    return {"child": {"given_names": "Ada", "family_name": "Example", "sex": "female", **child}}
+
+
+@pytest.mark.parametrize(
+    ("answers", "shown", "hidden"),
+    [
+        ({"interpreter_required": True}, "/child/interpreter_details", None),
+        ({"interpreter_required": False}, None, "/child/interpreter_details"),
+        ({"disabled": True}, "/child/disability_details", None),
+        ({"disabled": False}, None, "/child/disability_details"),
+        ({"is_unborn": True}, "/child/expected_date_of_delivery", "/child/date_of_birth"),
+        ({"is_unborn": False}, "/child/date_of_birth", "/child/expected_date_of_delivery"),
+    ],
+)
+def test_the_caf_asks_conditional_questions_only_when_they_apply(
+    answers: dict[str, object], shown: str | None, hidden: str | None
+) -> None:
+    rel = relevance(caf(), _filled_child(**answers))
+    if shown:
+        assert not rel.is_hidden(shown)
+    if hidden:
+        assert rel.is_hidden(hidden)
+
+
+def test_the_pre_assessment_checklist_is_not_for_sharing() -> None:
+    assert shipped_catalogue().get("caf-pre-assessment").shareable is False
+    assert all(d.shareable for d in shipped_catalogue().all() if d.id != "caf-pre-assessment")
+
+
+def test_every_form_names_its_child_for_the_case_list() -> None:
+    for definition in shipped_catalogue().all():
+        assert definition.subject.family_name, definition.id
+        assert definition.subject.given_names, definition.id
+
+
+def test_the_caf_needs_the_child_spoken_to_or_a_reason() -> None:
+    example = load_json(Path(__file__).parents[1] / "examples" / "caf-assessment" / "full.json")
+    example["child_voice"] = {"spoken_to_individually": False}
+    paths = [f.path for f in validation.findings(caf(), example, complete=True, today=TODAY)]
+    assert paths == ["/child_voice/reason_not_spoken_to"]
+    example["child_voice"] = {"spoken_to_individually": True}
+    paths = [f.path for f in validation.findings(caf(), example, complete=True, today=TODAY)]
+    assert sorted(paths) == ["/child_voice/childs_views", "/child_voice/date_spoken_to"]
+
+
+def test_definitions_have_stable_digests() -> None:
+    first = caf().digest
+    assert len(first) == 64
+    assert shipped_catalogue().get("caf-assessment", "1.0.0").digest == first

@@ -1,0 +1,91 @@
+"""History as a person reads it: indicators in words, and nothing to restore for the version that is
+the record as it is now."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from caf_desktop.formengine.definitions import shipped_catalogue
+from caf_desktop.gui.records.window import HistoryDialog, RecordsWindow
+from caf_desktop.store.store import Profile, Store
+
+from tests.conftest import EXAMPLES
+from tests.gui.conftest import show_records_window
+
+
+@pytest.fixture
+def window(tmp_path: Path, qtbot: Any) -> Iterator[RecordsWindow]:
+    store = Store.create(
+        tmp_path / "home",
+        "correct horse battery staple",
+        Profile("Ada Worker", "worker", "Fictional Council"),
+        kdf_cost=2**12,
+    )
+    document = json.loads((EXAMPLES / "caf-assessment" / "full.json").read_text(encoding="utf-8"))
+    store.add_record(shipped_catalogue().get("caf-assessment"), document)
+    shown = show_records_window(store, qtbot)
+    yield shown
+    shown.close()
+    shown.deleteLater()
+    store.close()
+
+
+def history(window: RecordsWindow, qtbot: Any) -> HistoryDialog:
+    assert window.view is not None
+    assert window.record_id is not None
+    dialog = HistoryDialog(
+        window.store, window.store.get(window.record_id), window.view.definition, window.view.value(), window
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def test_history_names_indicators_by_their_words(window: RecordsWindow, qtbot: Any) -> None:
+    record = window.store.list_records()[0]
+    view = window.open_record(record.id)
+    assert view is not None
+    document = view.value()
+    document["development"]["health"]["indicators"] = ["health.l2.missed_checks"]
+    view.set_value(document)
+    window.save()
+    dialog = history(window, qtbot)
+    dialog.list.setCurrentRow(1)  # version 1: the changes since are to the health indicators
+    text = dialog.changes.toPlainText()
+    assert "1. Health: Threshold indicators: removed “" in text
+    assert "immunisations_up_to_date" not in text
+    assert "health.l" not in text
+
+
+def test_restore_is_off_for_the_version_that_is_the_record_now(window: RecordsWindow, qtbot: Any) -> None:
+    record = window.store.list_records()[0]
+    view = window.open_record(record.id)
+    assert view is not None
+    document = view.value()
+    document["child"]["aka"] = "Zed"
+    view.set_value(document)
+    window.save()
+    dialog = history(window, qtbot)
+    assert dialog.list.currentRow() == 0  # the newest: the record as it is now
+    assert "(the record as it is now)" in dialog.list.item(0).text()
+    assert not dialog.restore_button.isEnabled()
+    assert dialog.changes.toPlainText().startswith("Version 2 is the record as it is now.")
+    dialog.list.setCurrentRow(1)
+    assert dialog.restore_button.isEnabled()
+    assert "(the record as it is now)" not in dialog.list.item(1).text()
+
+
+def test_unsaved_typing_makes_the_newest_version_restorable(window: RecordsWindow, qtbot: Any) -> None:
+    record = window.store.list_records()[0]
+    view = window.open_record(record.id)
+    assert view is not None
+    document = view.value()
+    document["child"]["aka"] = "Typed but not saved as a version"
+    view.set_value(document)
+    dialog = history(window, qtbot)
+    assert dialog.list.count() == 1
+    assert dialog.restore_button.isEnabled()  # restoring it takes the typing back out
