@@ -1,0 +1,1 @@
+"""The form view and its field widgets: what a worker types into."""

@@ -1,0 +1,1 @@
+"""Export to PDF, print preview and printing."""

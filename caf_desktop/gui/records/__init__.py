@@ -1,0 +1,1 @@
+"""The records window: the case list, opening, saving and completing records, history."""

@@ -1,0 +1,1 @@
+"""Sending and importing bundles: the export and import dialogs, previews, reports and conflicts."""

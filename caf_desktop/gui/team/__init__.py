@@ -1,0 +1,1 @@
+"""The team page: enrolment and the team's people."""
