@@ -192,7 +192,9 @@ def qualified(context: str, title: str) -> str:
     return f"{context}: {_lower_first(title)}"
 
 
-def _small(label: QLabel) -> QLabel:
+def small_text(label: QLabel) -> QLabel:
+    """`label` in a slightly smaller type (help, counts and notes under a question), for a label of this or
+    another editors module."""
     font = QFont(label.font())
     font.setPointSizeF(max(font.pointSizeF() * 0.92, 7.0))
     label.setFont(font)
@@ -228,7 +230,7 @@ class FieldEditor:
         if spec.help and spec.options.get("help_as_tooltip") and self.label is not None:
             self.label.setToolTip(spec.help)
         elif spec.help:
-            self.help_label = _small(QLabel(spec.help, parent))
+            self.help_label = small_text(QLabel(spec.help, parent))
             self.help_label.setWordWrap(True)
             self.help_label.setObjectName(f"help:{spec.pointer}")
         self.input = self.create_input(parent)
@@ -496,7 +498,7 @@ class TextAreaEditor(FieldEditor):
         self.max_length = max_length if isinstance(max_length, int) else None
         self.count_label: QLabel | None = None
         if self.max_length is not None:
-            self.count_label = _small(QLabel(parent))
+            self.count_label = small_text(QLabel(parent))
             self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight)
             self.count_label.setObjectName(f"count:{self.spec.pointer}")
         self.box.textChanged.connect(self._edited)
@@ -1044,7 +1046,7 @@ class IndicatorsEditor(FieldEditor):
             self._add_box(indicator_id, text, box, indicator_level)
         self.note: QLabel | None = None
         if not self.known:
-            self.note = _small(
+            self.note = small_text(
                 QLabel(
                     "The threshold guidance for this element is not installed; indicators already chosen are kept.",
                     box,

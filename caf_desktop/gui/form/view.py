@@ -428,6 +428,11 @@ class FormView(QWidget, EditorHost):
                 self._bind_rule(element.rule, base, widget=label)
         return built
 
+    @property
+    def title_depth(self) -> int:
+        """How many titled groups are being built around the next question."""
+        return len(self._titles)
+
     @contextmanager
     def titled(self, title: str) -> Iterator[None]:
         """Questions built inside this are within a group of this title (for their accessible names)."""

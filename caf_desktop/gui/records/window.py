@@ -46,8 +46,8 @@ from caf_desktop.gui.form.qt_guidance import SafeguardingBanner
 from caf_desktop.gui.form.view import FormView
 from caf_desktop.gui.printing import pdf_actions
 from caf_desktop.gui.records.case_list import CaseListPage, uk
-from caf_desktop.gui.shared.layout_memory import remember_size
-from caf_desktop.gui.shared.main_window import MainWindow, name_actions, restore_splitter, settings
+from caf_desktop.gui.shared.layout_memory import remember_size, settings
+from caf_desktop.gui.shared.main_window import MainWindow, name_actions, restore_splitter
 from caf_desktop.gui.sync import bundle_actions
 from caf_desktop.practice import case_start
 from caf_desktop.store.store import KEY_FILE, ChildMatch, RecordInfo, Store
@@ -453,7 +453,7 @@ class RecordsWindow(MainWindow):
         self._attention_timer.timeout.connect(self.refresh_attention)
         self._attention_timer.start()
         QTimer.singleShot(0, self.refresh_attention)  # once the window is up: it may read every TAC case
-        self._update_title()
+        self.update_title()
         self._update_actions()
 
     # --- start and finish ----------------------------------------------------------------------------
@@ -571,7 +571,7 @@ class RecordsWindow(MainWindow):
             if action is not None:
                 action.setEnabled(has_record and not self.locked)
 
-    def _update_title(self) -> None:
+    def update_title(self) -> None:
         if getattr(self, "locked", False):
             self.setWindowTitle("CAF Desktop — locked")
             return
@@ -631,7 +631,7 @@ class RecordsWindow(MainWindow):
             # nothing of a record shows until the passphrase is entered; unlock() shows the page.
             self.stack.setCurrentWidget(self.lock_page)
         self._update_actions()
-        self._update_title()
+        self.update_title()
 
     def _restore_acknowledgement(self, banner: SafeguardingBanner) -> None:
         """The record opens with its banner slim if this version's danger was acknowledged, else full
@@ -781,7 +781,7 @@ class RecordsWindow(MainWindow):
         self.view.document.modified = False
         self.banner.setVisible(False)
         self.statusBar().showMessage(f"Saved as version {revision.number}.", 5000)
-        self._update_title()
+        self.update_title()
         return True
 
     def save_to(self, path: Path) -> bool:
@@ -903,7 +903,7 @@ class RecordsWindow(MainWindow):
         self.statusBar().clearMessage()
         self.lock_page.problem.setText("")
         self.lock_page.passphrase.setFocus()
-        self._update_title()
+        self.update_title()
         self._update_actions()
 
     def _close_dialogs_for_the_lock(self) -> None:
@@ -938,7 +938,7 @@ class RecordsWindow(MainWindow):
             action.setEnabled(True)
         self.stack.setCurrentWidget(self.record_page if self.view is not None else self.case_list)
         self._idle_timer.start()
-        self._update_title()
+        self.update_title()
         self._update_actions()
 
 

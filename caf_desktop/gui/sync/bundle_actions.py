@@ -47,11 +47,11 @@ from PySide6.QtWidgets import (
 from caf_desktop.common import atomic, uk_time
 from caf_desktop.common.errors import CafError
 from caf_desktop.formengine import diff
-from caf_desktop.gui.printing.pdf_actions import ask_passphrase
 from caf_desktop.gui.shared.layout_memory import remember_size
+from caf_desktop.gui.shared.passphrase import ask_passphrase
+from caf_desktop.gui.shared.records_host import RecordsHost
 
 if TYPE_CHECKING:
-    from caf_desktop.gui.records.window import RecordsWindow
     from caf_desktop.store.sync import ConflictInfo
     from caf_desktop.sync.bundles import (
         Addressee,
@@ -84,7 +84,7 @@ COUNT_WORDS = {
 NOTE_COLOUR = "#595959"  # grey that still reads at 7:1 on a light window: "nothing to do", not "refused"
 
 
-def _unlocked(window: RecordsWindow, purpose: str) -> tuple[Identity, TeamFile] | None:
+def _unlocked(window: RecordsHost, purpose: str) -> tuple[Identity, TeamFile] | None:
     """The identity and the joined team, or None after saying plainly why not."""
     from caf_desktop.trust import (  # noqa: PLC0415
         identity,
@@ -287,7 +287,7 @@ def _send_progress(window: QWidget) -> Iterator[_SendProgress]:
         progress.close()
 
 
-def send_bundle(window: RecordsWindow) -> Path | None:
+def send_bundle(window: RecordsHost) -> Path | None:
     """Team, Send records: a signed, encrypted bundle for the team's coordinators."""
     from caf_desktop.gui.shared.sharing_dialog import SharingDecisionDialog  # noqa: PLC0415
     from caf_desktop.practice.sharing import SharingRefused  # noqa: PLC0415
@@ -602,7 +602,7 @@ class ImportReportDialog(QDialog):
         document.print_(printer)
 
 
-def import_bundles(window: RecordsWindow) -> ImportReport | None:
+def import_bundles(window: RecordsHost) -> ImportReport | None:
     """Team, Import bundles: verify each, show what would change, apply, report."""
     from caf_desktop.sync import bundles  # noqa: PLC0415
 
@@ -792,7 +792,7 @@ class ConflictDialog(QDialog):
 class ConflictsDialog(QDialog):
     """The conflicts waiting for a person; Settle opens one side by side."""
 
-    def __init__(self, window: RecordsWindow) -> None:
+    def __init__(self, window: RecordsHost) -> None:
         super().__init__(window)
         self.setObjectName("conflicts")
         self.setWindowTitle("Sync conflicts")
@@ -860,7 +860,7 @@ class ConflictsDialog(QDialog):
         self.window_.case_list.refresh()
 
 
-def settle_conflicts(window: RecordsWindow) -> None:
+def settle_conflicts(window: RecordsHost) -> None:
     dialog = ConflictsDialog(window)
     dialog.exec()
 
