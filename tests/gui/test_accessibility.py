@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from caf_desktop.formengine.definitions import shipped_catalogue
 from caf_desktop.gui.app import apply_look
+from caf_desktop.gui.form.qt_choices import IndicatorsEditor
 from caf_desktop.gui.form.qt_containers import RepeatEditor, _ItemCard
-from caf_desktop.gui.form.qt_fields import DateEditor, IndicatorsEditor
+from caf_desktop.gui.form.qt_fields import DateEditor
 from caf_desktop.gui.form.view import FormView
 from caf_desktop.store.store import Profile, Store
 from PySide6.QtCore import QRect, Qt

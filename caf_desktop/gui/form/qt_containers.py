@@ -6,8 +6,9 @@ Items of a list are keyed by the document's stable item identities: moving an it
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt
 from PySide6.QtGui import QFont
@@ -29,13 +30,43 @@ from caf_desktop.formengine import schematree
 from caf_desktop.gui.form.qt_fields import (
     FieldEditor,
     FieldSpec,
-    _small,
     leaves_undo_to_the_document,
     register,
+    small_text,
 )
 
 if TYPE_CHECKING:
-    from caf_desktop.gui.form.view import FormView
+    from caf_desktop.formengine.definitions import Element
+    from caf_desktop.formengine.document import EditableDocument
+
+
+class ContainerHost(Protocol):
+    """What the form view offers the editors that hold other editors: building their inner questions, and
+    the bookkeeping of list items that come and go. The view passes itself; this module never imports it."""
+
+    document: EditableDocument
+    building_cards: list[Any]  # the list items being built, innermost last
+
+    @property
+    def title_depth(self) -> int:
+        """How many titled groups are being built around the next question."""
+
+    def titled(self, title: str) -> AbstractContextManager[None]:
+        """Questions built inside this are within a group of this title (for their accessible names)."""
+
+    def build_elements(
+        self, elements: Iterable[Element], base: str, template_base: str, layout: Any, parent: QWidget
+    ) -> list[FieldEditor]:
+        """Builds layout elements into `layout`; scopes are relative to `base` (a concrete pointer)."""
+
+    def adopt(self, editors: list[FieldEditor], card: Any = None) -> None:
+        """The editors of a new list item: index them and put the item in its place in the tab order."""
+
+    def forget(self, editors: list[FieldEditor], card: Any = None) -> None:
+        """The editors of a list item that has gone: drop them, and the rules bound inside the item."""
+
+    def reveal(self, editor: FieldEditor) -> None:
+        """Shows `editor`'s section and scrolls to it."""
 
 
 def _bold(label: QLabel) -> QLabel:
@@ -53,7 +84,7 @@ class GroupEditor(FieldEditor):
     is_container = True
 
     def __init__(
-        self, spec: FieldSpec, host: FormView, parent: QWidget, template: str, elements: Any
+        self, spec: FieldSpec, host: ContainerHost, parent: QWidget, template: str, elements: Any
     ) -> None:  # type: ignore[override]
         self.template = template
         self.elements = elements
@@ -69,7 +100,7 @@ class GroupEditor(FieldEditor):
         self.inner.setSpacing(6)
         if self.spec.options.get("flat"):
             self.inner.setContentsMargins(0, 0, 0, 0)
-        host: FormView = self.host  # type: ignore[assignment]
+        host: ContainerHost = self.host  # type: ignore[assignment]
         with host.titled(self.spec.title):
             self.child_editors = host.build_elements(
                 self.elements, self.spec.pointer, self.template, self.inner, box
@@ -131,7 +162,7 @@ class _ItemCard(QFrame):
         layout.addLayout(header)
         # Questions in the item are named after it ("Parent or carer 2: name"), not the groups
         # around the list.
-        self.title_depth = len(owner.host._titles)  # type: ignore[attr-defined]
+        self.title_depth = owner.host.title_depth  # type: ignore[attr-defined]
         owner.host.building_cards.append(self)  # type: ignore[attr-defined]
         try:
             self._build(owner, index, layout)
@@ -205,7 +236,7 @@ class RepeatEditor(FieldEditor):
     is_container = True
 
     def __init__(
-        self, spec: FieldSpec, host: FormView, parent: QWidget, template: str, elements: Any
+        self, spec: FieldSpec, host: ContainerHost, parent: QWidget, template: str, elements: Any
     ) -> None:  # type: ignore[override]
         self.template = template
         self.item_elements = elements
@@ -225,7 +256,7 @@ class RepeatEditor(FieldEditor):
         self.box_layout = QVBoxLayout(box)
         self.box_layout.setContentsMargins(0, 0, 0, 0)
         self.box_layout.setSpacing(8)
-        self.empty_label = _small(QLabel("None recorded yet.", box))
+        self.empty_label = small_text(QLabel("None recorded yet.", box))
         self.box_layout.addWidget(self.empty_label)
         self.notice = QLabel(box)
         self.notice.setWordWrap(True)

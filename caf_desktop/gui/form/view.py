@@ -7,6 +7,12 @@ last change; a field's errors show once the field has been left, or everywhere o
 check. Rules show, hide, enable and disable questions as answers change, and widgets are never
 rebuilt because a value changed.
 
+Why this module is over 800 lines: FormView is one class whose parts (lazy building, rule binding,
+validation timing, the problem list, focus and reveal) share the same widget indexes and the same
+document subscription, and change together; split into mixins they would reach into each other's
+private state across modules. The field editors, containers, guidance and signature already live in
+their own modules.
+
 Signals:
     valueChanged(): the document changed (typing, undo, a new document).
     problemsChanged(int): the number of problems now listed.
@@ -47,6 +53,7 @@ from caf_desktop.formengine.definitions import Control, Element, FormDefinition,
 from caf_desktop.formengine.document import Change, EditableDocument
 from caf_desktop.formengine.relevance import is_disabled, is_hidden, relevance, without
 from caf_desktop.gui.form import (
+    qt_choices,  # noqa: F401 - qt_choices registers the choosing editors
     qt_containers,
     qt_signature,  # noqa: F401 - qt_signature registers the signature pad
 )
@@ -427,6 +434,11 @@ class FormView(QWidget, EditorHost):
                 layout.addWidget(label)
                 self._bind_rule(element.rule, base, widget=label)
         return built
+
+    @property
+    def title_depth(self) -> int:
+        """How many titled groups are being built around the next question."""
+        return len(self._titles)
 
     @contextmanager
     def titled(self, title: str) -> Iterator[None]:

@@ -21,9 +21,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QVBoxLayout,
     QWidget,
@@ -32,11 +30,12 @@ from PySide6.QtWidgets import (
 from caf_desktop.common import atomic
 from caf_desktop.common.errors import CafError
 from caf_desktop.formengine.definitions import FormDefinition
+from caf_desktop.gui.shared.passphrase import ask_passphrase
+from caf_desktop.gui.shared.records_host import RecordsHost
 from caf_desktop.gui.shared.sharing_dialog import ask_to_share
 from caf_desktop.practice import sharing
 
 if TYPE_CHECKING:
-    from caf_desktop.gui.records.window import RecordsWindow
     from caf_desktop.gui.shared.sharing_dialog import SharingAnswer
     from caf_desktop.paper.sign import SignatureReport
     from caf_desktop.trust.identity import Identity
@@ -98,14 +97,6 @@ class ExportPdfDialog(QDialog):
         return ExportChoice(self.sign.isChecked(), " ".join(self.share_with.currentText().split()))
 
 
-def ask_passphrase(parent: QWidget, purpose: str) -> str | None:
-    """The passphrase, asked for at the moment it is needed (None if the user cancels)."""
-    text, accepted = QInputDialog.getText(
-        parent, "Your passphrase", f"Type your passphrase to {purpose}:", QLineEdit.EchoMode.Password
-    )
-    return text if accepted and text else None
-
-
 def default_file_name(definition: FormDefinition, reference: str | None, today: dt.date) -> str:
     """A name that says what the file is without naming the child (file lists are seen by others)."""
     tail = re.sub(r"[^A-Za-z0-9-]+", "-", reference or "").strip("-")
@@ -120,7 +111,7 @@ def _agencies(document: dict[str, object]) -> list[str]:
 
 
 def _draw(
-    window: RecordsWindow, record_id: str | None = None, *, signing: bool = False
+    window: RecordsHost, record_id: str | None = None, *, signing: bool = False
 ) -> tuple[FormDefinition, bytes] | None:
     """The PDF of a record: the open one as it stands on screen (its typing kept first), or another
     from the store. A complete record about to be signed prints as signed."""
@@ -150,7 +141,7 @@ def _draw(
     return definition, pdf
 
 
-def export_pdf(window: RecordsWindow) -> Path | None:
+def export_pdf(window: RecordsHost) -> Path | None:
     """File, Export as PDF: the open record, signed or not, for sharing or not."""
     from caf_desktop.paper.sign import refuse_unfinished, sign_pdf  # noqa: PLC0415
     from caf_desktop.trust import identity  # noqa: PLC0415
@@ -208,7 +199,7 @@ def export_pdf(window: RecordsWindow) -> Path | None:
 
 
 def _write_and_log(
-    window: RecordsWindow,
+    window: RecordsHost,
     record_id: str,
     status: str,
     out: Path,
@@ -248,11 +239,11 @@ def _write_and_log(
         f"Saved {'the signed' if signer else 'the'} PDF to {out}. It holds personal data: keep it safe.",
         10000,
     )
-    window._update_title()  # the status may have changed to signed
+    window.update_title()  # the status may have changed to signed
     return out
 
 
-def print_record(window: RecordsWindow, record_id: str | None = None) -> None:
+def print_record(window: RecordsHost, record_id: str | None = None) -> None:
     """File, Print: the system print dialog, with a preview, of the open (or given) record."""
     from caf_desktop.gui.printing.qt_printing import preview_dialog  # noqa: PLC0415
 
@@ -269,7 +260,7 @@ def print_record(window: RecordsWindow, record_id: str | None = None) -> None:
         window.store.audit("printed", record_id, {"form": definition.key})
 
 
-def print_tac_plan(window: RecordsWindow) -> None:
+def print_tac_plan(window: RecordsHost) -> None:
     """Print TAC plan: the newest TAC meeting record of the selected (or open) record's case."""
     chosen = window.record_id or (window.case_list.selected().id if window.case_list.selected() else None)
     if chosen is None:
@@ -301,7 +292,7 @@ def verify_pdf_file(window: QWidget, path: Path, home: Path | None) -> list[Sign
     return None
 
 
-def verify_signed_pdf(window: RecordsWindow) -> None:
+def verify_signed_pdf(window: RecordsHost) -> None:
     """Verify a signed PDF someone sent: each signature's signer, time, intact or not, trusted or not."""
     chosen, _ = QFileDialog.getOpenFileName(window, "Verify a signed PDF", "", "PDF documents (*.pdf)")
     if not chosen:

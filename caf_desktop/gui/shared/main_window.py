@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,23 +28,17 @@ from PySide6.QtWidgets import (
 )
 
 from caf_desktop import __version__
-from caf_desktop.common import atomic, jsonfiles, paths
+from caf_desktop.common import atomic, jsonfiles
 from caf_desktop.common.errors import CafError
 from caf_desktop.formengine.definitions import FormDefinition, installed_catalogue
 from caf_desktop.gui.form.view import FormView
+from caf_desktop.gui.shared.layout_memory import settings
 
 PERSONAL_DATA_WARNING = (
     "This file will hold personal information about a child and their family, and it is not encrypted. "
     "Save it only where your organisation allows: an encrypted drive or your organisation's secure storage. "
     "Never on a personal device or in personal email."
 )
-
-
-def settings() -> QSettings:
-    """Window layout and preferences, kept in the user's home folder (not the registry)."""
-    folder = paths.home()
-    folder.mkdir(parents=True, exist_ok=True)
-    return QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
 
 
 def restore_splitter(view: FormView) -> None:

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from caf_desktop.common.errors import CafError
-from caf_desktop.gui.printing.pdf_actions import ask_passphrase
 from caf_desktop.gui.shared.layout_memory import remember_size
+from caf_desktop.gui.shared.passphrase import ask_passphrase
 from caf_desktop.trust import team
 
 if TYPE_CHECKING:

@@ -37,7 +37,7 @@ from typing import Any
 import pytest
 from caf_desktop.formengine import definitions, pointers, relevance, validation
 from caf_desktop.formengine.definitions import FormDefinition
-from caf_desktop.gui.form import qt_containers, qt_fields
+from caf_desktop.gui.form import qt_choices, qt_containers, qt_fields
 from caf_desktop.gui.form.view import FormView
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -275,21 +275,21 @@ def _shown_and_wanted(editor: qt_fields.FieldEditor, value: Any) -> tuple[Any, A
         text = editor.line.text()
         shown = None if not text else int(text) if editor.spec.kind == "integer" else float(text)
         return shown, None if absent else value
-    if isinstance(editor, qt_fields.RadioEditor):
+    if isinstance(editor, qt_choices.RadioEditor):
         checked = editor.group.checkedButton()
         shown = None if checked is None else strict(editor.options[editor.buttons.index(checked)][0])
         return shown, None if absent else strict(value)
-    if isinstance(editor, qt_fields.SelectEditor):
+    if isinstance(editor, qt_choices.SelectEditor):
         shown = None if editor.combo.currentIndex() <= 0 else strict(editor.combo.currentData())
         return shown, None if absent else strict(value)
-    if isinstance(editor, qt_fields.CheckboxEditor):
+    if isinstance(editor, qt_choices.CheckboxEditor):
         return editor.box.isChecked(), value is True
-    if isinstance(editor, qt_fields.CheckboxesEditor):
+    if isinstance(editor, qt_choices.CheckboxesEditor):
         checked_codes = [
             code for (code, _), box in zip(editor.options, editor.boxes, strict=True) if box.isChecked()
         ]
         return _codes(checked_codes), _codes([] if absent else value)
-    if isinstance(editor, qt_fields.IndicatorsEditor):
+    if isinstance(editor, qt_choices.IndicatorsEditor):
         chosen = sorted(i for i, box in editor.boxes.items() if box.isChecked())
         return chosen, sorted([] if absent else value)
     if isinstance(editor, qt_containers.ListEditor):
