@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from caf_desktop.store.store import Profile, Store
 from caf_desktop.sync import bundles
+from caf_desktop.sync import read as reading
 from caf_desktop.sync.bundles import BundleRejected, Change
 
 from tests.conftest import CliResult
@@ -246,7 +247,7 @@ def test_a_failure_while_reading_one_bundle_does_not_stop_the_next(
             raise RecursionError("maximum recursion depth exceeded")
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(bundles, "read_bundle", read_bundle)
+    monkeypatch.setattr(reading, "read_bundle", read_bundle)
 
     report = bundles.import_bundles(coordinator_store, world.coordinator.identity, world.team, [inbox])
 

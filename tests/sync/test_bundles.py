@@ -28,6 +28,8 @@ from caf_desktop.common.errors import CafError
 from caf_desktop.practice.sharing import ShareWithoutConsent, SharingRefused
 from caf_desktop.store.store import Store
 from caf_desktop.sync import bundles
+from caf_desktop.sync import export as exporting
+from caf_desktop.sync import read as reading
 from caf_desktop.sync.bundles import BundleRejected, Change, Selection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -260,7 +262,7 @@ def test_the_export_tells_how_far_it_has_got_until_just_before_the_file_is_writt
     world: World, worker_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert bundles.PROGRESS_EVERY <= 50  # a coordinator's 10,000 records move the bar every 50 at most
-    monkeypatch.setattr(bundles, "PROGRESS_EVERY", 2)  # five records then make several batches
+    monkeypatch.setattr(exporting, "PROGRESS_EVERY", 2)  # five records then make several batches
     for n in range(5):
         worker_store.add_record(definition(CAF), caf("Barnaby", f"Okonkwo-{n}", "2019-05-01"))
     out = tmp_path / "outbox"
@@ -303,7 +305,7 @@ def test_a_cancelled_export_writes_nothing_remembers_nothing_and_the_next_one_is
     monkeypatch: pytest.MonkeyPatch,
     phase: bundles.ExportPhase,
 ) -> None:
-    monkeypatch.setattr(bundles, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(exporting, "PROGRESS_EVERY", 2)
     records = [
         worker_store.add_record(definition(CAF), caf("Barnaby", f"Okonkwo-{n}", "2019-05-01")).id
         for n in range(5)
@@ -1166,7 +1168,7 @@ def test_a_record_file_is_read_as_json_loads_reads_it(
         members, indent=indent, ensure_ascii=ensure_ascii, separators=(",", ":") if compact else None
     )
 
-    read = bundles._json_object(f" \n{text}\t ", "document")
+    read = reading._json_object(f" \n{text}\t ", "document")
 
     assert read is not None
     found, kept = read
@@ -1188,13 +1190,13 @@ def test_a_record_file_is_read_as_json_loads_reads_it(
     ],
 )
 def test_the_documents_text_is_as_it_stands(text: str, kept: str | None) -> None:
-    assert bundles._json_object(text, "document") == (json.loads(text), kept)
+    assert reading._json_object(text, "document") == (json.loads(text), kept)
 
 
 def test_a_record_file_giving_a_name_twice_is_refused() -> None:
     """json.loads would take the last; another reader the first: neither is guessed."""
     with pytest.raises(ValueError, match="given twice"):
-        bundles._json_object('{"document": {"a": 1}, "document": {"b": 2}}', "document")
+        reading._json_object('{"document": {"a": 1}, "document": {"b": 2}}', "document")
 
 
 @pytest.mark.parametrize("text", ["[1]", '"text"', '{"a": 1,}', '{"a" 1}', '{"a": 1} {}', "\ufeff{}", ""])
@@ -1204,7 +1206,7 @@ def test_what_is_not_one_json_object_is_refused(text: str) -> None:
     except ValueError:
         loaded = None
     assert not isinstance(loaded, dict)  # the control: not a record file for json.loads either
-    assert bundles._json_object(text, "document") is None
+    assert reading._json_object(text, "document") is None
 
 
 @pytest.mark.parametrize(
@@ -1214,7 +1216,7 @@ def test_malformed_json_in_an_object_is_refused_as_json_loads_refuses_it(text: s
     with pytest.raises(json.JSONDecodeError, match=problem):
         json.loads(text)
     with pytest.raises(json.JSONDecodeError, match=problem):
-        bundles._json_object(text, "document")
+        reading._json_object(text, "document")
 
 
 def test_a_record_file_laid_out_otherwise_is_imported_the_same(

@@ -22,6 +22,7 @@ from caf_desktop.gui.sync.bundle_actions import (
 )
 from caf_desktop.store.store import Profile, Store
 from caf_desktop.sync import bundles
+from caf_desktop.sync import read as reading
 from caf_desktop.sync.bundles import Selection
 from caf_desktop.trust import team
 from PySide6.QtCore import Qt, QTimer
@@ -692,7 +693,7 @@ def test_a_bundle_that_breaks_is_its_own_line_and_the_good_ones_selected_with_it
             raise RuntimeError("a record that breaks at insert")
         real_insert(self, session, bundle, new, moment)
 
-    monkeypatch.setattr(bundles, "read_bundle", read_bundle)
+    monkeypatch.setattr(reading, "read_bundle", read_bundle)
     monkeypatch.setattr(Store, "_insert_new", insert_new)
     person.import_files = sent
 
