@@ -392,6 +392,14 @@ def read_bundle(
             "damaged",
             facts,
         )
+    if facts.format < 1:
+        # Format 1 is the first there was: a smaller number is not one any version of CAF Desktop wrote.
+        raise rejected(
+            f"The bundle's list of contents gives bundle format {facts.format}, which no version of CAF Desktop "
+            "writes: it was not made by CAF Desktop. Ask the sender to export it again.",
+            "damaged",
+            facts,
+        )
     if facts.format > FORMAT:
         raise rejected(
             f"The bundle was made by a newer version of CAF Desktop (bundle format {facts.format}; this version "

@@ -818,6 +818,20 @@ def test_a_bundle_from_a_newer_version(world: World, coordinator_store: Store, t
     assert "Update CAF Desktop" in error.reason
 
 
+@pytest.mark.parametrize("format_version", [0, -1])
+def test_a_bundle_format_no_version_ever_wrote_is_refused(
+    world: World, coordinator_store: Store, tmp_path: Path, format_version: int
+) -> None:
+    """Found by the fuzzer: a signed manifest saying format 0 was read as if it were format 1."""
+    error = rejection(
+        coordinator_store, world, hand_made(world, tmp_path, manifest={"format_version": format_version})
+    )
+
+    assert error.code == "damaged"
+    assert f"bundle format {format_version}" in error.reason
+    assert coordinator_store.count() == 0
+
+
 @pytest.mark.parametrize(
     "entry",
     [
