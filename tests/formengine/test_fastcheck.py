@@ -850,9 +850,7 @@ def test_random_object_schemas_on_objects_with_blank_answers(
     check that leaves them out still gives jsonschema's answer for the lean document."""
     for document in documents:
         if items:
-            all_verdicts(
-                {"items": schema, "uniqueItems": True}, [document, formats.without_blanks(document)]
-            )
+            all_verdicts({"items": schema, "uniqueItems": True}, [document, formats.without_blanks(document)])
         else:
             all_verdicts(schema, document)
 
