@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from caf_desktop.common import jsonfiles
 from caf_desktop.common.errors import CafError
-from caf_desktop.formengine import checker as formcheck
 from caf_desktop.formengine import validation
 from caf_desktop.formengine.definitions import installed_catalogue
+from caf_desktop.practice import thresholds
 from caf_desktop.store.store import Profile, Store
 from caf_desktop.trust import team
 from hypothesis import HealthCheck, given, settings
@@ -119,7 +119,7 @@ def test_every_reader_of_outside_json_refuses_plainly(text: str) -> None:
             except CafError as error:
                 said = str(error)
             assert said
-        report = formcheck.check_files([(path, "input.json")])  # findings or a sentence, never a crash
+        report = thresholds.check_files([(path, "input.json")])  # findings or a sentence, never a crash
         assert all(str(error) for error in report.unreadable)
         try:
             document = jsonfiles.load(path)

@@ -313,7 +313,7 @@ def _definition_files(arguments: Sequence[str]) -> list[tuple[Path, str]]:
 
 
 def _forms_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from caf_desktop.formengine.checker import check_files  # noqa: PLC0415
+    from caf_desktop.practice.thresholds import check_files  # noqa: PLC0415
 
     report = check_files(_definition_files(args.paths))
     for error in report.unreadable:

@@ -12,7 +12,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,7 +25,7 @@ from caf_desktop.common import jsonfiles
 from caf_desktop.common.errors import CafError, InputFileError
 from caf_desktop.common.findings import Finding
 from caf_desktop.formengine import pointers, schematree
-from caf_desktop.formengine.definitions import FORMAT_VERSION
+from caf_desktop.formengine.formats import custom_message
 
 _SEMVER_FILE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)\.json$")
 
@@ -60,6 +60,9 @@ _KIND_WORDS = {
     "unknown": "an answer of no declared type",
 }
 
+FORMAT_VERSION = 1
+"""The definition format this version of the app reads; a file with a larger `format` is refused."""
+
 
 @functools.cache
 def meta_schema() -> dict[str, Any]:
@@ -79,8 +82,6 @@ def _meta_validator() -> Draft202012Validator:
 
 
 def meta_message(error: ValidationError) -> str:
-    from caf_desktop.formengine.validation import custom_message  # noqa: PLC0415 - validation imports definitions, which imports this lazily
-
     custom = custom_message(error)
     if custom:
         return custom
@@ -497,8 +498,18 @@ def _file_name_findings(path: Path, raw: Any, source: str) -> Iterator[Finding]:
         )
 
 
-def check_files(files: Iterable[tuple[Path, str]]) -> CheckReport:
-    """Checks each `(path, name shown in messages)`, and that no two declare the same id and version."""
+def check_files(
+    files: Iterable[tuple[Path, str]],
+    *,
+    check_ruleset: Callable[[Any, str], Iterable[Finding]],
+    installed_rulesets: Mapping[str, Any],
+) -> CheckReport:
+    """Checks each `(path, name shown in messages)`, and that no two declare the same id and version.
+
+    Rulesets belong to the practice room, above this engine: the caller passes how to check one
+    (`check_ruleset`) and the rulesets installed already, by id, that definitions may bind to.
+    `caf_desktop.practice.thresholds.check_files` is this with the threshold rulesets.
+    """
     report = CheckReport([], [], 0)
     seen: dict[tuple[str, str], str] = {}
     rulesets_seen: dict[Any, Any] = {}
@@ -510,8 +521,6 @@ def check_files(files: Iterable[tuple[Path, str]]) -> CheckReport:
             report.unreadable.append(error)
             continue
         if is_ruleset(raw):
-            from caf_desktop.practice.thresholds import check_ruleset  # noqa: PLC0415 - thresholds builds on this module
-
             report.rulesets += 1
             report.findings.extend(check_ruleset(raw, source))
             report.findings.extend(_file_name_findings(path, raw, source))
@@ -533,21 +542,6 @@ def check_files(files: Iterable[tuple[Path, str]]) -> CheckReport:
                 )
             else:
                 seen[key] = source
-    installed = _installed_rulesets()
     for raw, source in definitions_seen:
-        report.findings.extend(_binding_findings(raw, source, {**installed, **rulesets_seen}))
+        report.findings.extend(_binding_findings(raw, source, {**installed_rulesets, **rulesets_seen}))
     return report
-
-
-def _installed_rulesets() -> dict[str, Any]:
-    from caf_desktop.practice.thresholds import shipped_ruleset_files  # noqa: PLC0415
-
-    found: dict[str, Any] = {}
-    for resource in shipped_ruleset_files():
-        try:
-            raw = jsonfiles.parse(resource.read_text(encoding="utf-8"), resource.name)
-        except InputFileError:
-            continue
-        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-            found[raw["id"]] = raw
-    return found

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from caf_desktop.common.errors import DefinitionInvalid, UnknownForm
-
-FORMAT_VERSION = 1
-"""The definition format this version of the app reads; a file with a larger `format` is refused."""
+from caf_desktop.formengine import checker as formcheck
+from caf_desktop.formengine.checker import FORMAT_VERSION
 
 Effect = Literal["show", "hide", "enable", "disable"]
 
@@ -275,8 +274,6 @@ def build(raw: Mapping[str, Any], source: str = "<memory>") -> FormDefinition:
 
 def load(raw: Mapping[str, Any], source: str = "<memory>") -> FormDefinition:
     """Checks a raw definition and builds it; raises `DefinitionInvalid` with every problem found."""
-    from caf_desktop.formengine import checker as formcheck  # noqa: PLC0415 - formcheck builds on this module's model
-
     findings = list(formcheck.check_definition(raw, source))
     if findings:
         raise DefinitionInvalid(source, findings)
@@ -398,7 +395,6 @@ def received_files(folder: Path, *, skip: str | None = None) -> list[Path]:
 def _installed(folder: str) -> Catalogue:
     from caf_desktop.common import jsonfiles  # noqa: PLC0415
     from caf_desktop.common.errors import CafError  # noqa: PLC0415
-    from caf_desktop.formengine import checker as formcheck  # noqa: PLC0415
 
     files = received_files(Path(folder), skip="thresholds")
     if not files:

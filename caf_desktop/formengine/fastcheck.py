@@ -13,7 +13,7 @@ compiled once into Python source that only answers "valid or not", with the exac
   accepted when some branch fails only for such reasons (see `_Generator._one_of`).
 
 Either mode can also judge the document as `validation` does, with blank text (empty or
-whitespace-only strings) left out of objects (`validation._without_blanks`; arrays keep their items):
+whitespace-only strings) left out of objects (`formats.without_blanks`; arrays keep their items):
 `without_blanks=True`. The check then treats a blank member of an object as absent in every keyword
 that looks at an object, instead of copying the document first, which cost as much as the check.
 
@@ -30,7 +30,7 @@ problem. Where jsonschema itself is odd (its `uniqueItems` compares only neighbo
 the check here copies it: a check stricter than jsonschema is more lenient under `not`.
 
 Documents are JSON as `json.loads` makes it (dicts, lists, text, numbers, booleans and None). The
-checkers of `validation.format_checker`, and `pattern`s, are pure functions of the text, so each
+checkers of `formats.format_checker`, and `pattern`s, are pure functions of the text, so each
 compiled check remembers the texts it found to conform to a format or to match a pattern (a few
 thousand short ones at most): answers repeat from record to record (dates, telephone numbers,
 postcodes, indicator codes), and a real check costs far more than looking one up.
@@ -51,7 +51,10 @@ from fractions import Fraction
 from typing import Any
 from urllib.parse import unquote
 
-from caf_desktop.formengine.validation import _bound, _today, _without_blanks, format_checker, parse_date
+from caf_desktop.formengine.formats import bound as _bound
+from caf_desktop.formengine.formats import format_checker, parse_date
+from caf_desktop.formengine.formats import today as _today
+from caf_desktop.formengine.formats import without_blanks as _without_blanks
 
 Check = Callable[[Any], bool]
 
@@ -191,14 +194,14 @@ def _unique(items: list[Any]) -> bool:
     return True
 
 
-# --- blank text, as `validation._without_blanks` leaves it out ----------------------------------------
+# --- blank text, as `formats.without_blanks` leaves it out ----------------------------------------
 
 
 _ABSENT = object()
 
 
 def _blank(value: Any) -> bool:
-    """Whether an object member holding this value is left out: `validation._without_blanks`'s test."""
+    """Whether an object member holding this value is left out: `formats.without_blanks`'s test."""
     return isinstance(value, str) and not value.strip()
 
 
@@ -965,7 +968,7 @@ def _remembering(test: Check) -> tuple[set[str], Check]:
 
 
 def _remembering_format(name: str) -> tuple[set[str], Check] | None:
-    """The same checker function jsonschema calls (validation.format_checker), remembering the texts
+    """The same checker function jsonschema calls (formats.format_checker), remembering the texts
     that conform; None for an unknown format, which always passes."""
     found = format_checker.checkers.get(name)
     if found is None:
@@ -1127,9 +1130,9 @@ def compile_schema(
     Strict: the answer of `validation._validator(schema).is_valid(document)`. Draft: whether every
     error jsonschema finds is one `validation._tolerated_in_draft` accepts (the check of
     `validation.findings` in draft mode, before relevance). With `without_blanks`, the answer for
-    `validation._without_blanks(document)` (blank text left out of objects, as `findings` judges a
+    `formats.without_blanks(document)` (blank text left out of objects, as `findings` judges a
     document), without making that copy. "today" in `formatMinimum` and `formatMaximum` is
-    `validation._today` when set, else the real today. Compiled once per schema and variant.
+    `formats.today` when set, else the real today. Compiled once per schema and variant.
     """
     return _compiled(schema, draft, without_blanks)[0]
 

@@ -11,74 +11,18 @@ title and says what to do.
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import functools
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from caf_desktop.common.findings import Finding
-from caf_desktop.formengine import pointers, schematree
+from caf_desktop.formengine import formats, pointers, schematree
 from caf_desktop.formengine.definitions import FormDefinition
 from caf_desktop.formengine.relevance import relevance, without
-
-# --- formats -----------------------------------------------------------------------------------------
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-# Ofcom numbering: 10 or 11 digits starting 0 (01, 02, 03, 05, 07, 08, 09), or +44 without the 0.
-_UK_PHONE = re.compile(r"^(\+44\s?\(?0?\)?|0)(\d\s?){9,10}$")
-# The shape of a full UK postcode (outward code, space optional, inward code), plus GIR 0AA.
-_UK_POSTCODE = re.compile(r"^(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})$", re.IGNORECASE)
-
-
-def parse_date(value: str) -> dt.date | None:
-    """A real calendar date written `YYYY-MM-DD`, or None."""
-    if not _DATE.match(value):
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _is_datetime(value: str) -> bool:
-    if not _DATETIME.match(value):
-        return False
-    try:
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
-
-
-def _is_uk_phone(value: str) -> bool:
-    compact = re.sub(r"[\s\-]", "", value)
-    return bool(_UK_PHONE.match(compact.replace("(", "").replace(")", "")))
-
-
-format_checker = FormatChecker(formats=())
-format_checker.checks("date")(lambda v: not isinstance(v, str) or parse_date(v) is not None)
-format_checker.checks("date-time")(lambda v: not isinstance(v, str) or _is_datetime(v))
-format_checker.checks("email")(lambda v: not isinstance(v, str) or bool(_EMAIL.match(v)))
-format_checker.checks("uk-phone")(lambda v: not isinstance(v, str) or _is_uk_phone(v))
-format_checker.checks("uk-postcode")(lambda v: not isinstance(v, str) or bool(_UK_POSTCODE.match(v.strip())))
-
-
-# --- formatMinimum / formatMaximum (after ajv-formats), with "today" ------------------------------------
-
-
-# The day a check treats as today; set for the length of one `iter_findings` call.
-_today: contextvars.ContextVar[dt.date] = contextvars.ContextVar("today")
-
-
-def _bound(value: str, today: dt.date) -> dt.date | None:
-    return today if value == "today" else parse_date(value)
 
 
 def _date_bound_keyword(direction: int) -> Callable[..., Iterator[ValidationError]]:
@@ -87,8 +31,8 @@ def _date_bound_keyword(direction: int) -> Callable[..., Iterator[ValidationErro
     ) -> Iterator[ValidationError]:
         if not isinstance(instance, str):
             return
-        given = parse_date(instance[:10]) if len(instance) >= 10 else None
-        limit = _bound(bound, _today.get())
+        given = formats.parse_date(instance[:10]) if len(instance) >= 10 else None
+        limit = formats.bound(bound, formats.today.get())
         if given is None or limit is None:
             return
         if (given - limit).days * direction > 0:
@@ -105,7 +49,7 @@ _Base = validators.extend(  # type: ignore[no-untyped-call]
 
 @functools.lru_cache(maxsize=64)
 def _validator_for(schema_json: str) -> Any:
-    return _Base(json.loads(schema_json), format_checker=format_checker)
+    return _Base(json.loads(schema_json), format_checker=formats.format_checker)
 
 
 # The validator of each schema object seen, by id, with the schema kept alive so that the id is not
@@ -129,17 +73,8 @@ def _validator(schema: Mapping[str, Any]) -> Any:
 # --- the document as it is judged ----------------------------------------------------------------------
 
 
-def _without_blanks(value: Any) -> Any:
-    """Blank text counts as unanswered: empty or whitespace-only strings are left out of objects."""
-    if isinstance(value, dict):
-        return {k: _without_blanks(v) for k, v in value.items() if not (isinstance(v, str) and not v.strip())}
-    if isinstance(value, list):
-        return [_without_blanks(v) for v in value]
-    return value
-
-
 def _without_blanks_shared(value: Any) -> Any:
-    """`_without_blanks(value)`, but sharing every part that holds no blank text with `value` (no copy
+    """`formats.without_blanks(value)`, but sharing every part that holds no blank text with `value` (no copy
     at all for a document without blanks): only for reading, never for changing."""
     if isinstance(value, dict):
         copied: dict[Any, Any] | None = None
@@ -203,17 +138,17 @@ def iter_findings(
         yield Finding("", f"The document must be a JSON object holding the answers of {definition.title}.")
         return
     today = today or dt.date.today()
-    judged = _without_blanks(document)
+    judged = formats.without_blanks(document)
     rel = relevance(definition, judged)
     judged = without(judged, rel.hidden)
     namer = FieldNamer(definition)
     seen: set[tuple[str, str]] = set()
     found: list[Finding] = []
-    token = _today.set(today)
+    token = formats.today.set(today)
     try:
         errors = list(_validator(definition.schema).iter_errors(judged))
     finally:
-        _today.reset(token)
+        formats.today.reset(token)
     for error in errors:
         if not complete and _tolerated_in_draft(error):
             continue
@@ -279,12 +214,12 @@ def is_valid_draft(definition: FormDefinition, document: Any, *, today: dt.date 
         if not fastcheck.removal_safe(definition.schema):
             lean = _without_blanks_shared(document)
             judged = without(lean, relevance(definition, lean).hidden)  # `without` copies
-        token = _today.set(today or dt.date.today())
+        token = formats.today.set(today or dt.date.today())
         try:
             if check(judged):
                 return True
         finally:
-            _today.reset(token)
+            formats.today.reset(token)
     return not findings(definition, document, today=today)
 
 
@@ -428,7 +363,7 @@ _FORMAT_MESSAGES = {
 
 
 def _uk_date(value: str) -> str:
-    parsed = parse_date(value)
+    parsed = formats.parse_date(value)
     return parsed.strftime("%d/%m/%Y") if parsed else value
 
 
@@ -439,17 +374,6 @@ def _sentence(text: str) -> str:
     if sep and tail[:1].isupper() and tail[1:2].islower():
         text = f"{head}: {tail[:1].lower()}{tail[1:]}"
     return text if text.endswith((".", "?", "!", "?”")) else text + "."
-
-
-def custom_message(error: ValidationError) -> str | None:
-    """The designer's own `errorMessage` for this error, if the schema has one."""
-    schema: Any = error.schema
-    custom = schema.get("errorMessage") if isinstance(schema, Mapping) else None
-    if isinstance(custom, str):
-        return custom
-    if isinstance(custom, Mapping) and isinstance(custom.get(str(error.validator)), str):
-        return str(custom[str(error.validator)])
-    return None
 
 
 def _missing_message(title: str, kind: schematree.Kind) -> str:
@@ -486,7 +410,7 @@ def _describe(error: ValidationError, namer: FieldNamer, complete: bool) -> Iter
             yield from _missing(pointers.child(where, name), namer)
         return
 
-    custom = custom_message(error)
+    custom = formats.custom_message(error)
     context = namer.context(where)
     title = namer.title(where)
     the = _lower_title(title)

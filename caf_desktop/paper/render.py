@@ -61,7 +61,7 @@ from caf_desktop.common import uk_time
 from caf_desktop.common.errors import CafError
 from caf_desktop.formengine import pointers, relevance, schematree
 from caf_desktop.formengine.definitions import Control, Element, FormDefinition, Group, Section, Text
-from caf_desktop.formengine.validation import parse_date
+from caf_desktop.formengine.formats import parse_date
 from caf_desktop.practice import thresholds
 
 MARKING = "OFFICIAL-SENSITIVE"

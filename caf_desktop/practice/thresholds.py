@@ -23,9 +23,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from caf_desktop.common import jsonfiles
-from caf_desktop.common.errors import CafError
+from caf_desktop.common.errors import CafError, InputFileError
 from caf_desktop.common.findings import Finding
-from caf_desktop.formengine.definitions import forms_root, received_files, version_key
+from caf_desktop.formengine.checker import CheckReport
+from caf_desktop.formengine.checker import check_files as checker_check_files
+from caf_desktop.formengine.definitions import FormDefinition, forms_root, received_files, version_key
 
 RULESET_FORMAT = 1
 
@@ -303,7 +305,7 @@ def ruleset_schema() -> dict[str, Any]:
 
 def check_ruleset(raw: Any, source: str) -> Iterator[Finding]:
     """Every problem in a ruleset: its shape, then duplicate ids and references to nothing."""
-    from caf_desktop.formengine.checker import meta_message  # noqa: PLC0415 - formcheck imports definitions
+    from caf_desktop.formengine.checker import meta_message  # noqa: PLC0415
 
     if isinstance(raw, dict) and isinstance(raw.get("format"), int) and raw["format"] > RULESET_FORMAT:
         yield Finding(
@@ -388,6 +390,40 @@ def shipped_ruleset_files() -> list[Traversable]:
         ),
         key=lambda f: (Path(str(f)).parent.name, f.name),
     )
+
+
+def installed_raw_rulesets() -> dict[str, Any]:
+    """The shipped ruleset files as read, by id (unreadable ones left out), for `forms check` to bind
+    definitions to."""
+    found: dict[str, Any] = {}
+    for resource in shipped_ruleset_files():
+        try:
+            raw = jsonfiles.parse(resource.read_text(encoding="utf-8"), resource.name)
+        except InputFileError:
+            continue
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            found[raw["id"]] = raw
+    return found
+
+
+def check_files(files: Iterable[tuple[Path, str]]) -> CheckReport:
+    """`forms check`: every file checked, definitions and threshold rulesets alike (see
+    `caf_desktop.formengine.checker.check_files`)."""
+    return checker_check_files(
+        files, check_ruleset=check_ruleset, installed_rulesets=installed_raw_rulesets()
+    )
+
+
+def indicator_words(definition: FormDefinition) -> dict[str, str] | None:
+    """Each indicator id of the form's ruleset, in the words the form shows it, for describing changes
+    (None when the form has no ruleset or it is not installed: then the ids are all there is)."""
+    if definition.ruleset is None:
+        return None
+    try:
+        indicators = ruleset(definition.ruleset).indicators
+    except CafError:
+        return None
+    return {i.id: f"“{i.text}” (level {i.level})" for i in indicators.values()}
 
 
 @functools.cache

@@ -10,6 +10,7 @@ import pytest
 from caf_desktop.common.errors import DefinitionInvalid
 from caf_desktop.formengine import checker as formcheck
 from caf_desktop.formengine.definitions import load
+from caf_desktop.practice import thresholds
 
 from tests.formengine.sample_definitions import visit_raw
 
@@ -229,7 +230,7 @@ def test_loading_a_broken_definition_raises_a_typed_error_with_every_finding() -
 def test_ids_and_versions_are_unique_across_files(tmp_path: Path, write: Callable[..., Path]) -> None:
     first = write(tmp_path / "a" / "visit.json", visit_raw())
     second = write(tmp_path / "b" / "visit.json", visit_raw())
-    report = formcheck.check_files([(first, "a/visit.json"), (second, "b/visit.json")])
+    report = thresholds.check_files([(first, "a/visit.json"), (second, "b/visit.json")])
     assert [(f.source, f.path, f.message) for f in report.findings] == [
         (
             "b/visit.json",
@@ -241,7 +242,7 @@ def test_ids_and_versions_are_unique_across_files(tmp_path: Path, write: Callabl
 
 def test_the_file_name_must_match_the_id_and_version(tmp_path: Path, write: Callable[..., Path]) -> None:
     path = write(tmp_path / "home-visit" / "1.0.1.json", visit_raw())
-    report = formcheck.check_files([(path, "home-visit/1.0.1.json")])
+    report = thresholds.check_files([(path, "home-visit/1.0.1.json")])
     assert [(f.path, f.message) for f in report.findings] == [
         ("/version", "The version '1.0.0' does not match the file name '1.0.1.json'."),
         ("/id", "The id 'home-visit-note' does not match the folder name 'home-visit'."),

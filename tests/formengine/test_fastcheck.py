@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from caf_desktop.formengine import definitions, fastcheck, validation
+from caf_desktop.formengine import definitions, fastcheck, formats, validation
 from caf_desktop.formengine.definitions import FormDefinition
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -36,11 +36,11 @@ TODAY = dt.date(2026, 11, 26)
 
 @contextlib.contextmanager
 def judged_on(day: dt.date) -> Iterator[None]:
-    token = validation._today.set(day)
+    token = formats.today.set(day)
     try:
         yield
     finally:
-        validation._today.reset(token)
+        formats.today.reset(token)
 
 
 def jsonschema_valid(schema: dict[str, Any], instance: Any) -> bool:
@@ -64,7 +64,7 @@ def compiled(schema: Any, instance: Any, *, draft: bool = False, without_blanks:
 
 def exact(schema: Any, instance: Any, *, draft: bool, without_blanks: bool) -> bool:
     """jsonschema's answer that the compiled check of this variant must give."""
-    judged = validation._without_blanks(instance) if without_blanks else instance
+    judged = formats.without_blanks(instance) if without_blanks else instance
     return jsonschema_valid_draft(schema, judged) if draft else jsonschema_valid(schema, judged)
 
 
@@ -850,9 +850,7 @@ def test_random_object_schemas_on_objects_with_blank_answers(
     check that leaves them out still gives jsonschema's answer for the lean document."""
     for document in documents:
         if items:
-            all_verdicts(
-                {"items": schema, "uniqueItems": True}, [document, validation._without_blanks(document)]
-            )
+            all_verdicts({"items": schema, "uniqueItems": True}, [document, formats.without_blanks(document)])
         else:
             all_verdicts(schema, document)
 
@@ -892,7 +890,7 @@ def assert_all_agree(definition: FormDefinition, document: Any) -> None:
     """Strict and draft compiled checks against jsonschema (as given, and with blanks left out, by
     copying first or by the checks that leave them out), and `is_valid_draft` against `findings`."""
     schema = dict(definition.schema) if not isinstance(definition.schema, dict) else definition.schema
-    lean = validation._without_blanks(document)
+    lean = formats.without_blanks(document)
     for draft in (False, True):
         as_given = exact(schema, document, draft=draft, without_blanks=False)
         judged = exact(schema, lean, draft=draft, without_blanks=False)
@@ -1330,7 +1328,7 @@ def test_a_format_checker_is_asked_once_for_each_text_that_conforms(monkeypatch:
         asked.append(value)
         return not isinstance(value, str) or (value.isdigit() and len(value) % 2 == 0)
 
-    monkeypatch.setitem(validation.format_checker.checkers, "x-even-digits", (even_digits, ()))
+    monkeypatch.setitem(formats.format_checker.checkers, "x-even-digits", (even_digits, ()))
     monkeypatch.setattr(fastcheck, "_REMEMBERED_TEXTS", 2)
     schema = {
         "type": "object",
@@ -1401,7 +1399,7 @@ _JSON = st.recursive(
 def test_blanks_left_out_without_copying_agrees_with_without_blanks(value: Any) -> None:
     before = copy.deepcopy(value)
     lean = validation._without_blanks_shared(value)
-    assert json.dumps(lean, sort_keys=True) == json.dumps(validation._without_blanks(value), sort_keys=True)
+    assert json.dumps(lean, sort_keys=True) == json.dumps(formats.without_blanks(value), sort_keys=True)
     assert json.dumps(value, sort_keys=True) == json.dumps(before, sort_keys=True)  # not changed
     if json.dumps(lean) == json.dumps(value):
         assert lean is value  # nothing blank: nothing copied
