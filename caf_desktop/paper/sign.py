@@ -138,7 +138,7 @@ def _stamp_page(text: str, width: float, height: float) -> bytes:
     from reportlab.pdfbase import pdfmetrics  # noqa: PLC0415 - only signing draws
     from reportlab.pdfgen.canvas import Canvas  # noqa: PLC0415
 
-    from caf_desktop.paper import render as pdf_render  # noqa: PLC0415 - its fonts; verifying needs none of it
+    from caf_desktop.paper import styles as pdf_render  # noqa: PLC0415 - its fonts; verifying needs none of it
 
     pdf_render.register_fonts()
     font, size, padding = pdf_render.REGULAR, STAMP_FONT_SIZE, 3.0
