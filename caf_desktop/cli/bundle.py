@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from caf_desktop.cli import entry as cli
+from caf_desktop.cli import common as cli
 from caf_desktop.common import jsonfiles, paths
 from caf_desktop.common.errors import CafError
 
@@ -31,7 +31,7 @@ def add_commands(commands: Any) -> None:
 
     bundle = commands.add_parser("bundle", help="signed, encrypted sync bundles to and from the team")
     bundle_commands = bundle.add_subparsers(
-        dest="bundle_command", metavar="SUBCOMMAND", required=True, parser_class=cli._Parser
+        dest="bundle_command", metavar="SUBCOMMAND", required=True, parser_class=cli.Parser
     )
 
     export = bundle_commands.add_parser(
@@ -136,13 +136,13 @@ def _unlocked(args: argparse.Namespace) -> Iterator[tuple[Store, Identity, TeamF
     joined = team.load_joined_team(home)
     if joined is None:
         raise team.NotJoined(home)
-    passphrase = cli._passphrase()
+    passphrase = cli.ask_passphrase()
     own = identity.load_identity(home, passphrase)
-    if cli._database_url(args):
-        with cli._opened(args) as store:
+    if cli.database_url(args):
+        with cli.opened(args) as store:
             yield store, own, joined
         return
-    store = Store.open(cli._home_with_store(), passphrase)
+    store = Store.open(cli.home_with_store(), passphrase)
     try:
         yield store, own, joined
     finally:
@@ -217,7 +217,7 @@ def _export(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         bundles.Selection.ALL if args.all else bundles.Selection.CHANGED if args.changed else args.ids
     )
     if args.share_without_consent is not None:
-        cli._redactor.remember(args.share_without_consent)
+        cli.redactor.remember(args.share_without_consent)
     with _unlocked(args) as (store, own, team):
         if (args.with_team_file or args.with_form) and args.to is None:
             raise CafError(
@@ -287,7 +287,7 @@ def _import(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     with _unlocked(args) as (store, own, team):
         report = bundles.import_bundles(store, own, team, files, home=paths.home())
     if args.json:
-        cli._print_json(report.as_json(), stdout)
+        cli.print_json(report.as_json(), stdout)
     else:
         for result in report.imported:
             counts = ", ".join(
@@ -334,7 +334,7 @@ def _inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         except bundles.BundleAlreadyImported as repeat:
             # Verified as far as the replay check, and byte for byte the file imported before.
             if args.json:
-                cli._print_json(
+                cli.print_json(
                     {
                         "file": str(path),
                         **_facts_json(repeat.facts),
@@ -351,7 +351,7 @@ def _inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             return cli.EXIT_OK
         except bundles.BundleRejected as error:
             if args.json:
-                cli._print_json(
+                cli.print_json(
                     {
                         "file": str(path),
                         **_facts_json(error.facts),
@@ -366,9 +366,9 @@ def _inspect(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             stderr.write(f"{path}: {error.reason}\n")
             return cli.EXIT_INVALID
     changes = {change.value: plan.count(change) for change in bundles.Change}
-    cli._redactor.remember([c.child for c in plan.changes] + [c.possible_match for c in plan.changes])
+    cli.redactor.remember([c.child for c in plan.changes] + [c.possible_match for c in plan.changes])
     if args.json:
-        cli._print_json(
+        cli.print_json(
             {
                 "file": str(path),
                 **_facts_json(plan.facts),
@@ -432,12 +432,12 @@ def _describe(facts: BundleFacts, stdout: TextIO, *, verified: bool) -> None:
 
 
 def _conflicts(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    with cli._opened(args) as store:
+    with cli.opened(args) as store:
         found = store.conflicts(include_resolved=args.all)
         children = {c.record_id: store.get(c.record_id).child for c in found}
-    cli._redactor.remember(list(children.values()))
+    cli.redactor.remember(list(children.values()))
     if args.json:
-        cli._print_json(
+        cli.print_json(
             [
                 {
                     "id": c.id,
@@ -481,11 +481,11 @@ def _resolve(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     document = None
     if args.combined is not None:
         document = jsonfiles.load(Path(args.combined))
-        cli._redactor.remember(document)
+        cli.redactor.remember(document)
         if not isinstance(document, dict):
             raise CafError(f"{args.combined}: this file does not hold a document (it is not a JSON object).")
     keep = args.keep or "combined"
-    with cli._opened(args) as store:
+    with cli.opened(args) as store:
         info = bundles.resolve_conflict(store, args.id, keep, document)
     what = {
         "stored": "the version stored here",

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from caf_desktop.cli import entry as cli
+from caf_desktop.cli import common as cli
 from caf_desktop.common import jsonfiles, paths
 from caf_desktop.common.errors import CafError, InputFileError
 
@@ -118,8 +118,8 @@ def _undone_on_failure(out: Path) -> Iterator[None]:
 
 @contextmanager
 def _store(args: argparse.Namespace, passphrase: str | None) -> Iterator[Store]:
-    """`cli._opened`, with the passphrase already asked for (the identity needs it too: one prompt)."""
-    with cli._opened(args, passphrase=passphrase) as store:
+    """`cli.opened`, with the passphrase already asked for (the identity needs it too: one prompt)."""
+    with cli.opened(args, passphrase=passphrase) as store:
         yield store
 
 
@@ -127,7 +127,7 @@ def _identity(passphrase: str) -> Identity:
     from caf_desktop.trust.identity import load_identity  # noqa: PLC0415
 
     signer = load_identity(paths.home(), passphrase)
-    cli._redactor.remember(signer.name)
+    cli.redactor.remember(signer.name)
     return signer
 
 
@@ -137,10 +137,10 @@ def _pdf_of_record(args: argparse.Namespace, out: Path, stdout: TextIO) -> int:
     from caf_desktop.paper.sign import refuse_unfinished  # noqa: PLC0415
 
     # One prompt serves both the home's store and the identity: they share the passphrase.
-    passphrase = cli._passphrase() if args.sign or not cli._database_url(args) else None
+    passphrase = cli.ask_passphrase() if args.sign or not cli.database_url(args) else None
     with _store(args, passphrase) as store:
         info = store.get(args.source)
-        cli._redactor.remember([info.child, info.lead_professional, info.document])
+        cli.redactor.remember([info.child, info.lead_professional, info.document])
         if args.sign:
             refuse_unfinished(info.status, unsaved_changes=info.has_unsaved_changes)
         definition = installed_catalogue().get(info.form_id, info.form_version)
@@ -193,7 +193,7 @@ def _pdf_of_file(args: argparse.Namespace, source: Path, out: Path, stdout: Text
     document = jsonfiles.load(source)
     if not isinstance(document, dict):
         raise InputFileError(f"{source}: this file does not hold a CAF document (it is not a JSON object).")
-    cli._redactor.remember(document)
+    cli.redactor.remember(document)
     # A signature vouches for a finished document: the "mark complete" rules, as for a record.
     found = validation.findings(definition, document, complete=args.sign)
     if found:
@@ -208,7 +208,7 @@ def _pdf_of_file(args: argparse.Namespace, source: Path, out: Path, stdout: Text
         _write(out, _render(definition, document, printed_line(label), None))
         stdout.write(f"Wrote {_the_document(source, definition)} to {out}. {_PERSONAL_DATA}\n")
         return cli.EXIT_OK
-    passphrase = cli._passphrase()
+    passphrase = cli.ask_passphrase()
     signer = _identity(passphrase)
     pdf = _signed(_render(definition, document, printed_line(f"{label}; signed"), signer.name), signer)
     _write(out, pdf)
@@ -238,9 +238,9 @@ def _pdf_verify(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     reports = verify_pdf(
         jsonfiles.read_bytes(path), trust_roots(home), source=str(path), revoked=revocations(home)
     )
-    cli._redactor.remember([r.signer for r in reports])
+    cli.redactor.remember([r.signer for r in reports])
     if args.json:
-        cli._print_json([r.as_json() for r in reports], stdout)
+        cli.print_json([r.as_json() for r in reports], stdout)
     else:
         for number, report in enumerate(reports, start=1):
             stdout.write((f"Signature {number}: " if len(reports) > 1 else "") + report.summary + "\n")

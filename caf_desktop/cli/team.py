@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from caf_desktop.cli import entry as cli
+from caf_desktop.cli import common as cli
 from caf_desktop.common import paths
 from caf_desktop.common.errors import CafError
 
@@ -40,7 +40,7 @@ def add_commands(commands: Any) -> None:
     """Adds this module's subcommands to the `caf-desktop` parser."""
     team = commands.add_parser("team", help="the locality team: its certificate authority and enrolment")
     team_commands = team.add_subparsers(
-        dest="team_command", metavar="SUBCOMMAND", required=True, parser_class=cli._Parser
+        dest="team_command", metavar="SUBCOMMAND", required=True, parser_class=cli.Parser
     )
 
     init = team_commands.add_parser(
@@ -138,8 +138,8 @@ def _unlocked(args: argparse.Namespace) -> Iterator[tuple[Store, str]]:
     once)."""
     from caf_desktop.trust.keyfile import WrongPassphrase  # noqa: PLC0415
 
-    passphrase = cli._passphrase()
-    with cli._opened(args, passphrase=passphrase) as store:
+    passphrase = cli.ask_passphrase()
+    with cli.opened(args, passphrase=passphrase) as store:
         try:
             yield store, passphrase
         except WrongPassphrase:
@@ -168,7 +168,7 @@ def _free(out: Path, force: bool) -> None:
 
 
 def _remember(team: TeamFile) -> None:
-    cli._redactor.remember([team.name, [c.name for c in team.coordinators], [r.name for r in team.revoked]])
+    cli.redactor.remember([team.name, [c.name for c in team.coordinators], [r.name for r in team.revoked]])
 
 
 def _describe_team(team: TeamFile, stdout: TextIO) -> None:
@@ -187,7 +187,7 @@ def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     home = paths.home()
     numbers = _contact_numbers(args)
-    cli._redactor.remember(args.name)
+    cli.redactor.remember(args.name)
     if team.is_coordinator(home):
         raise team.TeamExists(
             f"This home already holds a team's certificate authority ({home / team.TEAM_CA_FILE}). "
@@ -271,7 +271,7 @@ def _contacts(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             raise team.NotJoined(home)
         current = joined
     if args.json:
-        cli._print_json([c.as_json() for c in current.contacts], stdout)
+        cli.print_json([c.as_json() for c in current.contacts], stdout)
         return cli.EXIT_OK
     for contact in current.contacts:
         flag = " (not set yet)" if contact.placeholder else ""
@@ -309,7 +309,7 @@ def _issue(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     out = Path(args.out)
     _free(out, args.force)
     request = team.read_request(Path(args.request))
-    cli._redactor.remember([request.name, request.organisation])
+    cli.redactor.remember([request.name, request.organisation])
     with _unlocked(args) as (store, passphrase):
         issued = team.issue_certificate(home, passphrase, request)
         team.write_document(out, issued.document, replace=args.force)
@@ -337,7 +337,7 @@ def _revoke(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from caf_desktop.trust import team  # noqa: PLC0415
 
     home = _coordinator_home()
-    cli._redactor.remember(args.who)
+    cli.redactor.remember(args.who)
     with _unlocked(args) as (store, passphrase):
         revoked, current = team.revoke(home, passphrase, args.who)
         if revoked:
@@ -373,7 +373,7 @@ def _confirmed(args: argparse.Namespace, question: str, stdout: TextIO) -> bool:
         "true",
     }:
         return True
-    if not cli._stdin_is_terminal():
+    if not cli.stdin_is_terminal():
         raise CafError(
             "Joining a team needs you to confirm its fingerprint, and there is no terminal to answer in. "
             f"Compare the fingerprint with your coordinator's, then run the command again with --yes "
@@ -451,7 +451,7 @@ def _request(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         request = team.make_request(home, passphrase)
         team.write_document(out, request.document, replace=args.force)
         store.audit("enrolment requested", None, {"team_id": request.team_id, "key": request.key_fingerprint})
-    cli._redactor.remember([request.name, request.organisation])
+    cli.redactor.remember([request.name, request.organisation])
     stdout.write(
         f"Wrote your enrolment request to {out}. Send it to your coordinator.\n"
         f"Your key fingerprint:\n    {request.readable_key_fingerprint}\n"
@@ -528,9 +528,9 @@ def _show(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if state is not None:
         revoked = {r.fingerprint for r in state.revoked}
         members = [{**m.as_json(), "revoked": m.fingerprint in revoked} for m in state.members]
-        cli._redactor.remember([m.name for m in state.members])
+        cli.redactor.remember([m.name for m in state.members])
     if args.json:
-        cli._print_json(
+        cli.print_json(
             {
                 "role": role,
                 "team": None

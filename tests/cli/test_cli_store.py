@@ -66,7 +66,7 @@ def home(cli: Cli, passphrase: str, private_home: Path) -> Path:
 @pytest.fixture
 def terminal(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[str]]:
     """Pretends stdin is a terminal and types the given answers at each passphrase prompt."""
-    from caf_desktop.cli import entry as cli_module
+    from caf_desktop.cli import common as cli_module
 
     def typing(*answers: str) -> list[str]:
         prompts: list[str] = []
@@ -76,7 +76,7 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[str]]:
             prompts.append(prompt)
             return queue.pop(0)
 
-        monkeypatch.setattr(cli_module, "_stdin_is_terminal", lambda: True)
+        monkeypatch.setattr(cli_module, "stdin_is_terminal", lambda: True)
         monkeypatch.setattr("getpass.getpass", getpass)
         return prompts
 
@@ -155,9 +155,9 @@ def test_init_refuses_a_short_passphrase(
 
 
 def test_init_without_a_terminal_or_the_variable_is_a_plain_error(cli: Cli, private_home: Path) -> None:
-    from caf_desktop.cli import entry as cli_module
+    from caf_desktop.cli import common as cli_module
 
-    assert not cli_module._stdin_is_terminal()  # pytest's stdin is not a terminal
+    assert not cli_module.stdin_is_terminal()  # pytest's stdin is not a terminal
     result = cli("init", "--name", "Hannah Testwell")
     assert result.status == 2
     assert_plain(result)

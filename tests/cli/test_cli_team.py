@@ -263,10 +263,10 @@ def test_joining_without_a_terminal_or_yes_is_refused(
 def test_joining_asks_to_confirm_the_fingerprint(
     cli: Cli, coordinator: Path, worker: Path, homes: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from caf_desktop.cli import entry as cli_module
+    from caf_desktop.cli import common as cli_module
 
     answers = ["n", "yes"]
-    monkeypatch.setattr(cli_module, "_stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(cli_module, "stdin_is_terminal", lambda: True)
     monkeypatch.setattr("builtins.input", lambda *_: answers.pop(0))
     declined = cli("--home", worker, "team", "join", homes["files"] / "TEAM.json")
     assert declined.status == 1
