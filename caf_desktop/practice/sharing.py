@@ -22,12 +22,32 @@ import datetime as dt
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from caf_desktop.common.errors import CafError
 
-if TYPE_CHECKING:
-    from caf_desktop.store.store import ConsentSources, Store
+
+@dataclass(frozen=True, kw_only=True)
+class ConsentSources:
+    """What `sharing.check` needs of a record: its form and child, and the parts of the documents that
+    may record the consent to share that applies to it (`consent`, `services`, `assessor` and
+    `lead_professional`; the others are left out), by record id, in the order they are looked at: the
+    record's own first, then the others of its child's case (not deleted), most recently saved first."""
+
+    record_id: str
+    form_id: str
+    form_version: str
+    child: str
+    documents: tuple[tuple[str, dict[str, Any]], ...] = field(repr=False)
+
+
+class ConsentStore(Protocol):
+    """What sharing needs of a store (`caf_desktop.store.store.Store` is one): the consent sources
+    of records, and a way to audit the sharing of them."""
+
+    def consent_sources(self, record_ids: Sequence[str]) -> dict[str, ConsentSources]: ...
+
+    def audit_many(self, events: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -203,7 +223,7 @@ class SharingGap:
     can_share_without_consent: bool = True
 
 
-def consent_for(store: Store, record_id: str) -> ConsentToShare | None:
+def consent_for(store: ConsentStore, record_id: str) -> ConsentToShare | None:
     """The consent to share that applies to a record: its own, else the newest in its child's case."""
     return _applying(store.consent_sources([record_id])[record_id])
 
@@ -218,7 +238,7 @@ def _applying(source: ConsentSources) -> ConsentToShare | None:
 
 
 def check(
-    store: Store,
+    store: ConsentStore,
     record_ids: Sequence[str],
     recipient: str,
     *,
@@ -307,7 +327,7 @@ def refuse_unless_covered(gaps: Sequence[SharingGap], decision: ShareWithoutCons
 
 
 def log_shared(
-    store: Store,
+    store: ConsentStore,
     record_ids: Sequence[str],
     recipient: str,
     *,

@@ -586,12 +586,13 @@ def test_the_migration_to_shared_revisions_goes_both_ways(store: Store) -> None:
     """Going back to the first schema gives every shared revision its document again (the column is
     not allowed to be empty there); coming forward again changes nothing that is stored."""
     from alembic import command
+    from caf_desktop.store import opening
     from caf_desktop.store import store as store_module
 
     record_id = str(uuid.uuid4())
     original = assessment()
     store.apply_import(bundle(synced(record_id, original)))
-    config = store_module._migration_config()
+    config = opening._migration_config()
     with store.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 from caf_desktop.common.errors import CafError
-from caf_desktop.store import store as store_module
+from caf_desktop.store import opening
 from caf_desktop.store.models import AuditEvent, Revision
 from caf_desktop.store.store import Store, StoreTooNew, StoreUnavailable
 from sqlalchemy import func, select, text
@@ -45,7 +45,7 @@ def run_together(*jobs: Callable[[], None]) -> list[BaseException]:
 
 def test_opening_a_new_database_migrates_it(pg_store_factory: StoreFactory) -> None:
     store = pg_store_factory(fresh=True)
-    head, _ = store_module._head_and_known()
+    head, _ = opening._head_and_known()
     with store.session() as session:
         assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
         tables = set(session.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from caf_desktop.common.errors import CafError
+from caf_desktop.store import clock
 from caf_desktop.store import store as store_module
 from caf_desktop.store.models import Case, Child, Consent, Record, Revision
 from caf_desktop.store.store import RecordNotFound, RecordQuery, Store, summarise
@@ -407,7 +408,7 @@ def test_purge_removes_records_deleted_long_ago_and_keeps_recent_ones(
     start = store_module.now()
 
     store.delete(old.id)
-    monkeypatch.setattr(store_module, "now", lambda: start + dt.timedelta(days=20))
+    monkeypatch.setattr(clock, "now", lambda: start + dt.timedelta(days=20))
     store.delete(recent.id)
     monkeypatch.undo()
 

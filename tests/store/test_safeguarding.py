@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from caf_desktop.store import opening
 from caf_desktop.store import store as store_module
 from caf_desktop.store.store import RecordQuery, Store
 from sqlalchemy import inspect, text
@@ -149,7 +150,7 @@ def test_purging_a_deleted_record_removes_its_acknowledgements(store: Store) -> 
 def _migrate_to(store: Store, revision: str) -> None:
     from alembic import command
 
-    config = store_module._migration_config()
+    config = opening._migration_config()
     with store.engine.begin() as connection:
         config.attributes["connection"] = connection
         if revision == "head":

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlcipher3
 from caf_desktop.common.errors import CafError
-from caf_desktop.store import store as store_module
+from caf_desktop.store import opening
 from caf_desktop.store.store import (
     KEY_FILE,
     Store,
@@ -351,7 +351,7 @@ def _back_to_first_schema(home: Path) -> None:
 
     store = Store.open(home, PASSPHRASE)
     try:
-        config = store_module._migration_config()
+        config = opening._migration_config()
         with store.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.downgrade(config, "0001")
@@ -366,7 +366,7 @@ def test_an_older_store_is_backed_up_before_it_is_migrated(
     first, then migrates it to this app's schema, keeping its record."""
     from alembic import command
 
-    head, _ = store_module._head_and_known()
+    head, _ = opening._head_and_known()
     assert head != "0001"
     _back_to_first_schema(closed_home)
     real_upgrade = command.upgrade
@@ -404,8 +404,8 @@ def test_the_backup_before_a_migration_holds_unflushed_writes(
     """Writes still in the write-ahead log (another window has the store open) are in the backup."""
     first = open_store(opened, closed_home)
     first.add_record(definition("caf-assessment"), assessment("Barnaby", "Okonkwo", "2020-02-29"))
-    _, known = store_module._head_and_known()
-    monkeypatch.setattr(store_module, "_head_and_known", lambda: ("0099", {*known, "0099"}))
+    _, known = opening._head_and_known()
+    monkeypatch.setattr(opening, "_head_and_known", lambda: ("0099", {*known, "0099"}))
     from alembic import command
 
     monkeypatch.setattr(command, "upgrade", lambda config, revision: None)  # there is no "0099" to run
@@ -509,7 +509,7 @@ def _imported(store: Store, count: int) -> list[str]:
 @pytest.fixture
 def small_log(monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite copies the log into caf.db once it holds 10 pages, not 1,000, so small imports show it."""
-    monkeypatch.setattr(store_module, "_AUTOCHECKPOINT_PAGES", 10)
+    monkeypatch.setattr(opening, "_AUTOCHECKPOINT_PAGES", 10)
 
 
 @pytest.mark.usefixtures("small_log")

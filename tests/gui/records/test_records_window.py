@@ -408,7 +408,7 @@ def test_a_review_that_falls_overdue_overnight_shows_without_anyone_saving(
 ) -> None:
     import datetime as dt
 
-    from caf_desktop.store import store as store_module
+    from caf_desktop.store import clock
 
     meeting = example("tac-meeting")
     meeting["outcome"] = {"decision": "continue", "next_review_date": "2099-01-05"}
@@ -424,7 +424,7 @@ def test_a_review_that_falls_overdue_overnight_shows_without_anyone_saving(
 
     assert shown() == ""
     later = dt.datetime(2099, 1, 6, 9, 0, tzinfo=dt.UTC)
-    monkeypatch.setattr(store_module, "now", lambda: later)
+    monkeypatch.setattr(clock, "now", lambda: later)
     window.refresh_attention()  # the window's timer does this every ten minutes
     assert shown().startswith("⚠ The review due on 05/01/2099 has not been held.")
 
