@@ -14,7 +14,9 @@ def core_modules() -> list[str]:
         module.name
         for module in pkgutil.walk_packages(caf_desktop.__path__, "caf_desktop.")
         # Migration scripts run only inside Alembic; they import no Qt either (their package does).
-        if not module.name.startswith(("caf_desktop.gui", "caf_desktop._", "caf_desktop.store.migrations."))
+        if not module.name.startswith(
+            ("caf_desktop.gui", "caf_desktop._", "caf_desktop.store.migrations.", "caf_desktop.launcher")
+        )
     ]
     return ["caf_desktop", *names]
 

@@ -12,8 +12,18 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QStatusBar
 
     from caf_desktop.gui.form.view import FormView
-    from caf_desktop.gui.records.case_list import CaseListPage
+    from caf_desktop.store.info import RecordInfo
     from caf_desktop.store.store import Store
+
+
+class CaseList(Protocol):
+    """The case list as the actions see it: the row chosen, and a refresh after an import."""
+
+    def selected(self) -> RecordInfo | None:
+        """The record whose row is selected, if any."""
+
+    def refresh(self) -> None:
+        """Reads the list again from the store."""
 
 
 class RecordsHost(Protocol):
@@ -22,7 +32,7 @@ class RecordsHost(Protocol):
     store: Store
     record_id: str | None  # the record open in the form, if any
     view: FormView | None  # the open form, if any
-    case_list: CaseListPage
+    case_list: CaseList
 
     def autosave(self) -> None:
         """Keeps the working copy of the open form now, if anything changed since the last time."""
