@@ -112,7 +112,7 @@ def fill(store: Store, count: int) -> None:
 
 def floor(path: Path, secret: str) -> tuple[float, int]:
     """Decrypt, unzip, parse: the least any import of this file must do. Python's cycle collector is
-    paused, as the import pauses it (`bundles._cycle_collector_paused`): with it running the floor
+    paused, as the import pauses it (`caf_desktop.sync.apply._cycle_collector_paused`): with it running the floor
     takes up to half as long again, which would flatter the ratio."""
     import pyrage
 
