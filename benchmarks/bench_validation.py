@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from caf_desktop.formengine import definitions, fastcheck, relevance, validation
+from caf_desktop.formengine import definitions, fastcheck, formats, relevance, validation
 
 import fixtures
 
@@ -68,13 +68,13 @@ def main() -> int:
     for name, document in (("full.json", example), ("heavy CAF", heavy)):
         assert validation.is_valid_draft(form, document, today=today)
         assert validation.findings(form, document, today=today) == []
-        judged = validation._without_blanks(document)
-        token = validation._today.set(today)
+        judged = formats.without_blanks(document)
+        token = formats.today.set(today)
         try:
             compiled = per_call_ms(lambda: check(judged))  # noqa: B023 - called before the loop moves on
             exact = per_call_ms(lambda: strict.is_valid(judged))  # noqa: B023
         finally:
-            validation._today.reset(token)
+            formats.today.reset(token)
         fast = per_call_ms(lambda: validation.is_valid_draft(form, document, today=today))  # noqa: B023
         slow = per_call_ms(lambda: validation.findings(form, document, today=today))  # noqa: B023
         blanks = per_call_ms(lambda: validation._without_blanks_shared(document))  # noqa: B023
