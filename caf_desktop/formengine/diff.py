@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from caf_desktop.common.errors import CafError
 from caf_desktop.formengine import pointers, schematree
 from caf_desktop.formengine.definitions import FormDefinition
 from caf_desktop.formengine.validation import FieldNamer
@@ -30,20 +30,14 @@ def _leaves(value: Any, pointer: str = "") -> dict[str, Any]:
     return {pointer: value}
 
 
-def _indicator_texts(definition: FormDefinition, pointer: str) -> dict[str, str] | None:
+def _indicator_texts(words: Mapping[str, str] | None, pointer: str) -> Mapping[str, str] | None:
     """For a list of threshold indicators, each id's words as the form shows them (None otherwise)."""
-    if definition.ruleset is None or pointers.split(pointer)[-1:] != ["indicators"]:
+    if words is None or pointers.split(pointer)[-1:] != ["indicators"]:
         return None
-    from caf_desktop.practice.thresholds import ruleset  # noqa: PLC0415
-
-    try:
-        indicators = ruleset(definition.ruleset).indicators
-    except CafError:
-        return None  # the ruleset is not installed: the ids are all there is to show
-    return {i.id: f"“{i.text}” (level {i.level})" for i in indicators.values()}
+    return words
 
 
-def _indicator_change(texts: dict[str, str], before: Any, after: Any) -> str:
+def _indicator_change(texts: Mapping[str, str], before: Any, after: Any) -> str:
     """Which indicators were chosen and which were taken off, in words: a list of ids means nothing
     to a person, and the whole list twice hides the one that changed."""
     old = [v for v in before if isinstance(v, str)] if isinstance(before, list) else []
@@ -56,11 +50,13 @@ def _indicator_change(texts: dict[str, str], before: Any, after: Any) -> str:
     return "; ".join(parts) or "the same indicators, in another order"
 
 
-def _shown(definition: FormDefinition, pointer: str, value: Any) -> str:
+def _shown(
+    definition: FormDefinition, pointer: str, value: Any, words: Mapping[str, str] | None = None
+) -> str:
     """An answer as a person reads it: choice labels, UK dates, Yes/No, shortened long text."""
     if value is None:
         return "(empty)"
-    texts = _indicator_texts(definition, pointer)
+    texts = _indicator_texts(words, pointer)
     if texts is not None and isinstance(value, list):
         return ", ".join(texts.get(str(v), str(v)) for v in value) or "(none)"
     schemas = schematree.at(definition.schema, pointer)
@@ -87,8 +83,18 @@ def json_key(value: Any) -> str:
     return f"{type(value).__name__}:{value}"
 
 
-def describe_changes(definition: FormDefinition, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """One line per answer that differs, in the order of the form: `Family name: “A” → “B”`."""
+def describe_changes(
+    definition: FormDefinition,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    *,
+    indicator_words: Mapping[str, str] | None = None,
+) -> list[str]:
+    """One line per answer that differs, in the order of the form: `Family name: “A” → “B”`.
+
+    `indicator_words` (from `practice.thresholds.indicator_words`) names chosen indicators by their
+    text; without it they are shown by id. The caller passes it in, so the form engine stays below
+    practice."""
     before, after = _leaves(old), _leaves(new)
     namer = FieldNamer(definition)
     changed = [p for p in dict.fromkeys([*before, *after]) if before.get(p) != after.get(p)]
@@ -98,16 +104,19 @@ def describe_changes(definition: FormDefinition, old: dict[str, Any], new: dict[
     lines = []
     for pointer in changed:
         label = namer.context(pointer) + namer.title(pointer)
-        texts = _indicator_texts(definition, pointer)
+        texts = _indicator_texts(indicator_words, pointer)
         if texts is not None:
             lines.append(f"{label}: {_indicator_change(texts, before.get(pointer), after.get(pointer))}")
         elif pointer not in before:
-            lines.append(f"{label}: added {_shown(definition, pointer, after[pointer])}")
+            lines.append(f"{label}: added {_shown(definition, pointer, after[pointer], indicator_words)}")
         elif pointer not in after:
-            lines.append(f"{label}: removed (was {_shown(definition, pointer, before[pointer])})")
+            lines.append(
+                f"{label}: removed (was {_shown(definition, pointer, before[pointer], indicator_words)})"
+            )
         else:
             lines.append(
-                f"{label}: {_shown(definition, pointer, before[pointer])} → {_shown(definition, pointer, after[pointer])}"
+                f"{label}: {_shown(definition, pointer, before[pointer], indicator_words)} → "
+                f"{_shown(definition, pointer, after[pointer], indicator_words)}"
             )
     return lines
 
@@ -123,9 +132,14 @@ class DifferingAnswer:
 
 
 def side_by_side(
-    definition: FormDefinition, left: dict[str, Any], right: dict[str, Any]
+    definition: FormDefinition,
+    left: dict[str, Any],
+    right: dict[str, Any],
+    *,
+    indicator_words: Mapping[str, str] | None = None,
 ) -> list[DifferingAnswer]:
-    """The answers that differ between two versions, in the order of the form."""
+    """The answers that differ between two versions, in the order of the form (`indicator_words`
+    as for `describe_changes`)."""
     before, after = _leaves(left), _leaves(right)
     namer = FieldNamer(definition)
     changed = [p for p in dict.fromkeys([*before, *after]) if before.get(p) != after.get(p)]
@@ -136,8 +150,8 @@ def side_by_side(
         DifferingAnswer(
             pointer,
             namer.context(pointer) + namer.title(pointer),
-            _shown(definition, pointer, before.get(pointer)),
-            _shown(definition, pointer, after.get(pointer)),
+            _shown(definition, pointer, before.get(pointer), indicator_words),
+            _shown(definition, pointer, after.get(pointer), indicator_words),
         )
         for pointer in changed
     ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from caf_desktop.formengine import diff
 from caf_desktop.formengine.definitions import shipped_catalogue
-from caf_desktop.practice.thresholds import ruleset
+from caf_desktop.practice.thresholds import indicator_words, ruleset
 
 from tests.conftest import EXAMPLES
 
@@ -76,7 +76,7 @@ def test_a_change_to_threshold_indicators_names_them_in_words_not_ids() -> None:
         "health.l2.missed_checks",
         "health.l2.slow_milestones",
     ]  # one taken off (inadequate diet), one chosen (slow milestones)
-    [line] = diff.describe_changes(definition, before, after)
+    [line] = diff.describe_changes(definition, before, after, indicator_words=indicator_words(definition))
     assert line.startswith("1. Health: Threshold indicators: added “")
     assert "health." not in line  # no id a person would have to look up
     texts = {i.id: i.text for i in ruleset().indicators.values()}
@@ -91,6 +91,15 @@ def test_indicators_side_by_side_are_their_words() -> None:
     before = caf()
     after = copy.deepcopy(before)
     after["development"]["health"]["indicators"] = ["health.l2.missed_checks"]
-    [answer] = diff.side_by_side(definition, before, after)
+    [answer] = diff.side_by_side(definition, before, after, indicator_words=indicator_words(definition))
     assert "health.l2" not in answer.left + answer.right
     assert answer.right.startswith("“Missing immunisations")
+
+
+def test_without_the_ruleset_words_indicators_are_shown_by_id() -> None:
+    definition = shipped_catalogue().get("caf-assessment")
+    before = caf()
+    after = copy.deepcopy(before)
+    after["development"]["health"]["indicators"] = ["health.l2.missed_checks"]
+    [answer] = diff.side_by_side(definition, before, after)
+    assert answer.right == "health.l2.missed_checks"

@@ -31,7 +31,7 @@ from caf_desktop.formengine.definitions import FormDefinition, installed_catalog
 from caf_desktop.formengine.diff import describe_changes
 from caf_desktop.gui.records.case_list import uk
 from caf_desktop.gui.shared.layout_memory import remember_size, settings
-from caf_desktop.practice import case_start
+from caf_desktop.practice import case_start, thresholds
 from caf_desktop.store.store import ChildMatch, RecordInfo, Store
 
 DEFAULT_LOCK_MINUTES = 10
@@ -243,7 +243,12 @@ class HistoryDialog(QDialog):
                 "what has changed since, or to restore it."
             )
             return
-        lines = describe_changes(self.definition, revision.document, self.current)
+        lines = describe_changes(
+            self.definition,
+            revision.document,
+            self.current,
+            indicator_words=thresholds.indicator_words(self.definition),
+        )
         heading = f"From version {revision.number} to the record as it is now:\n\n"
         self.changes.setPlainText(heading + ("\n".join(lines) if lines else "No differences."))
 

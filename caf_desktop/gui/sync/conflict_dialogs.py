@@ -27,6 +27,7 @@ from caf_desktop.common.errors import CafError
 from caf_desktop.formengine import diff
 from caf_desktop.gui.shared.layout_memory import remember_size
 from caf_desktop.gui.shared.records_host import RecordsHost
+from caf_desktop.practice import thresholds
 
 if TYPE_CHECKING:
     from caf_desktop.store.sync import ConflictInfo
@@ -66,7 +67,12 @@ class ConflictDialog(QDialog):
         self.definition = installed_catalogue().lookup(
             f"{conflict.incoming_form_id}@{conflict.incoming_form_version}"
         )
-        self.rows = diff.side_by_side(self.definition, stored, conflict.incoming_document)
+        self.rows = diff.side_by_side(
+            self.definition,
+            stored,
+            conflict.incoming_document,
+            indicator_words=thresholds.indicator_words(self.definition),
+        )
         layout = QVBoxLayout(self)
         sender = conflict.sender_name
         self.theirs_heading = (
