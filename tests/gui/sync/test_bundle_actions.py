@@ -342,6 +342,9 @@ def test_a_conflict_is_settled_by_taking_chosen_answers_from_the_incoming_versio
     coordinator.store.save(record_id, ours, definition)
     theirs = worker.store.get(record_id).document
     theirs["child"]["aka"] = "Ada-Lou"
+    health = theirs.setdefault("development", {}).setdefault("health", {})
+    ours_indicators = ours.get("development", {}).get("health", {}).get("indicators")
+    health["indicators"] = ["health.l2.missed_checks"]
     worker.store.save(record_id, theirs, definition)
     person.import_files = [person.send(worker)]  # type: ignore[list-item]
     person.import_bundles(coordinator)
@@ -361,6 +364,8 @@ def test_a_conflict_is_settled_by_taking_chosen_answers_from_the_incoming_versio
         row = next(i for i, label in enumerate(labels) if label.endswith(ALSO_KNOWN_AS))
         assert dialog.table.item(row, 1).text() == "“Addie”"
         assert dialog.table.item(row, 2).text() == "“Ada-Lou”"
+        indicators = next(i for i, label in enumerate(labels) if label.endswith("Threshold indicators"))
+        assert dialog.table.item(indicators, 2).text().startswith("“Missing immunisations")  # words, not ids
         dialog.table.item(row, 2).setCheckState(Qt.CheckState.Checked)
         dialog.combine_button.click()
 
@@ -370,6 +375,7 @@ def test_a_conflict_is_settled_by_taking_chosen_answers_from_the_incoming_versio
     settled = coordinator.store.get(record_id).document
     assert settled["child"]["aka"] == "Ada-Lou"
     assert settled["comments"]["parent_carer"] == "Coordinator's note."
+    assert settled.get("development", {}).get("health", {}).get("indicators") == ours_indicators  # not taken
     assert waiting == [1, 0]
     assert coordinator.store.conflicts() == []
 
