@@ -103,11 +103,16 @@ def _forms_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
 def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from caf_desktop.formengine import validation  # noqa: PLC0415
     from caf_desktop.formengine.definitions import installed_catalogue  # noqa: PLC0415
+    from caf_desktop.practice import completion  # noqa: PLC0415
 
     definition = installed_catalogue().lookup(args.form)
     document = jsonfiles.load(Path(args.data))
     cli.redactor.remember(document)
-    found: list[Finding] = validation.findings(definition, document, complete=args.complete)
+    found: list[Finding] = (
+        completion.findings(definition, document)
+        if args.complete
+        else validation.findings(definition, document)
+    )
     mode = "complete" if args.complete else "draft"
     if found:
         return cli.report_findings(

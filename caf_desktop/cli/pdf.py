@@ -183,6 +183,7 @@ def _pdf_of_file(args: argparse.Namespace, source: Path, out: Path, stdout: Text
     from caf_desktop.formengine import validation  # noqa: PLC0415
     from caf_desktop.formengine.definitions import installed_catalogue  # noqa: PLC0415
     from caf_desktop.paper.render import printed_line  # noqa: PLC0415 - reportlab loads only to print
+    from caf_desktop.practice import completion  # noqa: PLC0415
     from caf_desktop.store.store import StoreNotInitialised  # noqa: PLC0415
 
     if not args.form:
@@ -195,7 +196,9 @@ def _pdf_of_file(args: argparse.Namespace, source: Path, out: Path, stdout: Text
         raise InputFileError(f"{source}: this file does not hold a CAF document (it is not a JSON object).")
     cli.redactor.remember(document)
     # A signature vouches for a finished document: the "mark complete" rules, as for a record.
-    found = validation.findings(definition, document, complete=args.sign)
+    found = (
+        completion.findings(definition, document) if args.sign else validation.findings(definition, document)
+    )
     if found:
         for finding in found:
             stdout.write(f"{source}: {finding.path or '/'}: {finding.message}\n")

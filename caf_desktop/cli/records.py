@@ -191,15 +191,15 @@ PAST_COMPLETE = ("signed", "shared", "closed")
 def _records_complete(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Record, Mark complete from the command line: the same check and the same `Store.save` call as
     the GUI's, so the record keeps a complete version (and can then be signed)."""
-    from caf_desktop.formengine import validation  # noqa: PLC0415
     from caf_desktop.formengine.definitions import installed_catalogue  # noqa: PLC0415
+    from caf_desktop.practice import completion  # noqa: PLC0415
 
     with cli.opened(args) as store:
         info = store.get(args.id)
         cli.redactor.remember([info.child, info.lead_professional, info.document])
         definition = installed_catalogue().get(info.form_id, info.form_version)
         # The working copy, as the GUI checks what is on screen: typing kept by autosave counts.
-        found: list[Finding] = validation.findings(definition, info.document, complete=True)
+        found: list[Finding] = completion.findings(definition, info.document)
         what = f"Record {info.id} ({definition.title} {definition.version})"
         if found:
             return cli.report_findings(

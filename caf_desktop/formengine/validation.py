@@ -2,7 +2,9 @@
 
 Two modes (docs/form-definitions.md): a *draft* needs only what is entered to be right; *complete*
 ("Mark complete") also needs every required answer that the form asks. Answers hidden by a rule are
-not part of the document and never required; disabled answers are never required.
+not part of the document and never required; disabled answers are never required. The practice
+rules that also apply on marking complete (an agreed level that differs from the suggestion needs a
+rationale) are added by `caf_desktop.practice.completion`, which builds on this module.
 
 The checks are one generator, `iter_findings`; `findings` and `is_valid` are built on it, as in
 python-jsonschema. Raw validator text never reaches a person: every message names the field by its
@@ -159,14 +161,14 @@ def iter_findings(
             if key not in seen:
                 seen.add(key)
                 found.append(finding)
-    if complete:
-        from caf_desktop.practice.thresholds import level_findings  # noqa: PLC0415 - thresholds builds on definitions
-
-        for finding in level_findings(definition, judged):
-            if (finding.path, finding.message) not in seen:
-                found.append(finding)
     found.sort(key=namer.order)
     yield from found
+
+
+def judged_document(definition: FormDefinition, document: Mapping[str, Any]) -> Any:
+    """The answers as the checks judge them: blank answers and answers hidden by a rule left out."""
+    judged = formats.without_blanks(document)
+    return without(judged, relevance(definition, judged).hidden)
 
 
 def findings(

@@ -160,6 +160,19 @@ def test_validate_json_output(cli: Cli, tmp_path: Path) -> None:
     assert all(set(entry) == {"path", "message"} for entry in found)
 
 
+def test_validate_complete_asks_for_a_rationale_when_the_agreed_level_differs(
+    cli: Cli, tmp_path: Path
+) -> None:
+    document = load_json(EXAMPLES / "caf-assessment" / "full.json")
+    document["level_of_need"] = {"agreed_level": 2}  # the indicators suggest level 3
+    path = write_json(tmp_path / "caf.json", document)
+    assert cli("validate", "caf-assessment", path, "--json").json() == []  # a draft may wait
+    complete = cli("validate", "caf-assessment", path, "--json", "--complete")
+    assert complete.status == 1
+    assert [entry["path"] for entry in complete.json()] == ["/level_of_need/rationale"]
+    assert "differs from the suggested level (3)" in complete.json()[0]["message"]
+
+
 def test_validate_a_named_version(cli: Cli) -> None:
     result = cli("validate", "tac-review@1.0.0", EXAMPLES / "tac-review" / "full.json")
     assert result.status == 0

@@ -258,15 +258,16 @@ def test_an_agreed_level_that_differs_from_the_suggestion_needs_a_rationale_to_c
 
     from caf_desktop.formengine import validation
     from caf_desktop.formengine.definitions import shipped_catalogue
+    from caf_desktop.practice import completion
 
     from tests.conftest import EXAMPLES, load_json
 
     caf = shipped_catalogue().get("caf-assessment")
     today = dt.date(2026, 11, 26)
     document = load_json(EXAMPLES / "caf-assessment" / "full.json")
-    assert validation.findings(caf, document, complete=True, today=today) == []  # agreed 3, suggested 3
+    assert completion.findings(caf, document, today=today) == []  # agreed 3, suggested 3
     document["level_of_need"] = {"agreed_level": 2}
-    found = validation.findings(caf, document, complete=True, today=today)
+    found = completion.findings(caf, document, today=today)
     assert [(f.path, f.message) for f in found] == [
         (
             "/level_of_need/rationale",
@@ -274,8 +275,10 @@ def test_an_agreed_level_that_differs_from_the_suggestion_needs_a_rationale_to_c
         )
     ]
     assert validation.findings(caf, document, today=today) == []  # a draft may wait
-    document["level_of_need"]["rationale"] = "Two of the needs are already being met by school."
+    # The form's own rules are met: the rationale is practice's rule, added on marking complete.
     assert validation.findings(caf, document, complete=True, today=today) == []
+    document["level_of_need"]["rationale"] = "Two of the needs are already being met by school."
+    assert completion.findings(caf, document, today=today) == []
 
 
 @settings(max_examples=300, deadline=None)

@@ -59,6 +59,7 @@ from caf_desktop.gui.form import (
 )
 from caf_desktop.gui.form.qt_fields import EditorHost, FieldEditor, FieldSpec, editor_class
 from caf_desktop.gui.form.qt_guidance import GuidancePanel, SafeguardingBanner
+from caf_desktop.practice import completion
 from caf_desktop.practice.safeguarding import banner_causes
 from caf_desktop.practice.thresholds import Ruleset, ThresholdResult, evaluate, indicators_in, ruleset
 
@@ -378,7 +379,11 @@ class FormView(QWidget, EditorHost):
 
     def errors(self, complete: bool = False) -> list[Finding]:
         """What is wrong with what has been entered; with `complete`, also every required answer missing."""
-        found = validation.findings(self.definition, self.document.data, complete=complete)
+        found = (
+            completion.findings(self.definition, self.document.data)
+            if complete
+            else validation.findings(self.definition, self.document.data)
+        )
         local = [Finding(e.pointer, e.local_error) for e in self._editors.values() if e.local_error]
         return self._ordered(found + [f for f in local if f.path not in {x.path for x in found}])
 
@@ -859,7 +864,7 @@ class FormView(QWidget, EditorHost):
     def _validate_now(self) -> None:
         self._validate_timer.stop()
         self._findings = validation.findings(self.definition, self.document.data)
-        self._complete_findings = validation.findings(self.definition, self.document.data, complete=True)
+        self._complete_findings = completion.findings(self.definition, self.document.data)
         self._checked = True
         self._refresh_errors()
         self._refresh_problems()
