@@ -47,3 +47,28 @@ def stamp(moment: dt.datetime) -> str:
 def spoken(moment: dt.datetime) -> str:
     """`26 November 2026 at 14:05`, in UK time."""
     return words(local(moment))
+
+
+def add_working_days(day: dt.date, count: int) -> dt.date:
+    """The day `count` working days (Monday to Friday) after `day`. Bank holidays are not known
+    offline, so they count as working days: an interval ends at most a day or two early."""
+    while count > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """How many working days (Monday to Friday) after `start` up to and including `end` (0 if `end`
+    is not after `start`)."""
+    if end <= start:
+        return 0
+    whole_weeks, rest = divmod((end - start).days, 7)
+    count = whole_weeks * 5
+    day = start + dt.timedelta(days=whole_weeks * 7)
+    for _ in range(rest):
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            count += 1
+    return count

@@ -91,6 +91,23 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Intervals:
+    """The locality's intervals that define drift (the ruleset's `intervals`; docs/thresholds.md).
+
+    The defaults: a first TAC meeting within 20 working days (four weeks) of a completed CAF;
+    management oversight of every level 3 and level 4 case at least every 90 days; a decision on a
+    referral to children's social care recorded within 3 working days (Working Together 2023 asks
+    children's social care to decide within one working day and to tell the referrer; three allows
+    for that reply to reach the lead professional); a TAC review every 12 weeks when none was set.
+    """
+
+    first_tac_meeting_working_days: int = 20
+    oversight_days: int = 90
+    referral_decision_working_days: int = 3
+    review_weeks: int = 12
+
+
+@dataclass(frozen=True)
 class Ruleset:
     id: str
     version: str
@@ -102,6 +119,7 @@ class Ruleset:
     indicators: dict[str, Indicator]
     rules: tuple[Rule, ...]
     raw: Mapping[str, Any] = field(repr=False)
+    intervals: Intervals = Intervals()
 
     def indicators_of(self, element: str) -> list[Indicator]:
         """An element's indicators, by level then as written."""
@@ -373,6 +391,7 @@ def build(raw: Mapping[str, Any]) -> Ruleset:
         indicators={i["id"]: Indicator(**i) for i in raw["indicators"]},
         rules=tuple(Rule(**r) for r in raw["rules"]),
         raw=raw,
+        intervals=Intervals(**raw.get("intervals", {})),
     )
 
 

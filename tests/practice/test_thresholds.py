@@ -331,3 +331,14 @@ def test_every_indicator_is_found_wherever_it_is(document: Any) -> None:
         return found
 
     assert indicators_in(document) == list(dict.fromkeys(expected(document)))
+
+
+def test_a_locality_sets_its_intervals_and_the_rest_keep_their_defaults() -> None:
+    raw = copy.deepcopy(dict(thresholds.ruleset("caf-continuum").raw))
+    assert thresholds.build(raw).intervals == thresholds.Intervals()
+    raw["intervals"] = {"oversight_days": 60}
+    assert list(thresholds.check_ruleset(raw, "ruleset.json")) == []
+    intervals = thresholds.build(raw).intervals
+    assert (intervals.oversight_days, intervals.first_tac_meeting_working_days) == (60, 20)
+    raw["intervals"] = {"oversight_days": 0}
+    assert [f.path for f in thresholds.check_ruleset(raw, "ruleset.json")] == ["/intervals/oversight_days"]
