@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from caf_desktop.cli import common as cli
+from caf_desktop.cli import versions
 from caf_desktop.common import jsonfiles
 from caf_desktop.common.findings import Finding
 
@@ -26,6 +27,7 @@ def add_commands(commands: Any) -> None:
     )
     forms_check.add_argument("paths", nargs="*", metavar="PATH", help="definition files, or folders of them")
     forms_check.set_defaults(handler=_forms_check)
+    versions.add_forms_commands(forms_commands)
 
     validate = commands.add_parser("validate", help="check a document against its form")
     validate.add_argument("form", metavar="FORM_ID", help="the form id, optionally with @VERSION")

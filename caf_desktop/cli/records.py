@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from caf_desktop.cli import common as cli
+from caf_desktop.cli import versions
 from caf_desktop.common import jsonfiles
 from caf_desktop.common.errors import CafError
 from caf_desktop.common.findings import Finding
@@ -43,6 +44,7 @@ def add_commands(commands: Any) -> None:
         "--json", action="store_true", help='print the problems as [{"path", "message"}] ([] when complete)'
     )
     records_complete.set_defaults(handler=_records_complete)
+    versions.add_records_commands(records_commands)
 
 
 def _records_add(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -514,6 +514,7 @@ class ImportMixin(CaseListMixin):
                     "reason": f"imported from a bundle (version {incoming.version})",
                     "author": incoming.author,
                     "created_at": moment,
+                    "form_version": incoming.form_version,
                 }
                 for incoming, *_ in planned
             ],
@@ -633,6 +634,7 @@ class ImportMixin(CaseListMixin):
                     reason="unsaved typing, kept before a sync change",
                     author=self._actor,
                     created_at=moment,
+                    form_version=record.form_version,
                 )
             )
         record.form_id = definition.id
@@ -658,6 +660,7 @@ class ImportMixin(CaseListMixin):
                 reason=reason,
                 author=author,
                 created_at=moment,
+                form_version=definition.version,
             )
         )
 

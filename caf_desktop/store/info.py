@@ -256,6 +256,7 @@ class RevisionInfo:
     author: str
     created: dt.datetime
     document: dict[str, Any] = field(repr=False)
+    form_version: str | None = None  # the version of its form the document was made with
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,8 @@ class Revision(Base):
     reason: Mapped[str] = mapped_column(String(200))
     author: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # The form version the revision's document was made with (restoring it restores that version).
+    form_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class SafeguardingAcknowledgement(Base):

@@ -363,6 +363,7 @@ class RecordsMixin(StoreCore):
                     reason="created",
                     author=self._actor,
                     created_at=moment,
+                    form_version=definition.version,
                 )
             )
             self._update_case(record, summary)
@@ -471,37 +472,50 @@ class RecordsMixin(StoreCore):
         reason: str = "saved",
     ) -> RevisionInfo:
         """An explicit save (or marking complete): the working copy becomes a new revision."""
-        moment = clock.now()
         with self.session() as session:
             record = self._record(session, record_id, for_update=True)
-            if status is not None:
-                record.status = status
-            self._unshare_revisions(session, record)
-            record.document = document
-            record.version += 1
-            record.saved_at = moment
-            record.autosaved_at = None
-            record.updated_at = moment
-            summary = summarise(definition, document)
-            self._copy_summary(record, summary)
-            self._update_case(record, summary)
-            self._update_consents(session, record)
-            number = (
-                session.scalar(select(func.max(Revision.number)).where(Revision.record_id == record.id)) or 0
-            ) + 1
-            revision = Revision(
-                record_id=record.id,
-                number=number,
-                status=record.status,
-                document=document,
-                reason=reason,
-                author=self._actor,
-                created_at=moment,
-            )
-            session.add(revision)
-            action = "completed" if status == "complete" else "changed"
-            self._audit(session, action, record.uuid, {"revision": number, "version": record.version})
-            return RevisionInfo(number, record.status, reason, self._actor, moment, document)
+            return self._new_revision(session, record, document, definition, status=status, reason=reason)
+
+    def _new_revision(
+        self,
+        session: Session,
+        record: Record,
+        document: dict[str, Any],
+        definition: FormDefinition,
+        *,
+        status: str | None,
+        reason: str,
+    ) -> RevisionInfo:
+        moment = clock.now()
+        if status is not None:
+            record.status = status
+        self._unshare_revisions(session, record)
+        record.document = document
+        record.version += 1
+        record.saved_at = moment
+        record.autosaved_at = None
+        record.updated_at = moment
+        summary = summarise(definition, document)
+        self._copy_summary(record, summary)
+        self._update_case(record, summary)
+        self._update_consents(session, record)
+        number = (
+            session.scalar(select(func.max(Revision.number)).where(Revision.record_id == record.id)) or 0
+        ) + 1
+        revision = Revision(
+            record_id=record.id,
+            number=number,
+            status=record.status,
+            document=document,
+            reason=reason,
+            author=self._actor,
+            created_at=moment,
+            form_version=record.form_version,
+        )
+        session.add(revision)
+        action = "completed" if status == "complete" else "changed"
+        self._audit(session, action, record.uuid, {"revision": number, "version": record.version})
+        return RevisionInfo(number, record.status, reason, self._actor, moment, document, record.form_version)
 
     def revisions(self, record_id: str) -> list[RevisionInfo]:
         with self.session() as session:
@@ -517,6 +531,7 @@ class RecordsMixin(StoreCore):
                     r.author,
                     as_utc(r.created_at) or clock.now(),
                     r.document if r.document is not None else record.document,
+                    r.form_version or record.form_version,
                 )
                 for r in rows
             ]
@@ -535,11 +550,46 @@ class RecordsMixin(StoreCore):
         )
 
     def restore(self, record_id: str, number: int, definition: FormDefinition) -> RevisionInfo:
-        """Makes an earlier revision current again, as a new revision (nothing is rewritten)."""
+        """Makes an earlier revision current again, as a new revision (nothing is rewritten). A revision
+        made with another version of the form (before a move to a newer version) brings that version
+        back with it: restoring the revision before a move undoes the move."""
         chosen = next((r for r in self.revisions(record_id) if r.number == number), None)
         if chosen is None:
             raise CafError(f"Record {record_id} has no revision {number}.")
-        return self.save(record_id, chosen.document, definition, reason=f"restored from revision {number}")
+        reason = f"restored from revision {number}"
+        if chosen.form_version is not None and chosen.form_version != definition.version:
+            from caf_desktop.formengine.definitions import installed_catalogue  # noqa: PLC0415
+
+            earlier = installed_catalogue().get(definition.id, chosen.form_version)
+            return self.move_to_version(record_id, chosen.document, earlier, reason=reason)
+        return self.save(record_id, chosen.document, definition, reason=reason)
+
+    def move_to_version(
+        self, record_id: str, document: dict[str, Any], definition: FormDefinition, *, reason: str
+    ) -> RevisionInfo:
+        """A draft moves to another version of its form with its migrated document, as a new revision
+        (audited as `migrated`). Only a draft moves: complete, signed and shared records stay as they
+        were completed or signed."""
+        with self.session() as session:
+            record = self._record(session, record_id, for_update=True)
+            if record.form_id != definition.id:
+                raise CafError(f"Record {record_id} is a {record.form_id}, not a {definition.id}.")
+            if record.status != "draft":
+                raise CafError(
+                    f"Record {record_id} is {record.status}: only drafts move to another version of their form "
+                    "(a complete, signed or shared record stays as it was)."
+                )
+            was = record.form_version
+            record.form_version = definition.version
+            record.definition_digest = definition.digest
+            revision = self._new_revision(session, record, document, definition, status=None, reason=reason)
+            self._audit(
+                session,
+                "migrated",
+                record.uuid,
+                {"form": definition.id, "from": was, "to": definition.version, "revision": revision.number},
+            )
+            return revision
 
     def set_status(self, record_id: str, status: str) -> None:
         if status not in STATUSES:

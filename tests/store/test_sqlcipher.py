@@ -396,6 +396,11 @@ def test_an_older_store_is_backed_up_before_it_is_migrated(
     finally:
         connection.close()
     assert raw_sql(closed_home, "SELECT version_num FROM alembic_version") == [[(head,)]]
+    # 0004: each revision knows the form version it was made with (its record's, for older stores).
+    assert raw_sql(
+        closed_home,
+        "SELECT revisions.form_version = records.form_version FROM revisions JOIN records ON records.id = revisions.record_id",
+    ) == [[(1,)]]
 
 
 def test_the_backup_before_a_migration_holds_unflushed_writes(

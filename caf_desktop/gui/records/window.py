@@ -574,9 +574,19 @@ class RecordsWindow(MainWindow):
         if self.view is None or self.record_id is None:
             return
         self.store.restore(self.record_id, number, self.view.definition)
-        self.view.set_value(self.store.get(self.record_id).document)
-        self.view.document.modified = False
+        restored = self.store.get(self.record_id)
         self._pending_autosave = False
+        if restored.form_version != self.view.definition.version:
+            # The revision was made with another version of the form (before a move to a newer one):
+            # the record opens again with that version's questions.
+            self.open_record(restored.id)
+            self.statusBar().showMessage(
+                f"Version {number} restored, as a new version, with version {restored.form_version} of the form.",
+                5000,
+            )
+            return
+        self.view.set_value(restored.document)
+        self.view.document.modified = False
         self.statusBar().showMessage(f"Version {number} restored, as a new version.", 5000)
 
     def show_audit(self) -> None:

@@ -12,9 +12,11 @@ import pytest
 from caf_desktop.formengine.definitions import shipped_catalogue
 from caf_desktop.gui.records.window import HistoryDialog, RecordsWindow
 from caf_desktop.store.store import Profile, Store
+from PySide6.QtWidgets import QWidget
 
 from tests.conftest import EXAMPLES
 from tests.gui.conftest import show_records_window
+from tests.gui.modal import ModalDialogs
 
 
 @pytest.fixture
@@ -89,3 +91,50 @@ def test_unsaved_typing_makes_the_newest_version_restorable(window: RecordsWindo
     dialog = history(window, qtbot)
     assert dialog.list.count() == 1
     assert dialog.restore_button.isEnabled()  # restoring it takes the typing back out
+
+
+def test_restoring_the_version_before_a_move_reopens_the_record_with_its_old_form(
+    window: RecordsWindow, qtbot: Any, dialogs: ModalDialogs
+) -> None:
+    """A draft moved to a newer version of its form (`records migrate`) is put back by restoring the
+    revision before the move, from History, as a worker would: the record opens again with the old
+    version's questions, and its old answer is back where that version keeps it."""
+    from caf_desktop.common import atomic, paths
+    from caf_desktop.formengine import migration
+    from caf_desktop.formengine.definitions import forget_received, installed_catalogue
+
+    old = shipped_catalogue().get("tac-review", "1.0.0")
+    raw = json.loads(json.dumps(dict(old.raw)).replace('"/notes"', '"/remarks"'))
+    raw["version"] = "1.1.0"
+    raw["schema"]["properties"]["remarks"] = raw["schema"]["properties"].pop("notes")
+    raw["migration"] = {"from": "1.0.0", "steps": [{"rename": "/notes", "to": "/remarks"}]}
+    (paths.user_forms_dir() / "tac-review").mkdir(parents=True)
+    atomic.write_json(paths.user_forms_dir() / "tac-review" / "1.1.0.json", raw)
+    forget_received()
+    newer = installed_catalogue().get("tac-review", "1.1.0")
+    document = json.loads((EXAMPLES / "tac-review" / "full.json").read_text(encoding="utf-8"))
+    record = window.store.add_record(old, document)
+    moved, _ = migration.apply_chain([newer], document)
+    window.store.move_to_version(record.id, moved, newer, reason="moved from version 1.0.0 to 1.1.0")
+
+    view = window.open_record(record.id)
+    assert view is not None
+    assert view.definition.version == "1.1.0"
+    view.build_all()
+    assert view.findChild(QWidget, "/remarks") is not None
+
+    def restore_the_first(dialog: HistoryDialog) -> None:
+        dialog.list.setCurrentRow(1)  # version 1, made with 1.0.0 (the newest, the move, is row 0)
+        dialog.restore_button.click()
+
+    dialogs.expect(HistoryDialog, restore_the_first)
+    window.history_action.trigger()
+
+    assert window.view is not None
+    assert window.view.definition.version == "1.0.0"
+    window.view.build_all()
+    notes = window.view.findChild(QWidget, "/notes")
+    assert notes is not None
+    assert window.view.value()["notes"] == document["notes"]
+    assert window.store.get(record.id).form_version == "1.0.0"
+    assert "with version 1.0.0 of the form" in window.statusBar().currentMessage()
