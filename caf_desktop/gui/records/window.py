@@ -35,6 +35,7 @@ from caf_desktop.formengine.definitions import FormDefinition, installed_catalog
 from caf_desktop.gui.form.qt_guidance import SafeguardingBanner
 from caf_desktop.gui.form.view import FormView
 from caf_desktop.gui.printing import pdf_actions
+from caf_desktop.gui.records import version_dialog
 from caf_desktop.gui.records.case_list import CaseListPage
 from caf_desktop.gui.records.record_dialogs import (
     AuditDialog,
@@ -239,6 +240,10 @@ class RecordsWindow(MainWindow):
         record_menu = QMenu("&Record", self)
         self.history_action = self._action("&History…", self.show_history, "Ctrl+H", record_menu)
         self.audit_action = self._action("&Audit log…", self.show_audit, None, record_menu)
+        self.newer_version_action = self._action(
+            "Move to the &newer version of the form…", self.offer_newer_version, None, record_menu
+        )
+        self.newer_version_action.setObjectName("action-move-to-newer-version")
         record_menu.addSeparator()
         self._action(
             "Print &TAC plan of this case…",
@@ -290,6 +295,9 @@ class RecordsWindow(MainWindow):
             action = getattr(self, name, None)
             if action is not None:
                 action.setEnabled(has_record and not self.locked)
+        newer = getattr(self, "newer_version_action", None)
+        if newer is not None and not has_record:
+            newer.setEnabled(False)  # open_record enables it when the draft has a newer version
 
     def update_title(self) -> None:
         if getattr(self, "locked", False):
@@ -468,6 +476,13 @@ class RecordsWindow(MainWindow):
             )
         if record.attention:
             notices.append(f"⚠ On this case: {record.attention}")
+        newer = version_dialog.newer_version(installed_catalogue(), record)
+        if newer is not None:
+            notices.append(
+                f"A newer version of this form ({newer.version}) is available for this draft: "
+                "Record > Move to the newer version of the form shows what changes."
+            )
+        self.newer_version_action.setEnabled(newer is not None)
         self.banner.setText("\n".join(notices))
         self.banner.setVisible(bool(notices))
         self.store.audit("opened", record.id, {})
@@ -580,14 +595,54 @@ class RecordsWindow(MainWindow):
             # The revision was made with another version of the form (before a move to a newer one):
             # the record opens again with that version's questions.
             self.open_record(restored.id)
-            self.statusBar().showMessage(
-                f"Version {number} restored, as a new version, with version {restored.form_version} of the form.",
-                5000,
+            self._add_notice(
+                f"Version {number} restored, as a new version, with version {restored.form_version} of the form."
             )
             return
         self.view.set_value(restored.document)
         self.view.document.modified = False
         self.statusBar().showMessage(f"Version {number} restored, as a new version.", 5000)
+
+    def offer_newer_version(self) -> None:
+        """The preview of moving this draft to the newest version of its form; moves it if asked."""
+        if self.view is None or self.record_id is None:
+            return
+        self.autosave()
+        catalogue = installed_catalogue()
+        record = self.store.get(self.record_id)
+        target = version_dialog.newer_version(catalogue, record)
+        if target is None:
+            self.statusBar().showMessage("This record is already on the newest version of its form.", 5000)
+            return
+        try:
+            move = version_dialog.plan_move(catalogue, record, target)
+        except CafError as error:
+            QMessageBox.warning(self, "Cannot move the draft", str(error))
+            return
+        dialog = version_dialog.NewerVersionDialog(move, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            self.store.move_to_version(
+                record.id,
+                move.document,
+                target,
+                reason=f"moved from version {record.form_version} to {target.version}",
+            )
+        except CafError as error:
+            QMessageBox.warning(self, "Cannot move the draft", str(error))
+            return
+        self.open_record(record.id)
+        self._add_notice(
+            f"Moved to version {target.version} of the form. History (Ctrl+H) can restore the draft as it was."
+        )
+
+    def _add_notice(self, text: str) -> None:
+        """A line in the notices above the form (kept while the record is open, unlike the status bar,
+        which the view's own messages replace)."""
+        shown = self.banner.text() if self.banner.isVisibleTo(self) else ""
+        self.banner.setText(f"{shown}\n{text}" if shown else text)
+        self.banner.setVisible(True)
 
     def show_audit(self) -> None:
         if self.record_id is not None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from caf_desktop.formengine.definitions import shipped_catalogue
+from caf_desktop.gui.records import version_dialog
 from caf_desktop.gui.records.window import HistoryDialog, RecordsWindow
 from caf_desktop.store.store import Profile, Store
 from PySide6.QtWidgets import QWidget
@@ -137,4 +138,67 @@ def test_restoring_the_version_before_a_move_reopens_the_record_with_its_old_for
     assert notes is not None
     assert window.view.value()["notes"] == document["notes"]
     assert window.store.get(record.id).form_version == "1.0.0"
-    assert "with version 1.0.0 of the form" in window.statusBar().currentMessage()
+    assert "with version 1.0.0 of the form" in window.banner.text()
+
+
+def install_review_1_1_0() -> None:
+    """TAC review 1.1.0 in this home, as `forms publish` leaves it: Notes renamed to Remarks."""
+    from caf_desktop.common import atomic, paths
+    from caf_desktop.formengine.definitions import forget_received
+
+    old = shipped_catalogue().get("tac-review", "1.0.0")
+    raw = json.loads(json.dumps(dict(old.raw)).replace('"/notes"', '"/remarks"'))
+    raw["version"] = "1.1.0"
+    raw["schema"]["properties"]["remarks"] = raw["schema"]["properties"].pop("notes")
+    raw["schema"]["properties"]["remarks"]["title"] = "Remarks"
+    raw["migration"] = {"from": "1.0.0", "steps": [{"rename": "/notes", "to": "/remarks"}]}
+    (paths.user_forms_dir() / "tac-review").mkdir(parents=True, exist_ok=True)
+    atomic.write_json(paths.user_forms_dir() / "tac-review" / "1.1.0.json", raw)
+    forget_received()
+
+
+def test_a_worker_is_offered_the_newer_version_and_sees_what_changes_before_moving(
+    window: RecordsWindow, qtbot: Any, dialogs: ModalDialogs
+) -> None:
+    install_review_1_1_0()
+    old = shipped_catalogue().get("tac-review", "1.0.0")
+    document = json.loads((EXAMPLES / "tac-review" / "full.json").read_text(encoding="utf-8"))
+    record = window.store.add_record(old, document)
+
+    window.open_record(record.id)
+    assert window.banner.isVisibleTo(window)
+    assert "A newer version of this form (1.1.0) is available for this draft" in window.banner.text()
+    assert window.newer_version_action.isEnabled()
+    seen: list[str] = []
+
+    def look_then_decline(dialog: version_dialog.NewerVersionDialog) -> None:
+        seen.append(dialog.preview.toPlainText())
+        assert not dialog.move_button.isDefault()  # Enter does not move a record
+        dialog.reject()
+
+    dialogs.expect(version_dialog.NewerVersionDialog, look_then_decline)
+    window.newer_version_action.trigger()
+    assert "Moving this draft changes 1 of its answers:\n  • Notes moves to Remarks" in seen[0]
+    assert "breaking: Notes (/notes) is renamed to /remarks." in seen[0]
+    assert window.store.get(record.id).form_version == "1.0.0"  # Not now moves nothing
+
+    dialogs.expect(version_dialog.NewerVersionDialog, lambda dialog: dialog.move_button.click())
+    window.newer_version_action.trigger()
+    moved = window.store.get(record.id)
+    assert moved.form_version == "1.1.0"
+    assert moved.document["remarks"] == document["notes"]
+    assert window.view is not None
+    assert window.view.definition.version == "1.1.0"
+    assert "newer version" not in window.banner.text()
+    assert not window.newer_version_action.isEnabled()
+    assert "History (Ctrl+H) can restore the draft as it was" in window.banner.text()
+
+
+def test_a_completed_record_is_never_offered_a_move(window: RecordsWindow, qtbot: Any) -> None:
+    install_review_1_1_0()
+    old = shipped_catalogue().get("tac-review", "1.0.0")
+    document = json.loads((EXAMPLES / "tac-review" / "full.json").read_text(encoding="utf-8"))
+    record = window.store.add_record(old, document, status="complete")
+    window.open_record(record.id)
+    assert "newer version" not in window.banner.text()
+    assert not window.newer_version_action.isEnabled()
