@@ -126,59 +126,27 @@ def _summary(changes: Any) -> str:
 # --- forms publish ----------------------------------------------------------------------------------------
 
 
-def _suggested_version(previous: str, changes: list[DefinitionChange]) -> str:
-    major, minor, patch = (int(p) for p in previous.split("."))
-    grades = {c.grade for c in changes}
-    if "breaking" in grades:
-        return f"{major + 1}.0.0"
-    if any(c.change != "wording" for c in changes):
-        return f"{major}.{minor + 1}.0"
-    return f"{major}.{minor}.{patch + 1}"
-
-
 def _forms_publish(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from caf_desktop.common import atomic, paths  # noqa: PLC0415
-    from caf_desktop.formengine.changes import compare, uncovered  # noqa: PLC0415
-    from caf_desktop.formengine.definitions import forget_received, installed_catalogue, version_key  # noqa: PLC0415
-    from caf_desktop.formengine.migration import migration_of  # noqa: PLC0415
+    from caf_desktop.formengine import publishing  # noqa: PLC0415
+    from caf_desktop.formengine.definitions import installed_catalogue  # noqa: PLC0415
 
-    new = _definition_file(args.file)
-    versions = sorted(
-        (d for d in installed_catalogue().all() if d.id == new.id), key=lambda d: version_key(d.version)
-    )
-    if any(d.version == new.version for d in versions):
-        stderr.write(
-            f"{args.file}: {new.id} {new.version} is already published, and a published version never changes. "
-            "Give this one a new version number.\n"
-        )
+    plan = publishing.plan(installed_catalogue(), _definition_file(args.file))
+    if plan.refusal is not None:
+        stderr.write(f"{args.file}: {plan.refusal}\n")
         return cli.EXIT_INVALID
-    previous = versions[-1] if versions else None
-    if previous is not None and version_key(new.version) < version_key(previous.version):
-        raise CafError(
-            f"{new.id} {new.version} is older than {previous.version}, the newest published version. "
-            f"Publish it as a version after {previous.version}."
-        )
-    changes = compare(previous, new) if previous is not None else []
-    migration = migration_of(new)
-    problems = [f"{c.text} Add a migration step for it (" + _step_hint(c) + ")." for c in uncovered(changes)]
-    if previous is not None and migration is not None and migration.from_version != previous.version:
-        problems.append(
-            f"The migration says it is from {migration.from_version}, but the version before is {previous.version}."
-        )
-    if problems:
-        for problem in problems:
+    if plan.problems:
+        for problem in plan.problems:
             stdout.write(f"{args.file}: {problem}\n")
         stderr.write(
-            f"{args.file}: not published: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
+            f"{args.file}: not published: {len(plan.problems)} problem{'s' if len(plan.problems) != 1 else ''} "
             "would strand answers already given.\n"
         )
         return cli.EXIT_INVALID
-    target = paths.user_forms_dir() / new.id / f"{new.version}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_json(target, dict(new.raw), replace=False)
-    target.chmod(0o444)
-    forget_received()
-    suggestion = _suggested_version(previous.version, changes) if previous is not None else None
+    new, previous = plan.new, plan.previous
+    target = publishing.install(new)
+    suggestion = (
+        publishing.suggested_version(previous.version, plan.changes) if previous is not None else None
+    )
     if args.json:
         cli.print_json(
             {
@@ -186,13 +154,13 @@ def _forms_publish(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
                 "version": new.version,
                 "previous": previous.version if previous else None,
                 "path": str(target),
-                "changes": [c.as_json() for c in changes],
+                "changes": [c.as_json() for c in plan.changes],
                 "suggested_version": suggestion,
             },
             stdout,
         )
         return cli.EXIT_OK
-    what = _summary(changes) if previous is not None else "a new form."
+    what = _summary(plan.changes) if previous is not None else "a new form."
     stdout.write(f"Published {new.id} {new.version} ({new.title}): {what}\n")
     if previous is not None:
         stdout.write(
@@ -202,16 +170,6 @@ def _forms_publish(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
         if suggestion is not None and suggestion != new.version:
             stdout.write(f"Note: from these changes the next version would usually be {suggestion}.\n")
     return cli.EXIT_OK
-
-
-def _step_hint(change: DefinitionChange) -> str:
-    if change.change == "removed":
-        return f'{{"remove": "{change.path}"}}, or a rename to where the answers now go'
-    if change.change == "kind":
-        return (
-            f'a rename of {change.path} to a new question of the new kind, or {{"remove": "{change.path}"}}'
-        )
-    return f'{{"rename": "{change.path}", "to": "{change.to}"}} to a question the new version has'
 
 
 # --- records migrate --------------------------------------------------------------------------------------
