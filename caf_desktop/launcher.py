@@ -7,6 +7,7 @@ folder as for any command, then, with no command given, calls back here to open 
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import NoReturn
 
@@ -27,6 +28,19 @@ def start_gui() -> int:
     return status
 
 
+def open_window(args: argparse.Namespace) -> int:
+    """A command that is a window of the app (`caf-desktop designer [FILE]`)."""
+    try:
+        from caf_desktop.gui.designer.window import run_designer  # noqa: PLC0415 - the command line must work without Qt
+    except ImportError:
+        sys.stderr.write(
+            "The form designer is not available in this installation: it needs the desktop app.\n"
+        )
+        return EXIT_USAGE
+    status: int = run_designer(args.file)
+    return status
+
+
 def main() -> NoReturn:
     """The `caf-desktop` command: `caf-desktop` alone opens the window, `caf-desktop COMMAND` runs it."""
-    cli.main(without_command=start_gui)
+    cli.main(without_command=start_gui, open_window=open_window)

@@ -13,6 +13,7 @@ desktop window there, so this package never imports the GUI.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -55,6 +56,11 @@ def parser() -> Parser:
     pdf.add_commands(commands)
     team.add_commands(commands)
     bundle.add_commands(commands)
+    designer = commands.add_parser(
+        "designer", help="open the form designer (on a form definition file, or none)"
+    )
+    designer.add_argument("file", nargs="?", metavar="FILE", help="a form definition file to change")
+    designer.set_defaults(window="designer")
     return parser
 
 
@@ -69,6 +75,7 @@ def run(
     stderr: TextIO,
     *,
     without_command: Callable[[], int] | None = None,
+    open_window: Callable[[argparse.Namespace], int] | None = None,
 ) -> int:
     """Runs one command line and returns its exit status; never raises for anything a user can cause.
 
@@ -91,6 +98,13 @@ def run(
         if args.home:
             paths.set_home(args.home)
         paths.home()  # a home named in the environment is checked here too, before any command
+        if handler is None and getattr(args, "window", None) is not None:
+            if open_window is None:
+                stderr.write(
+                    f"The {args.window} is a window of the app: run `caf-desktop {args.window}` from the installed app.\n"
+                )
+                return EXIT_USAGE
+            return open_window(args)
         if handler is None:
             if without_command is None:
                 stderr.write(NO_COMMAND + "\n")
@@ -128,11 +142,16 @@ def _report_bug(stderr: TextIO) -> int:
     return EXIT_BUG
 
 
-def main(without_command: Callable[[], int] | None = None) -> NoReturn:
+def main(
+    without_command: Callable[[], int] | None = None,
+    open_window: Callable[[argparse.Namespace], int] | None = None,
+) -> NoReturn:
     """Runs `sys.argv` and exits with its status; with no command, `without_command` (the launcher's
     desktop window), else a usage error."""
     library_warnings.send_to_log()
-    status = run(sys.argv[1:], sys.stdout, sys.stderr, without_command=without_command)
+    status = run(
+        sys.argv[1:], sys.stdout, sys.stderr, without_command=without_command, open_window=open_window
+    )
     try:
         sys.stdout.flush()
     except BrokenPipeError:

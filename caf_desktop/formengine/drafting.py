@@ -308,8 +308,12 @@ class Draft:
             if scope == data_pointer or scope.startswith(data_pointer + "/")
         ]
         if naming:
+            element = naming[0].split("/rule/")[0]
+            owner = next((p for p in self.placements() if p.location == element), None)
+            what = self._title(owner.scope) if owner is not None and owner.scope else "an element"
             raise DraftError(
-                f"A rule still names {self._title(data_pointer)} ({naming[0]}): change or remove that rule first."
+                f"A rule still names {self._title(data_pointer)}: the rule of {what} depends on its answer. "
+                "Change or remove that rule first."
             )
         parent, name = pointers.parent(data_pointer), pointers.split(data_pointer)[-1]
         parent_location = self._followed_location(self._location(parent) if parent else "/schema")

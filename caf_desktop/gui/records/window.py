@@ -244,6 +244,9 @@ class RecordsWindow(MainWindow):
             "Move to the &newer version of the form…", self.offer_newer_version, None, record_menu
         )
         self.newer_version_action.setObjectName("action-move-to-newer-version")
+        self.form_menu.addSeparator()
+        self.design_action = self._action("&Design forms…", self.design_forms, None, self.form_menu)
+        self.design_action.setObjectName("action-design-forms")
         record_menu.addSeparator()
         self._action(
             "Print &TAC plan of this case…",
@@ -602,6 +605,20 @@ class RecordsWindow(MainWindow):
         self.view.set_value(restored.document)
         self.view.document.modified = False
         self.statusBar().showMessage(f"Version {number} restored, as a new version.", 5000)
+
+    def design_forms(self) -> None:
+        """The form designer, on the form open here (else the first installed one), over this store."""
+        from caf_desktop.formengine.drafting import Draft  # noqa: PLC0415
+        from caf_desktop.gui.designer.window import DesignerWindow  # noqa: PLC0415 - loaded when first used
+
+        catalogue = installed_catalogue()
+        # A new draft starts from the newest version of the form (never from an older one).
+        definition = catalogue.get(self.view.definition.id) if self.view is not None else catalogue.all()[0]
+        designer = DesignerWindow(Draft(definition), store=self.store, parent=self)
+        designer.setWindowFlag(Qt.WindowType.Window, True)
+        designer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        designer.show()
+        self.designer = designer
 
     def offer_newer_version(self) -> None:
         """The preview of moving this draft to the newest version of its form; moves it if asked."""

@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         # Ctrl+Y as the README says on every platform, and Ctrl+Shift+Z where people expect that.
         self.redo_action = self._action("&Redo", self.redo, "Ctrl+Y", edit_menu, also=("Ctrl+Shift+Z",))
         form_menu = self.menuBar().addMenu("F&orm")
+        self.form_menu = form_menu
         self.check_action = self._action("&Check answers", self.check, "F7", form_menu)
         self.complete_action = self._action(
             "&Mark complete", self.mark_complete, "Ctrl+Return", form_menu, also=("Ctrl+Enter",)
