@@ -161,8 +161,8 @@ class Draft:
         """Replaces each part (raw pointer -> new value, `_ABSENT` to remove) as one undoable edit."""
         command = Command(label, steps=list(steps or []))
         for location, value in parts.items():
-            command.before[location] = copy.deepcopy(self._get(location))
-            command.after[location] = copy.deepcopy(value)
+            command.before[location] = _copied(self._get(location))
+            command.after[location] = _copied(value)
         self._put_all(command.after)
         self._done.append(command)
         self._undone.clear()
@@ -420,6 +420,69 @@ class Draft:
         element_location = scope_location.split("/rule/", maxsplit=1)[0]
         return next(p.base for p in self.placements() if p.location == element_location)
 
+    def questions_for_rules(self, element: str) -> list[str]:
+        """The questions a rule on this layout element may name: those beside it (its own base), as
+        data pointers, in page order (a rule reads answers relative to where the element sits)."""
+        base = next(p.base for p in self.placements() if p.location == element)
+        return [
+            p.scope
+            for p in self.placements()
+            if p.scope is not None
+            and p.location != element
+            and p.scope.startswith(base + "/")
+            and self._node(p.scope).get("type") not in ("object", "array")
+        ]
+
+    def set_rule(
+        self,
+        element: str,
+        effect: str | None,
+        conditions: list[tuple[str, str, Any]],
+        *,
+        combine: str = "all",
+    ) -> None:
+        """Shows, hides, enables or disables a layout element by other answers, named by pointing:
+        each condition is (question, operator, value) with operator `is`, `is_one_of`, `answered` or
+        `not_answered`; several combine with `all` or `any`. `effect` None takes the rule away."""
+        placement = next((p for p in self.placements() if p.location == element), None)
+        if placement is None:
+            raise DraftError(f"{element} is not an element of the layout.")
+        what = self._title(placement.scope) if placement.scope else "the element"
+        if effect is None:
+            self._apply(f"Remove the rule of {what}", {element + "/rule": _ABSENT})
+            return
+        if effect not in ("show", "hide", "enable", "disable"):
+            raise DraftError(f"{effect!r} is not an effect: choose show, hide, enable or disable.")
+        if not conditions:
+            raise DraftError("A rule needs at least one condition: which answer it depends on.")
+        allowed = set(self.questions_for_rules(element))
+        built = []
+        for question, operator, value in conditions:
+            if question not in allowed:
+                raise DraftError(
+                    f"A rule of {what} can only name a question beside it in the form, and {question} is not one."
+                )
+            scope = question[len(placement.base) :]
+            if operator == "is":
+                built.append({"scope": scope, "schema": {"const": value}})
+            elif operator == "is_one_of":
+                built.append({"scope": scope, "schema": {"enum": list(value)}})
+            elif operator == "answered":
+                built.append({"scope": scope, "schema": {}})
+            elif operator == "not_answered":
+                built.append({"not": {"scope": scope, "schema": {}}})
+            else:
+                raise DraftError(
+                    f"{operator!r} is not a condition: choose is, is one of, is answered or is not answered."
+                )
+        if combine not in ("all", "any"):
+            raise DraftError(f"{combine!r}: conditions combine with all or any.")
+        condition = built[0] if len(built) == 1 else {combine: built}
+        verb = {"show": "Show", "hide": "Hide", "enable": "Enable", "disable": "Disable"}[effect]
+        self._apply(
+            f"{verb} {what} by a rule", {element + "/rule": {"effect": effect, "condition": condition}}
+        )
+
     def add_choice(self, data_pointer: str, value: str, label: str) -> None:
         location, options = self._choices(data_pointer)
         if any(o.get("const") == value for o in options):
@@ -473,6 +536,11 @@ class Draft:
             except DraftError:
                 title = None
         return f"“{title}”" if title else data_pointer
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy, except the marker of an absent part, which must stay itself."""
+    return value if value is _ABSENT else copy.deepcopy(value)
 
 
 def to_text(draft: Draft) -> str:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from caf_desktop.formengine import changes, migration, relevance
 from caf_desktop.formengine.definitions import shipped_catalogue
 from caf_desktop.formengine.drafting import Draft, DraftError
 
 from tests.conftest import EXAMPLES, load_json
+
+
+def pointer_value(draft: Draft, location: str) -> Any:
+    from caf_desktop.formengine import pointers
+
+    return pointers.resolve(draft.raw, location, None)
 
 
 def review_draft() -> Draft:
@@ -132,3 +140,43 @@ def test_moving_an_element_changes_the_page_order_and_undo_puts_it_back() -> Non
     assert [scope for scope, _ in draft.definition().controls()] == order
     with pytest.raises(DraftError, match="only within its list"):
         draft.move("/layout/sections/0/elements/0", 99)
+
+
+def test_a_rule_is_made_by_pointing_at_a_question_and_follows_it_when_renamed() -> None:
+    draft = review_draft()
+    reason = next(p for p in draft.placements() if p.scope == "/outcome/reason_for_closure")
+    assert "/outcome/decision" in draft.questions_for_rules(reason.location)
+    draft.set_rule(reason.location, "show", [("/outcome/decision", "is_one_of", ["close", "step_up"])])
+    assert draft.findings() == []
+    definition = draft.definition()
+    assert (
+        "/outcome/reason_for_closure"
+        in relevance.relevance(definition, {"outcome": {"decision": "continue"}}).hidden
+    )
+    assert (
+        "/outcome/reason_for_closure"
+        not in relevance.relevance(definition, {"outcome": {"decision": "close"}}).hidden
+    )
+    draft.rename("/outcome/decision", "what_was_decided")
+    assert draft.findings() == []
+    assert (
+        "/outcome/reason_for_closure"
+        not in relevance.relevance(draft.definition(), {"outcome": {"what_was_decided": "close"}}).hidden
+    )
+    with pytest.raises(DraftError, match="can only name a question beside it"):
+        draft.set_rule(reason.location, "show", [("/review/date", "answered", None)])
+    with pytest.raises(DraftError, match="A rule still names"):
+        draft.delete("/outcome/what_was_decided")
+    draft.set_rule(reason.location, None, [])
+    assert "rule" not in pointer_value(draft, reason.location)
+    assert draft.undo_label() == "Remove the rule of “Reason for closure”"
+
+
+def test_undoing_an_edit_that_added_a_part_takes_the_part_away_again() -> None:
+    draft = review_draft()
+    assert "description" not in draft.raw["schema"]["properties"]["review"]["properties"]["date"]
+    draft.set_text("/review/date", "description", "The day the team met.")
+    draft.undo()
+    assert "description" not in draft.raw["schema"]["properties"]["review"]["properties"]["date"]
+    assert draft.findings() == []
+    assert draft.as_json() == {**dict(draft.base.raw), "version": "1.1.0"}

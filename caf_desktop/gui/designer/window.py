@@ -93,6 +93,102 @@ class AddQuestionDialog(QDialog):
             self.id_edit.setText("_".join(words)[:40])
 
 
+class RuleDialog(QDialog):
+    """A rule by pointing: "show when [question] [is / is one of / is answered / is not answered] [value]"."""
+
+    EFFECTS = (
+        ("Always shown (no rule)", None),
+        ("Show it when", "show"),
+        ("Hide it when", "hide"),
+        ("Let it be edited only when", "enable"),
+        ("Make it read-only when", "disable"),
+    )
+    OPERATORS = (
+        ("is", "is"),
+        ("is one of", "is_one_of"),
+        ("is answered", "answered"),
+        ("is not answered", "not_answered"),
+    )
+
+    def __init__(self, draft: Draft, element: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.draft = draft
+        self.setWindowTitle("Rule")
+        layout = QFormLayout(self)
+        self.effect = QComboBox(self)
+        self.effect.setAccessibleName("What the rule does")
+        for label, effect in self.EFFECTS:
+            self.effect.addItem(label, effect)
+        self.question = QComboBox(self)
+        self.question.setAccessibleName("The question the rule depends on")
+        root = draft.raw["schema"]
+        for pointer in draft.questions_for_rules(element):
+            self.question.addItem(schematree.title(schematree.at(root, pointer), pointer), pointer)
+        self.operator = QComboBox(self)
+        self.operator.setAccessibleName("How the answer is compared")
+        for label, operator in self.OPERATORS:
+            self.operator.addItem(label, operator)
+        self.values = QListWidget(self)
+        self.values.setAccessibleName("The answers that make the rule hold")
+        self.text_value = QLineEdit(self)
+        self.text_value.setAccessibleName("The answer that makes the rule hold")
+        layout.addRow("&Effect:", self.effect)
+        layout.addRow("&Question:", self.question)
+        layout.addRow("&Answer:", self.operator)
+        layout.addRow("&Values:", self.values)
+        layout.addRow("&Or the text:", self.text_value)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addRow(buttons)
+        self.question.currentIndexChanged.connect(self._fill_values)
+        self._fill_values()
+
+    def _fill_values(self) -> None:
+        self.values.clear()
+        pointer = self.question.currentData()
+        node = schematree.at(self.draft.raw["schema"], pointer) if pointer else []
+        kind = schematree.kind(self.draft.raw["schema"], node) if node else "unknown"
+        options: list[tuple[Any, str]] = list(schematree.choice_options(node) or [])
+        if kind == "boolean":
+            options = [(True, "Yes"), (False, "No")]
+        for value, label in options:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, value)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.values.addItem(item)
+        self.text_value.setEnabled(not options)
+
+    def chosen_values(self) -> list[Any]:
+        checked = [
+            self.values.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.values.count())
+            if self.values.item(i).checkState() == Qt.CheckState.Checked
+        ]
+        return checked or (
+            [self.text_value.text()] if self.text_value.isEnabled() and self.text_value.text() else []
+        )
+
+    def rule(self) -> tuple[str | None, list[tuple[str, str, Any]]]:
+        effect = self.effect.currentData()
+        if effect is None:
+            return None, []
+        operator = self.operator.currentData()
+        values = self.chosen_values()
+        if operator == "is":
+            if len(values) != 1:
+                raise CafError("Choose exactly one answer for “is” (or choose “is one of”).")
+            return effect, [(self.question.currentData(), "is", values[0])]
+        if operator == "is_one_of":
+            if not values:
+                raise CafError("Choose at least one answer for “is one of”.")
+            return effect, [(self.question.currentData(), "is_one_of", values)]
+        return effect, [(self.question.currentData(), operator, None)]
+
+
 class PublishDialog(QDialog):
     """What publishing would do: the graded changes with the records they touch, or why it cannot."""
 
@@ -256,6 +352,9 @@ class DesignerWindow(QMainWindow):
         self.add_action = self._action("&Add a question…", self.add_question, "Ctrl+Shift+N", edit_menu)
         self.rename_action = self._action("Re&name the id…", self.rename, "F2", edit_menu)
         self.delete_action = self._action("&Delete the question", self.delete, "Ctrl+Delete", edit_menu)
+        self.rule_action = self._action(
+            "R&ule: show or hide by an answer…", self.edit_rule, "Ctrl+R", edit_menu
+        )
         self.add_choice_action = self._action("Add a &choice…", self.add_choice, None, edit_menu)
         self.retire_choice_action = self._action("Re&tire a choice…", self.retire_choice, None, edit_menu)
         edit_menu.addSeparator()
@@ -490,6 +589,25 @@ class DesignerWindow(QMainWindow):
         if pointer is not None:
             self._selected = None
             self._edit(lambda: self.draft.delete(pointer))
+
+    def edit_rule(self) -> None:
+        location = self._selected
+        if location is None or "/elements/" not in location:
+            self.message.setText(
+                "Choose a question, group or text in the outline first: a rule belongs to one."
+            )
+            self.message.show()
+            return
+        dialog = RuleDialog(self.draft, location, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            effect, conditions = dialog.rule()
+        except CafError as error:
+            self.message.setText(f"Not changed: {error}")
+            self.message.show()
+            return
+        self._edit(lambda: self.draft.set_rule(location, effect, conditions))
 
     def add_choice(self) -> None:
         pointer = self.chosen_question()

@@ -178,3 +178,42 @@ def test_a_question_a_rule_names_is_not_deleted_and_the_designer_says_why(qtbot:
     )
     assert "is_unborn" in designer.draft.raw["schema"]["properties"]["child"]["properties"]
     assert not designer.draft.can_undo
+
+
+def test_a_rule_is_made_by_pointing_and_the_preview_follows_it(qtbot: Any, dialogs: ModalDialogs) -> None:
+    from caf_desktop.formengine.drafting import Draft
+    from caf_desktop.gui.designer.window import RuleDialog
+
+    designer = DesignerWindow(Draft(shipped_catalogue().get("tac-review", "1.0.0")))
+    qtbot.addWidget(designer)
+    designer.show()
+    choose(designer, "(reason_for_closure)")
+
+    def show_when_closing_or_stepping_up(dialog: RuleDialog) -> None:
+        dialog.effect.setCurrentIndex(dialog.effect.findData("show"))
+        dialog.question.setCurrentIndex(dialog.question.findData("/outcome/decision"))
+        dialog.operator.setCurrentIndex(dialog.operator.findData("is_one_of"))
+        labels = [dialog.values.item(i).text() for i in range(dialog.values.count())]
+        assert "Close the CAF" in labels
+        for i in range(dialog.values.count()):
+            if dialog.values.item(i).text() in ("Close the CAF", "Step up to children's social care"):
+                dialog.values.item(i).setCheckState(Qt.CheckState.Checked)
+        dialog.accept()
+
+    dialogs.expect(RuleDialog, show_when_closing_or_stepping_up)
+    designer.rule_action.trigger()
+    assert designer.draft.undo_label() == "Show “Reason for closure” by a rule"
+    assert designer.findings.item(0).text().startswith("No problems")
+    assert designer.preview is not None
+    view = designer.preview
+    view.build_all()
+    view.set_current_section(len(view.definition.sections) - 1)  # Next steps and outcome
+
+    def reason_shown() -> bool:  # found again each time: a new value may build new widgets
+        reason = view.findChild(QWidget, "/outcome/reason_for_closure")
+        return reason is not None and reason.isVisibleTo(view)
+
+    view.set_value({"outcome": {"decision": "continue"}})
+    qtbot.waitUntil(lambda: not reason_shown(), timeout=3000)
+    view.set_value({"outcome": {"decision": "step_up"}})  # shown for the new second choice too
+    qtbot.waitUntil(reason_shown, timeout=3000)
