@@ -483,6 +483,31 @@ class Draft:
             f"{verb} {what} by a rule", {element + "/rule": {"effect": effect, "condition": condition}}
         )
 
+    def replace_json(self, text: str) -> None:
+        """The expert's edit in the JSON view: the whole definition replaced, as one undoable edit. The
+        id and the version stay the draft's; a `migration` written by hand is kept for publishing."""
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise DraftError(
+                f"The JSON is not valid at line {error.lineno}, column {error.colno}: {error.msg}."
+            ) from None
+        if not isinstance(raw, dict):
+            raise DraftError("The JSON must be one object: the form definition.")
+        if raw.get("id") != self.raw.get("id"):
+            raise DraftError(
+                f"The id must stay {self.raw.get('id')!r}: a new form is made from the Form menu, not by a new id."
+            )
+        written = raw.pop("migration", None)
+        parts = {f"/{pointers.join([key])[1:]}": value for key, value in raw.items()}
+        parts.update({f"/{pointers.join([key])[1:]}": _ABSENT for key in self.raw if key not in raw})
+        steps = (
+            list(written["steps"])
+            if isinstance(written, dict) and isinstance(written.get("steps"), list)
+            else []
+        )
+        self._apply("Edit the JSON", parts, [s for s in steps if s not in self.migration_steps()])
+
     def add_choice(self, data_pointer: str, value: str, label: str) -> None:
         location, options = self._choices(data_pointer)
         if any(o.get("const") == value for o in options):

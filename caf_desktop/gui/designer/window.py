@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QSplitter,
     QTabWidget,
     QTreeWidget,
@@ -299,6 +301,19 @@ class DesignerWindow(QMainWindow):
         form.addRow("Choices:", self.choices_list)
         return properties
 
+    def _build_json_page(self) -> QWidget:
+        self.json_view = QPlainTextEdit(self)
+        self.json_view.setObjectName("designer-json")
+        self.json_view.setAccessibleName("The draft as JSON, for experts")
+        json_page = QWidget(self)
+        json_layout = QVBoxLayout(json_page)
+        json_layout.setContentsMargins(0, 0, 0, 0)
+        json_layout.addWidget(self.json_view)
+        self.apply_json_button = QPushButton("&Apply the JSON (one edit: Undo takes it back)", json_page)
+        self.apply_json_button.clicked.connect(self.apply_json)
+        json_layout.addWidget(self.apply_json_button)
+        return json_page
+
     def _build_preview(self) -> QSplitter:
         self.tabs = QTabWidget(self)
         self.preview_host = QWidget(self)
@@ -308,12 +323,22 @@ class DesignerWindow(QMainWindow):
         self.preview_note = QLabel("", self.preview_host)
         self.preview_note.setWordWrap(True)
         self.preview_layout.addWidget(self.preview_note)
-        self.json_view = QPlainTextEdit(self)
-        self.json_view.setObjectName("designer-json")
-        self.json_view.setReadOnly(True)
-        self.json_view.setAccessibleName("The draft as JSON")
+        json_page = self._build_json_page()
+        check_row = QWidget(self.preview_host)
+        check_layout = QHBoxLayout(check_row)
+        check_layout.setContentsMargins(0, 0, 0, 0)
+        self.try_button = QPushButton(
+            "Chec&k the answers typed in the preview (nothing is stored)", check_row
+        )
+        self.try_button.clicked.connect(self.check_preview)
+        self.try_result = QLabel("", check_row)
+        self.try_result.setObjectName("designer-try-result")
+        self.try_result.setWordWrap(True)
+        check_layout.addWidget(self.try_button)
+        check_layout.addWidget(self.try_result, 1)
+        self.preview_layout.addWidget(check_row)
         self.tabs.addTab(self.preview_host, "&Preview")
-        self.tabs.addTab(self.json_view, "&JSON")
+        self.tabs.addTab(json_page, "&JSON")
         self.findings = QListWidget(self)
         self.findings.setObjectName("designer-findings")
         self.findings.setAccessibleName("Problems the checker found in the draft")
@@ -376,6 +401,7 @@ class DesignerWindow(QMainWindow):
         self._fill_outline()
         found = self.draft.findings()
         self.findings.clear()
+        self._mark_outline(found)
         for finding in found:
             item = QListWidgetItem(f"{finding.path}: {finding.message}")
             item.setData(Qt.ItemDataRole.UserRole, finding.path)
@@ -425,6 +451,36 @@ class DesignerWindow(QMainWindow):
             self.outline.setCurrentItem(chosen)
         self.outline.blockSignals(False)
 
+    def _mark_outline(self, found: list[Any]) -> None:
+        """Each finding on its element in the outline: the item says "problem" and carries the message."""
+        for item in self._all_items():
+            location = item.data(0, Qt.ItemDataRole.UserRole)
+            mine = [
+                f.message
+                for f in found
+                if location
+                and (f.path == location or f.path.startswith(location + "/"))
+                and not any(
+                    f.path.startswith(other + "/") and other.startswith(location + "/")
+                    for other in self._placements
+                )
+            ]
+            if mine:
+                item.setText(0, f"⚠ {item.text(0)}")
+                item.setToolTip(0, "\n".join(mine))
+                item.setData(
+                    0, Qt.ItemDataRole.AccessibleTextRole, f"{item.text(0)[2:]}, has a problem: {mine[0]}"
+                )
+
+    def _all_items(self) -> list[QTreeWidgetItem]:
+        found: list[QTreeWidgetItem] = []
+        stack = [self.outline.topLevelItem(i) for i in range(self.outline.topLevelItemCount())]
+        while stack:
+            item = stack.pop()
+            found.append(item)
+            stack.extend(item.child(i) for i in range(item.childCount()))
+        return found
+
     def _words(self, element: dict[str, Any], placement: Placement) -> str:
         if placement.scope is not None:
             node = schematree.at(self.draft.raw["schema"], placement.scope)
@@ -447,6 +503,27 @@ class DesignerWindow(QMainWindow):
         self.preview = FormView(self.draft.definition(), self.preview_host, own_keys=False)
         self.preview.setObjectName("designer-preview")
         self.preview_layout.addWidget(self.preview)
+
+    def apply_json(self) -> None:
+        self._edit(lambda: self.draft.replace_json(self.json_view.toPlainText()))
+
+    def check_preview(self) -> None:
+        """Test-fills the form: the complete check and the threshold guidance on what was typed in the
+        preview. Nothing is stored."""
+        if self.preview is None:
+            return
+        from caf_desktop.practice import completion  # noqa: PLC0415
+
+        problems = completion.findings(self.preview.definition, self.preview.value())
+        guidance = self.preview.guidance_result()
+        words = [
+            f"{len(problems)} answer{'s' if len(problems) != 1 else ''} to give or fix before marking complete"
+            if problems
+            else "Complete: nothing missing."
+        ]
+        if guidance is not None:
+            words.append(f"Suggested level {guidance.level} ({guidance.label}).")
+        self.try_result.setText(" ".join(words))
 
     def _chosen(self, current: QTreeWidgetItem | None, _previous: Any = None) -> None:
         self._selected = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None

@@ -217,3 +217,49 @@ def test_a_rule_is_made_by_pointing_and_the_preview_follows_it(qtbot: Any, dialo
     qtbot.waitUntil(lambda: not reason_shown(), timeout=3000)
     view.set_value({"outcome": {"decision": "step_up"}})  # shown for the new second choice too
     qtbot.waitUntil(reason_shown, timeout=3000)
+
+
+def test_the_json_view_is_kept_in_step_and_a_bad_edit_there_is_named(qtbot: Any) -> None:
+    from caf_desktop.formengine.drafting import Draft
+
+    designer = DesignerWindow(Draft(shipped_catalogue().get("tac-review", "1.0.0")))
+    qtbot.addWidget(designer)
+    designer.show()
+    text = designer.json_view.toPlainText()
+    assert '"title": "What has changed for the child since the last review?"' in text
+    designer.json_view.setPlainText(
+        text.replace("What has changed for the child since the last review?", "What is different?")
+    )
+    designer.apply_json_button.click()
+    assert designer.draft.raw["schema"]["properties"]["what_changed"]["title"] == "What is different?"
+    assert outline_item(designer, "(what_changed)").text(0).startswith("What is different?")
+    designer.undo_action.trigger()
+    assert designer.draft.raw["schema"]["properties"]["what_changed"]["title"].startswith("What has changed")
+
+    designer.json_view.setPlainText(text.replace('"/notes"', '"/nowhere"'))
+    designer.apply_json_button.click()  # valid JSON, but the layout names a field that is not there
+    flagged = outline_item(designer, "(nowhere)")
+    assert flagged.text(0).startswith("⚠")
+    assert "is not a field of this form" in flagged.toolTip(0)
+    assert designer.preview is None
+    assert not designer.publish_action.isEnabled()
+
+    designer.json_view.setPlainText("{not json")
+    designer.apply_json_button.click()
+    assert designer.message.text().startswith("Not changed: The JSON is not valid at line 1")
+
+
+def test_a_designer_test_fills_the_preview_with_the_complete_check(qtbot: Any) -> None:
+    from caf_desktop.formengine.drafting import Draft
+
+    designer = DesignerWindow(Draft(shipped_catalogue().get("tac-review", "1.0.0")))
+    qtbot.addWidget(designer)
+    designer.show()
+    designer.try_button.click()
+    assert "before marking complete" in designer.try_result.text()
+    assert designer.preview is not None
+    designer.preview.set_value(
+        json.loads((EXAMPLES / "tac-review" / "full.json").read_text(encoding="utf-8"))
+    )
+    designer.try_button.click()
+    assert designer.try_result.text().startswith("Complete: nothing missing.")
