@@ -172,7 +172,7 @@ class RecordsWindow(MainWindow):
         self._attention_timer.setInterval(ATTENTION_CHECK_MS)
         self._attention_timer.timeout.connect(self.refresh_attention)
         self._attention_timer.start()
-        QTimer.singleShot(0, self.refresh_attention)  # once the window is up: it may read every TAC case
+        QTimer.singleShot(0, self.refresh_attention)  # once the window is up: it may read every open case
         self.update_title()
         self._update_actions()
 
