@@ -4,7 +4,8 @@ Everyone and everything here is invented: family names are made-up words (someti
 family name, as in "Nguyễn-Quillfeather"), schools and services say "(fictional)", telephone numbers are
 in Ofcom's ranges for drama, postcodes start with ZZ and email addresses end in `.example`. Dates count
 back from `today`, so the cases look current whenever they are made: assessments in progress, TAC
-meetings and reviews (some overdue), and closed cases with their closure forms.
+meetings and reviews (some overdue), management oversight and referrals to children's social care
+(`stepping`), and closed cases with their closure forms.
 
 `samples()` makes the documents without a store (every one passes the draft check, and every record
 not in draft passes the complete check); `populate()` adds them to a store through its API.
@@ -18,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from caf_desktop.demo import stepping
 from caf_desktop.demo.content import (
     BOYS,
     CAMHS_WORKER,
@@ -53,7 +55,19 @@ DEFAULT_SEED = 2026
 DEFAULT_COUNT = 25
 DEMO_USER = "Demo User"
 DEMO_ORGANISATION = "Demo organisation (fictional)"
-FORMS = ("caf-pre-assessment", "caf-assessment", "tac-meeting", "tac-review", "caf-closure")
+FORMS = (
+    "caf-pre-assessment",
+    "caf-assessment",
+    "tac-meeting",
+    "tac-review",
+    "caf-closure",
+    "caf-referral",
+    "management-oversight",
+)
+SHOWCASE_NO_FIRST_TAC, SHOWCASE_NON_ENGAGEMENT = (
+    stepping.SHOWCASE_NO_FIRST_TAC,
+    stepping.SHOWCASE_NON_ENGAGEMENT,
+)
 
 Document = dict[str, Any]
 
@@ -89,7 +103,8 @@ class _Case:
         self.rng = rng
         self.number = number
         self.today = today
-        self.unborn = rng.random() < 0.05
+        self.unborn = rng.random() < 0.05 and number > SHOWCASE_NON_ENGAGEMENT
+        self.showcase = number if number <= SHOWCASE_NON_ENGAGEMENT else None
         self.sex = "unknown" if self.unborn else rng.choice(("female", "male"))
         self.mother = rng.choice(MOTHERS)
         self.father = rng.choice(FATHERS)
@@ -116,6 +131,9 @@ class _Case:
         self.level = min(
             4, max(1, len(self.themes) + rng.choice((-1, 0, 0, 0, 1)) + (1 if len(self.themes) > 1 else 0))
         )
+        if self.showcase is not None:
+            self.start = today - dt.timedelta(days={1: 200, 2: 60, 3: 150}[self.showcase])
+            self.level = {1: 4, 2: self.level, 3: 3}[self.showcase]
         self.reference = f"DEMO-{self.start.year}-{number:05d}"
         self.address = f"{rng.randint(1, 99)} {rng.choice(STREETS)}, Fictonwood, Brambledown"
         self.postcode = f"ZZ{rng.randint(1, 9)} {rng.randint(1, 9)}ZZ"
@@ -544,7 +562,37 @@ class _Case:
     # The episode ----------------------------------------------------------------------------------------
 
     def records(self) -> Iterator[tuple[str, Document, bool]]:
-        """(form id, document, is it a draft) in date order; statuses are decided by the caller."""
+        """(form id, document, is it a draft) in date order; statuses are decided by the caller. The
+        referrals and oversight (`stepping`) are woven in by date; a closure stays last."""
+        episode = list(self._episode())
+        extras = self._extras(episode)
+        closure = episode[-1:] if episode and episode[-1][0] == "caf-closure" else []
+        body = episode[: len(episode) - len(closure)]
+        woven = [
+            (_on(form_id, document), index, (form_id, document, draft))
+            for index, (form_id, document, draft) in enumerate(body)
+        ]
+        woven += [(e.on, len(body) + n, (e.form_id, e.document, False)) for n, e in enumerate(extras)]
+        for _, _, record in sorted(woven, key=lambda w: (w[0], w[1])):
+            yield record
+        yield from closure
+
+    def family(self) -> stepping.Family:
+        return stepping.Family(
+            self.child(),
+            self.first_name,
+            self.parent_full_name,
+            self.lead.name,
+            self.lead.role,
+            self.lead.agency,
+            self.lead.phone,
+            self.level,
+        )
+
+    def _extras(self, episode: list[tuple[str, Document, bool]]) -> list[stepping.Extra]:
+        return stepping.extra_records(self, episode)
+
+    def _episode(self) -> Iterator[tuple[str, Document, bool]]:
         rng, today = self.rng, self.today
         if not self.unborn and rng.random() < 0.2:
             yield "caf-pre-assessment", self.pre_assessment(self.day(self.start, -10, -1)), False
@@ -554,9 +602,11 @@ class _Case:
             return
         yield "caf-assessment", self.assessment(self.start, completed), False
         first = completed + dt.timedelta(days=rng.randint(7, 21))
-        if first > today:
+        if first > today or self.showcase == SHOWCASE_NO_FIRST_TAC:
             return
         closing_after = rng.randint(1, 6) if not self.unborn and rng.random() < 0.45 else None
+        if self.showcase is not None:
+            closing_after = None
         drifting = rng.random() < 0.3
         next_review = first + dt.timedelta(weeks=rng.randint(4, 12))
         draft_last = rng.random() < 0.35
@@ -592,6 +642,21 @@ class _Case:
                 yield "tac-review", self.review(on, decision, plan_next, number, draft=draft), draft
             if closes:
                 yield "caf-closure", self.closure(self.day(on, 0, 14), outcome, on), False
+
+
+def _on(form_id: str, document: Document) -> dt.date:
+    """The day a demo record is about, to weave the extra records in by date."""
+    for part, key in (
+        ("meeting", "date"),
+        ("review", "date"),
+        ("practitioner", "date"),
+        ("meta", "date_completed"),
+        ("meta", "date_started"),
+    ):
+        value = document.get(part, {}).get(key)
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value)
+    return dt.date.min
 
 
 _DECISIONS = {

@@ -17,8 +17,17 @@ from caf_desktop.common.errors import CafError
 from caf_desktop.formengine import pointers, schematree
 from caf_desktop.formengine.definitions import FormDefinition, Subject, installed_catalogue
 
-# The forms in the order the work uses them: checklist, assessment, meeting, reviews, closure.
-WORK_ORDER = ("caf-pre-assessment", "caf-assessment", "tac-meeting", "tac-review", "caf-closure")
+# The forms in the order the work uses them: checklist, assessment, meeting, reviews, the manager's
+# oversight, a referral to children's social care (stepping up), closure.
+WORK_ORDER = (
+    "caf-pre-assessment",
+    "caf-assessment",
+    "tac-meeting",
+    "tac-review",
+    "management-oversight",
+    "caf-referral",
+    "caf-closure",
+)
 
 DONE = "completed"
 

@@ -94,14 +94,15 @@ class Rule:
 class Intervals:
     """The locality's intervals that define drift (the ruleset's `intervals`; docs/thresholds.md).
 
-    The defaults: a first TAC meeting within 20 working days (four weeks) of a completed CAF;
+    The defaults: a first TAC meeting within 15 working days (three weeks) of a completed CAF (what
+    the shipped TAC meeting form tells workers);
     management oversight of every level 3 and level 4 case at least every 90 days; a decision on a
     referral to children's social care recorded within 3 working days (Working Together 2023 asks
     children's social care to decide within one working day and to tell the referrer; three allows
     for that reply to reach the lead professional); a TAC review every 12 weeks when none was set.
     """
 
-    first_tac_meeting_working_days: int = 20
+    first_tac_meeting_working_days: int = 15
     oversight_days: int = 90
     referral_decision_working_days: int = 3
     review_weeks: int = 12

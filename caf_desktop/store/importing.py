@@ -536,23 +536,34 @@ class ImportMixin(CaseListMixin):
         """What the new records make of their cases, as `_update_case` would after each one: the drift
         of all the case's records (the last one first, then those stored, then the other new ones), and
         the agreed level, lead professional and next review of the last record that says them."""
-        from caf_desktop.practice.drift import CaseRecord, drift_flags  # noqa: PLC0415
+        from caf_desktop.practice.drift import CaseRecord  # noqa: PLC0415
+        from caf_desktop.store import drift  # noqa: PLC0415
 
         stored: dict[int, list[CaseRecord]] = {}
         stored_ids = sorted(case.id for case in in_case if isinstance(case, Case))
         for id_chunk in chunks(stored_ids):
-            for case_id, form_id, document, created_at in session.execute(
-                select(Record.case_id, Record.form_id, Record.document, Record.created_at)
-                .where(Record.case_id.in_(id_chunk))
+            for case_id, form_id, document, created_at, status, level in session.execute(
+                select(
+                    Record.case_id,
+                    Record.form_id,
+                    Record.document,
+                    Record.created_at,
+                    Record.status,
+                    Record.level,
+                )
+                .where(Record.case_id.in_(id_chunk), Record.deleted_at.is_(None))
                 .order_by(Record.id)
             ):
                 stored.setdefault(case_id, []).append(
-                    CaseRecord(form_id, document, as_utc(created_at) or clock.now())
+                    drift.case_record(form_id, document, as_utc(created_at) or clock.now(), status, level)
                 )
         for case, members in in_case.items():
-            added = [CaseRecord(incoming.form_id, incoming.document, moment) for incoming, _ in members]
+            added = [
+                drift.case_record(incoming.form_id, incoming.document, moment, incoming.status, summary.level)
+                for incoming, summary in members
+            ]
             before = stored.get(case.id, []) if isinstance(case, Case) else []
-            flags = drift_flags([added[-1], *before, *added[:-1]], clock.now().date())
+            attention = drift.attention([added[-1], *before, *added[:-1]], clock.now().date())
             # The same keys for every case, in the same order (new cases go in by one executemany).
             values: dict[str, Any] = (
                 {
@@ -571,7 +582,7 @@ class ImportMixin(CaseListMixin):
                     "closed": None,
                 }
             )
-            values["attention"] = " ".join(f.message for f in flags) or None
+            values["attention"] = attention
             for incoming, summary in members:
                 if summary.level is not None:
                     values["agreed_level"] = summary.level

@@ -250,14 +250,18 @@ class RecordsMixin(StoreCore):
         case = record.case
         if case is None:
             return
-        from caf_desktop.practice.drift import CaseRecord, drift_flags  # noqa: PLC0415
+        from caf_desktop.store import drift  # noqa: PLC0415
 
-        records = [record, *(r for r in case.records if r is not record)]
-        flags = drift_flags(
-            [CaseRecord(r.form_id, r.document, as_utc(r.created_at) or clock.now()) for r in records],
+        records = [record, *(r for r in case.records if r is not record and r.deleted_at is None)]
+        case.attention = drift.attention(
+            (
+                drift.case_record(
+                    r.form_id, r.document, as_utc(r.created_at) or clock.now(), r.status, r.level
+                )
+                for r in records
+            ),
             clock.now().date(),
         )
-        case.attention = " ".join(f.message for f in flags) or None
         if summary.level is not None:
             case.agreed_level = summary.level
         if summary.lead_professional:
@@ -269,9 +273,10 @@ class RecordsMixin(StoreCore):
         case.updated_at = clock.now()
 
     def refresh_attention(self, today: dt.date | None = None, *, force: bool = False) -> int:
-        """Works drift out again for every open case with a TAC record, once a day: a review becomes
+        """Works drift out again for every open case with a record that can drift (a CAF, TAC record,
+        referral or oversight), once a day: a review, a referral's decision or an oversight becomes
         overdue as days pass, with nobody saving anything. Returns how many cases changed."""
-        from caf_desktop.practice.drift import CaseRecord, drift_flags  # noqa: PLC0415
+        from caf_desktop.store import drift  # noqa: PLC0415
 
         today = today or clock.now().date()
         changed = 0
@@ -285,7 +290,7 @@ class RecordsMixin(StoreCore):
                 .where(
                     Case.id.in_(
                         select(Record.case_id).where(
-                            Record.form_id.in_(("tac-meeting", "tac-review")), Record.deleted_at.is_(None)
+                            Record.form_id.in_(drift.DRIFTING_FORMS), Record.deleted_at.is_(None)
                         )
                     )
                 )
@@ -293,11 +298,15 @@ class RecordsMixin(StoreCore):
             for case in cases:
                 records = [r for r in case.records if r.deleted_at is None]
                 records.sort(key=lambda r: r.updated_at, reverse=True)
-                flags = drift_flags(
-                    [CaseRecord(r.form_id, r.document, as_utc(r.created_at) or clock.now()) for r in records],
+                attention = drift.attention(
+                    (
+                        drift.case_record(
+                            r.form_id, r.document, as_utc(r.created_at) or clock.now(), r.status, r.level
+                        )
+                        for r in records
+                    ),
                     today,
                 )
-                attention = " ".join(f.message for f in flags) or None
                 if attention != case.attention:
                     case.attention = attention
                     changed += 1

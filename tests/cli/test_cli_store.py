@@ -756,3 +756,24 @@ def test_records_complete_of_an_unknown_record(cli: Cli, home: Path) -> None:
     assert (
         result.err == "There is no record 'no-such-record'. `caf-desktop records list` shows the records.\n"
     )
+
+
+def test_the_demo_shows_a_referral_each_way_oversight_and_each_whole_case_drift(tmp_path: Path) -> None:
+    store = Store.create(tmp_path / "home", PASSPHRASE, Profile("Demo", "worker", ""), kdf_cost=2**10)
+    try:
+        demo.populate(store)  # the default 25 records of `caf-desktop demo`
+        records = store.list_records(RecordQuery(limit=None))
+        referrals = [store.get(r.id).document for r in records if r.form_id == "caf-referral"]
+        assert any("decision" in d for d in referrals)
+        assert any("decision" not in d for d in referrals)
+        assert any(r.form_id == "management-oversight" for r in records)
+        shown = " ".join({r.attention for r in records if r.attention})
+        for words in (
+            "has no decision recorded",
+            "no TAC meeting has been held",
+            "Management oversight of this level 4 case was due by",
+            "Contacts did not happen again and again",
+        ):
+            assert words in shown
+    finally:
+        store.close()

@@ -15,7 +15,15 @@ from tests.conftest import example_files, load_json
 # The examples are fixed documents; judge them on a fixed day so their dates stay valid.
 TODAY = dt.date(2026, 11, 26)
 
-FORM_IDS = {"caf-pre-assessment", "caf-assessment", "tac-meeting", "tac-review", "caf-closure"}
+FORM_IDS = {
+    "caf-pre-assessment",
+    "caf-assessment",
+    "tac-meeting",
+    "tac-review",
+    "caf-closure",
+    "caf-referral",
+    "management-oversight",
+}
 
 
 def caf() -> FormDefinition:
@@ -203,3 +211,64 @@ def test_definitions_have_stable_digests() -> None:
     first = caf().digest
     assert len(first) == 64
     assert shipped_catalogue().get("caf-assessment", "1.0.0").digest == first
+
+
+# --- the referral (step up) and management oversight ------------------------------------------------
+
+
+def test_the_new_forms_pass_forms_check() -> None:
+    from caf_desktop.practice import thresholds
+
+    forms = Path(__file__).parents[2] / "forms"
+    files = [forms / f / "1.0.0.json" for f in ("caf-referral", "management-oversight")]
+    report = thresholds.check_files([(path, str(path.relative_to(forms.parent))) for path in files])
+    assert (report.findings, report.unreadable, report.checked) == ([], [], 2)
+
+
+def test_a_referral_is_complete_before_childrens_social_care_decides() -> None:
+    referral = shipped_catalogue().get("caf-referral")
+    waiting = load_json(Path(__file__).parents[1] / "examples" / "caf-referral" / "awaiting-decision.json")
+    assert "decision" not in waiting
+    assert validation.findings(referral, waiting, complete=True, today=TODAY) == []
+    # Once a decision is chosen, its date and who gave it must be recorded too.
+    waiting["decision"] = {"outcome": "no_further_action"}
+    paths = sorted(f.path for f in validation.findings(referral, waiting, complete=True, today=TODAY))
+    assert paths == ["/decision/date", "/decision/told_by"]
+
+
+def test_a_referral_without_consent_records_why_and_who_decided() -> None:
+    referral = shipped_catalogue().get("caf-referral")
+    document = load_json(Path(__file__).parents[1] / "examples" / "caf-referral" / "full.json")
+    del document["sharing"]["without_consent_reason"], document["sharing"]["decided_by"]
+    paths = sorted(f.path for f in validation.findings(referral, document, complete=True, today=TODAY))
+    assert paths == ["/sharing/decided_by", "/sharing/without_consent_reason"]
+    assert not relevance(referral, document).is_hidden("/sharing/parents_not_told_reason")
+
+
+def test_oversight_needs_its_next_date() -> None:
+    oversight = shipped_catalogue().get("management-oversight")
+    document = load_json(Path(__file__).parents[1] / "examples" / "management-oversight" / "full.json")
+    del document["next_oversight_date"]
+    paths = [f.path for f in validation.findings(oversight, document, complete=True, today=TODAY)]
+    assert paths == ["/next_oversight_date"]
+
+
+NON_ENGAGEMENT_KINDS = ["missed", "cancelled", "not_at_home", "declined"]
+
+
+@pytest.mark.parametrize("form_id", ["caf-referral", "management-oversight"])
+def test_the_new_forms_keep_a_log_of_contacts_that_did_not_happen(form_id: str) -> None:
+    definition = shipped_catalogue().get(form_id)
+    log = definition.schema["properties"]["non_engagement"]
+    assert log["title"] == "Contacts that did not happen"
+    item = log["items"]
+    assert set(item["properties"]) == {"date", "kind", "planned", "service", "notes"}
+    assert item["required"] == ["date", "kind"]
+    assert [o["const"] for o in item["properties"]["kind"]["oneOf"]] == NON_ENGAGEMENT_KINDS
+    document = {
+        "child": {"given_names": "Ada", "family_name": "Example"},
+        "non_engagement": [{"date": "2026-11-27", "kind": "missed"}, {"date": "2026-11-20", "kind": "away"}],
+    }
+    findings = {f.path: f.message for f in validation.findings(definition, document, today=TODAY)}
+    assert set(findings) == {"/non_engagement/0/date", "/non_engagement/1/kind"}
+    assert "today or in the past" in findings["/non_engagement/0/date"]

@@ -49,6 +49,8 @@ def test_new_records_are_offered_in_the_order_of_the_work() -> None:
         "caf-assessment",
         "tac-meeting",
         "tac-review",
+        "management-oversight",
+        "caf-referral",
         "caf-closure",
     ]
 

@@ -339,6 +339,6 @@ def test_a_locality_sets_its_intervals_and_the_rest_keep_their_defaults() -> Non
     raw["intervals"] = {"oversight_days": 60}
     assert list(thresholds.check_ruleset(raw, "ruleset.json")) == []
     intervals = thresholds.build(raw).intervals
-    assert (intervals.oversight_days, intervals.first_tac_meeting_working_days) == (60, 20)
+    assert (intervals.oversight_days, intervals.first_tac_meeting_working_days) == (60, 15)
     raw["intervals"] = {"oversight_days": 0}
     assert [f.path for f in thresholds.check_ruleset(raw, "ruleset.json")] == ["/intervals/oversight_days"]

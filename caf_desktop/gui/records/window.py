@@ -173,7 +173,7 @@ class RecordsWindow(MainWindow):
         self._attention_timer.setInterval(ATTENTION_CHECK_MS)
         self._attention_timer.timeout.connect(self.refresh_attention)
         self._attention_timer.start()
-        QTimer.singleShot(0, self.refresh_attention)  # once the window is up: it may read every TAC case
+        QTimer.singleShot(0, self.refresh_attention)  # once the window is up: it may read every open case
         self.update_title()
         self._update_actions()
 
@@ -268,6 +268,18 @@ class RecordsWindow(MainWindow):
             record_menu,
         )
         self.new_tac_review_action.setObjectName("action-new-tac-review-for-this-child")
+        self.new_oversight_action = self._action(
+            "New management &oversight for this child…",
+            lambda: self.new_for_this_child("management-oversight"),
+            None,
+            record_menu,
+        )
+        self.new_referral_action = self._action(
+            "New &referral (step up) for this child…",
+            lambda: self.new_for_this_child("caf-referral"),
+            None,
+            record_menu,
+        )
         record_menu.addSeparator()
         self.back_action = self._action("Back to the &case list", self.show_start, "Alt+Home", record_menu)
         self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)

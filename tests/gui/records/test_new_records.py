@@ -47,6 +47,8 @@ def test_new_record_lists_the_forms_in_the_order_of_the_work(store: Store, qtbot
         "Common Assessment Framework (CAF) assessment",
         "TAC meeting record and delivery plan",
         "TAC review",
+        "Management oversight",
+        "Referral to children's social care (step up)",
         "CAF closure, step up and step down",
     ]
 
