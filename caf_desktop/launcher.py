@@ -31,7 +31,7 @@ def start_gui() -> int:
 def open_window(args: argparse.Namespace) -> int:
     """A command that is a window of the app (`caf-desktop designer [FILE]`)."""
     try:
-        from caf_desktop.gui.designer.window import run_designer  # noqa: PLC0415 - the command line must work without Qt
+        from caf_desktop.gui.app import run_designer  # noqa: PLC0415 - the command line must work without Qt
     except ImportError:
         sys.stderr.write(
             "The form designer is not available in this installation: it needs the desktop app.\n"

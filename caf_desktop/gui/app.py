@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from caf_desktop.common import library_warnings, paths
+from caf_desktop.common.errors import CafError
 
 if TYPE_CHECKING:
     from caf_desktop.gui.records.window import RecordsWindow
@@ -156,3 +157,20 @@ def run_app(database_url: str | None = None) -> int:
     status = int(app.exec())
     store.close()  # type: ignore[attr-defined]
     return status
+
+
+def run_designer(file: str | None) -> int:
+    """`caf-desktop designer [FILE]`: the form designer over a file, or over the first installed form."""
+    from caf_desktop.formengine.definitions import installed_catalogue  # noqa: PLC0415
+    from caf_desktop.formengine.drafting import Draft  # noqa: PLC0415
+    from caf_desktop.gui.designer.window import DesignerWindow, load_file  # noqa: PLC0415 - after the QApplication exists
+
+    app = make_application()
+    try:
+        definition = load_file(Path(file)) if file else installed_catalogue().all()[0]
+    except CafError as error:
+        QMessageBox.warning(None, "Cannot open the form", str(error))
+        return 2
+    window = DesignerWindow(Draft(definition))
+    window.show()
+    return int(app.exec())

@@ -801,18 +801,3 @@ def load_file(path: Path) -> FormDefinition:
     if not isinstance(raw, dict):
         raise CafError(f"{path}: this file does not hold a form definition (it is not a JSON object).")
     return load(raw, str(path))
-
-
-def run_designer(file: str | None) -> int:
-    """`caf-desktop designer [FILE]`: the designer over a file, or over the first installed form."""
-    from caf_desktop.gui.app import make_application  # noqa: PLC0415
-
-    app = make_application()
-    try:
-        definition = load_file(Path(file)) if file else installed_catalogue().all()[0]
-    except CafError as error:
-        QMessageBox.warning(None, "Cannot open the form", str(error))
-        return 2
-    window = DesignerWindow(Draft(definition))
-    window.show()
-    return int(app.exec())
