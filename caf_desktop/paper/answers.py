@@ -349,7 +349,7 @@ class Renderer:
             spaceAfter=10,
         )
         text = (
-            "Safeguarding: the threshold guidance says the child-protection (safeguarding) pathway applies. Contact children's "
+            "Safeguarding: the threshold guidance says the safeguarding pathway applies (child protection). Contact children's "
             "social care now; call the police on 999 if the child is in immediate danger."
         )
         return Paragraph(markup(text), style)
