@@ -276,7 +276,7 @@ def evaluate(
                 reasons.append(f"{rule.id}: {rule.description} ({why})")
             elif in_need and explain:
                 reasons.append(
-                    f"{rule.id}: the level-4 needs chosen are those of a child in need (Children Act 1989 s17), "
+                    f"{rule.id}: The level-4 needs chosen are those of a child in need (Children Act 1989 s17), "
                     "not signs of significant harm: a referral to children's social care with the family's consent "
                     f"({len(in_need)} child-in-need indicator{'s' if len(in_need) != 1 else ''})"
                 )

@@ -272,7 +272,9 @@ class SafeguardingBanner(QFrame):
         if not causes:
             self.clear()
             return
-        danger = IMMEDIATE_DANGER in causes or any("immediate danger" in r for r in result.reasons)
+        danger = IMMEDIATE_DANGER in causes or any(
+            "worker believes the child is in immediate danger" in r for r in result.reasons
+        )
         indicators = bool(causes - {IMMEDIATE_DANGER})
         self._why = (
             "The worker believes the child is in immediate danger, and a child-protection indicator has been chosen."

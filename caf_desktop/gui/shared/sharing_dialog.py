@@ -146,10 +146,11 @@ class SharingDecisionDialog(QDialog):
         form.addWidget(_heading("Ground for sharing without consent", page))
         if not self.child_protection:
             note = QLabel(
-                "No record here is on the child-protection pathway: a child in need (Children Act 1989 s17) "
-                "is referred and shared with the family's consent, so the risk of significant harm is not a "
-                "ground. If you are now worried the child may be at risk of significant harm, record the "
-                "child-protection indicator in the CAF first.",
+                "Not every record here is on the child-protection pathway (no child-protection indicator "
+                "is recorded in its case). A child in need (Children Act 1989 s17) is referred and shared "
+                "with the family's consent, so the risk of significant harm is not a ground. If you are now "
+                "worried the child may be at risk of significant harm, record the child-protection "
+                "indicator in the CAF first.",
                 page,
             )
             note.setObjectName("sharing-child-in-need")

@@ -71,6 +71,7 @@ def test_child_in_need_and_child_protection_side_by_side(show: Show, qtbot: Any)
     assert cp.banner.isVisible()
     assert "call the police on 999" in cp.banner.text.text()
     assert "child-protection indicator" in cp.banner.text.text()
+    assert "believes the child is in immediate danger" not in cp.banner.text.text()  # nobody said so
     assert "you may share information without consent" in cp.guidance.details.text()
     assert cp.guidance.details.text() != cin.guidance.details.text()
 
