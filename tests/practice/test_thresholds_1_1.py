@@ -333,9 +333,11 @@ def test_five_ticks_of_fewer_facts_are_not_many_needs() -> None:
         "self_care.l2.caring_responsibilities",
         "family_social_relationships.l2.unresolved_bereavement",
         "family_history.l2.bereavement",
-        "wider_family.l2.loss_significant_relative",
+        "family_social_relationships.l2.unresolved_separation",
+        "family_history.l2.separation_loss",
     ]
-    assert evaluate(NEW, ticks).level == 2
+    assert evaluate(OLD, ticks).level == 3  # 1.0.0: six ticks are "many needs"
+    assert evaluate(NEW, ticks).level == 2  # 1.1.0: three facts
 
 
 # --- the checks on a ruleset ------------------------------------------------------------------------
