@@ -141,6 +141,12 @@ def test_every_child_protection_indicator_raises_the_banner_and_no_child_in_need
         assert any("with the family's consent" in action for action in result.actions)
 
 
+def test_no_two_indicators_read_the_same() -> None:
+    """A screen reader names each tick box by its level and words: they must differ."""
+    words = [(i.level, i.text) for i in NEW.indicators.values()]
+    assert len(words) == len(set(words))
+
+
 def test_the_same_fact_is_never_at_two_levels() -> None:
     levels: dict[str, set[int]] = defaultdict(set)
     for indicator in NEW.indicators.values():
