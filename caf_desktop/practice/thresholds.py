@@ -293,15 +293,13 @@ def evaluate(
     ids = tuple(i.id for i in chosen)
     if not explain:
         return ThresholdResult(level, chosen_level.label, safeguarding, (), (), ids, pathway, tuple(notices))
-    actions = _actions(ruleset, chosen_level, pathway, protection=bool(protection), in_need=in_need)
+    actions = _actions(ruleset, chosen_level, pathway, in_need)
     return ThresholdResult(
         level, chosen_level.label, safeguarding, tuple(reasons), tuple(actions), ids, pathway, tuple(notices)
     )
 
 
-def _actions(
-    ruleset: Ruleset, level: Level, pathway: str | None, *, protection: bool, in_need: Sequence[Indicator]
-) -> list[str]:
+def _actions(ruleset: Ruleset, level: Level, pathway: str | None, in_need: Sequence[Indicator]) -> list[str]:
     """What to do: the level's actions, at level 4 those of its pathway, with the contacts first."""
     route = level.pathways.get(pathway) if pathway is not None else None
     actions = list(route.actions if route is not None else level.actions)
