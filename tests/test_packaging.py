@@ -81,11 +81,14 @@ def test_the_installed_package_checks_and_validates_from_anywhere(wheel: Path, t
         check=False,
     )
     assert check.returncode == 0, check.stderr
-    forms = len(list((ROOT / "forms").glob("*/*.json")))  # every definition in the source tree...
-    rulesets = len(list((ROOT / "forms" / "thresholds").glob("*/*.json")))
-    assert forms >= 7
-    assert (  # ...is in the wheel
-        f"Checked {forms} form definitions and {rulesets} threshold ruleset{'s' if rulesets != 1 else ''}: no problems found."
+    # Every definition and ruleset of the source tree is in the installed package (counted from the tree,
+    # so a new version of a form or of the guidance needs no edit here).
+    forms = ROOT / "forms"
+    definitions = len([f for f in forms.glob("*/*.json") if f.parent.name != "thresholds"])
+    rulesets = len(list((forms / "thresholds").glob("*/*.json")))
+    assert rulesets >= 2  # caf-continuum 1.0.0 and 1.1.0
+    assert (
+        f"Checked {definitions} form definitions and {rulesets} threshold rulesets: no problems found."
         in check.stdout
     )
     example = ROOT / "tests" / "examples" / "tac-review" / "full.json"

@@ -38,6 +38,7 @@ def _thresholds_list(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
             "element": i.element,
             "level": i.level,
             "text": i.text,
+            "pathway": i.route,
         }
         for element in rules.elements
         for i in rules.indicators_of(element)
@@ -48,7 +49,10 @@ def _thresholds_list(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     for element_id, element in rules.elements.items():
         stdout.write(f"{element.title} ({rules.domains[element.domain]})\n")
         for row in (r for r in rows if r["element"] == element_id):
-            stdout.write(f"  level {row['level']}  {row['id']}: {row['text']}\n")
+            pathway = {"child_protection": " [child protection]", "child_in_need": " [child in need]"}
+            stdout.write(
+                f"  level {row['level']}  {row['id']}: {row['text']}{pathway.get(str(row['pathway']), '')}\n"
+            )
     return cli.EXIT_OK
 
 
@@ -71,9 +75,16 @@ def _threshold(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if result.safeguarding:
         stdout.write(
             "SAFEGUARDING: contact children's social care now; police on 999 if the child is in immediate danger.\n"
+            "Pathway: child protection (Children Act 1989 s47).\n"
+        )
+    elif result.pathway == "child_in_need":
+        stdout.write(
+            "Pathway: child in need (Children Act 1989 s17): refer to children's social care with the family's consent.\n"
         )
     stdout.write("Why:\n" + "".join(f"  - {reason}\n" for reason in result.reasons))
     stdout.write("What to do next:\n" + "".join(f"  - {action}\n" for action in result.actions))
+    if result.notices:
+        stdout.write("Also note:\n" + "".join(f"  - {notice}\n" for notice in result.notices))
     stdout.write(
         "This is guidance, not a tick box: agree the level with your judgement, and record why if it differs.\n"
     )

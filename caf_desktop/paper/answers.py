@@ -120,7 +120,12 @@ class Renderer:
             ruleset = thresholds.ruleset(self.definition.ruleset)
         except CafError:
             return {}
-        return {i.id: f"Level {i.level}: {i.text}" for i in ruleset.indicators.values()}
+        texts = {i.id: f"Level {i.level}: {i.text}" for i in ruleset.indicators.values()}
+        for old, new in ruleset.replaced.items():
+            texts[old] = texts[new]
+        for old, reason in ruleset.retired.items():
+            texts[old] = f"No longer an indicator ({old}): {reason}"
+        return texts
 
     def is_omitted(self, template: str) -> bool:
         return any(pointers.is_within(template, omitted) for omitted in self.omit)
@@ -344,7 +349,7 @@ class Renderer:
             spaceAfter=10,
         )
         text = (
-            "Safeguarding: the threshold guidance says the safeguarding pathway applies. Contact children's "
+            "Safeguarding: the threshold guidance says the safeguarding pathway applies (child protection). Contact children's "
             "social care now; call the police on 999 if the child is in immediate danger."
         )
         return Paragraph(markup(text), style)
@@ -699,14 +704,13 @@ class Renderer:
         self._guidance_done = True
         self.heading("Threshold guidance: suggested level of need", 0)
         self.row("Suggested level", (self.suggested() or "", STYLES.strong))
-        self.row(
-            "Safeguarding pathway",
-            ("Applies: act now" if guidance.safeguarding else "Does not apply", STYLES.body),
-        )
+        self.row("Level 4 pathway", (pathway_words(guidance), STYLES.body))
         if guidance.safeguarding:
             self.add(self.safeguarding_banner())
         self.flowing_list("Why this level is suggested", [reason_words(r) for r in guidance.reasons])
         self.flowing_list("What the guidance says to do", guidance.actions)
+        if guidance.notices:
+            self.flowing_list("Also note", guidance.notices)
         self.add(
             Paragraph(
                 "The guidance is not a tick box: the practitioner confirms the level or records their own, with a reason.",
@@ -723,6 +727,21 @@ class Renderer:
             self.add(Paragraph(NOT_RECORDED, STYLES.missing))
         for line in lines:
             self.add(Paragraph(markup(line), STYLES.bullet, bulletText="•"))
+
+
+def pathway_words(guidance: thresholds.ThresholdResult) -> str:
+    """Which level-4 pathway the guidance follows, and why, in a sentence."""
+    if guidance.pathway == thresholds.CHILD_PROTECTION:
+        return (
+            "Child protection (Children Act 1989 s47): a child-protection indicator was chosen, or the child "
+            "may be in immediate danger. Act now: refer to children's social care; 999 if in immediate danger."
+        )
+    if guidance.pathway == thresholds.CHILD_IN_NEED:
+        return (
+            "Child in need (Children Act 1989 s17): the level-4 needs chosen are not signs of significant "
+            "harm. Refer to children's social care with the family's consent."
+        )
+    return "Does not apply: no level-4 indicator has been chosen."
 
 
 def recorded(text: str | None) -> tuple[str, ParagraphStyle]:

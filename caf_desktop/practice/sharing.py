@@ -109,6 +109,15 @@ PUBLIC_INTEREST_GROUNDS: tuple[tuple[str, str], ...] = (
 MINIMUM_REASON_LENGTH = 20
 
 
+def grounds_for(child_protection: bool) -> tuple[tuple[str, str], ...]:
+    """The grounds a decision may give. The child's risk of significant harm is a ground only on the
+    child-protection pathway (Children Act 1989 s47); a child in need (s17) is referred and shared
+    with the family's consent, so their level-4 needs alone are no ground (docs/thresholds.md)."""
+    if child_protection:
+        return PUBLIC_INTEREST_GROUNDS
+    return tuple(ground for ground in PUBLIC_INTEREST_GROUNDS if ground[0] != "child_at_risk")
+
+
 class SharingRefused(CafError):
     """Consent does not cover sharing these records, and no decision to share without it was made."""
 

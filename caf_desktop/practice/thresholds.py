@@ -29,7 +29,12 @@ from caf_desktop.formengine.checker import CheckReport
 from caf_desktop.formengine.checker import check_files as checker_check_files
 from caf_desktop.formengine.definitions import FormDefinition, forms_root, received_files, version_key
 
-RULESET_FORMAT = 1
+RULESET_FORMAT = 2  # 2: level-4 pathways, facts, notices, replaced and retired ids (docs/thresholds.md)
+
+CHILD_IN_NEED = "child_in_need"  # Children Act 1989 s17: a referral with the family's consent
+CHILD_PROTECTION = (
+    "child_protection"  # s47, possible significant harm: the banner, 999, sharing without consent
+)
 
 
 class UnknownIndicator(CafError):
@@ -46,11 +51,20 @@ class UnknownRuleset(CafError):
 
 
 @dataclass(frozen=True)
+class Pathway:
+    """What level 4 means on one pathway: a child in need, or child protection."""
+
+    summary: str
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Level:
     level: int
     label: str
     summary: str
     actions: tuple[str, ...]
+    pathways: Mapping[str, Pathway] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,23 @@ class Indicator:
     level: int
     text: str
     source: str | None = None
+    pathway: str | None = None
+    fact: str | None = None
+    notify: str | None = None
+    replaces: tuple[str, ...] = ()
+
+    @property
+    def route(self) -> str | None:
+        """The level-4 pathway: a level-4 indicator that names none (ruleset 1.0.0) is child protection,
+        so an indicator of significant harm is never missed. None below level 4."""
+        if self.level != 4:
+            return None
+        return self.pathway or CHILD_PROTECTION
+
+    @property
+    def fact_key(self) -> str:
+        """What the breadth and count rules count: the shared fact, or the indicator itself."""
+        return self.fact or self.id
 
 
 @dataclass(frozen=True)
@@ -88,6 +119,7 @@ class Rule:
     to_level: int | None = None
     min_domains: int | None = None
     min_count: int | None = None
+    min_facts: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +153,23 @@ class Ruleset:
     rules: tuple[Rule, ...]
     raw: Mapping[str, Any] = field(repr=False)
     intervals: Intervals = Intervals()
+    replaced: Mapping[str, str] = field(default_factory=dict)  # an earlier version's id -> its replacement
+    retired: Mapping[str, str] = field(default_factory=dict)  # an earlier version's id -> why it went
+    fact_domains: Mapping[str, str] = field(default_factory=dict)  # fact -> the one domain it counts in
+
+    def knows(self, indicator_id: str) -> bool:
+        """An indicator of this ruleset, or an earlier version's id it replaced or retired."""
+        return (
+            indicator_id in self.indicators or indicator_id in self.replaced or indicator_id in self.retired
+        )
+
+    def resolve(self, indicator_id: str) -> Indicator | None:
+        """The indicator an id stands for here (an earlier version's id: its replacement); None when
+        the id is retired or unknown."""
+        found = self.indicators.get(indicator_id)
+        if found is None and indicator_id in self.replaced:
+            found = self.indicators.get(self.replaced[indicator_id])
+        return found
 
     def indicators_of(self, element: str) -> list[Indicator]:
         """An element's indicators, by level then as written."""
@@ -144,14 +193,18 @@ class ThresholdResult:
     reasons: tuple[str, ...]
     actions: tuple[str, ...]
     indicators: tuple[str, ...] = ()
+    pathway: str | None = None  # at level 4: CHILD_PROTECTION or CHILD_IN_NEED
+    notices: tuple[str, ...] = ()  # duties to notify, and what became of an earlier version's ids
 
     def as_json(self) -> dict[str, Any]:
         return {
             "level": self.level,
             "label": self.label,
             "safeguarding": self.safeguarding,
+            "pathway": self.pathway,
             "reasons": list(self.reasons),
             "actions": list(self.actions),
+            "notices": list(self.notices),
         }
 
 
@@ -161,11 +214,14 @@ class ThresholdResult:
 def evaluate(
     ruleset: Ruleset, indicator_ids: Iterable[str], *, immediate_danger: bool = False, explain: bool = True
 ) -> ThresholdResult:
-    """The suggested level for these indicators (unknown ids raise `UnknownIndicator`). With
-    `explain=False` the reasons and actions are left out (empty): the same level and safeguarding
-    flag, for the case list's columns, without writing sentences nobody reads."""
-    chosen = [ruleset.indicator(i) for i in dict.fromkeys(indicator_ids)]
+    """The suggested level for these indicators (unknown ids raise `UnknownIndicator`; an earlier
+    version's id counts as its replacement, and a retired one only gives a notice). With
+    `explain=False` the reasons and actions are left out (empty): the same level, pathway and
+    safeguarding flag, for the case list's columns, without writing sentences nobody reads."""
+    chosen, notices = _chosen(ruleset, indicator_ids)
     needs = [i for i in chosen if i.level >= 2]  # level-1 indicators describe what is going well
+    protection = [i for i in needs if i.route == CHILD_PROTECTION]
+    in_need = [i for i in needs if i.route == CHILD_IN_NEED]
     level = 1
     reasons: list[str] = []
     safeguarding = False
@@ -188,14 +244,15 @@ def evaluate(
             and rule.to_level is not None
             and rule.min_domains is not None
         ):
-            domains = sorted(
-                {ruleset.elements[i.element].domain for i in needs if i.level == rule.from_level}
-            )
-            if len(domains) >= rule.min_domains and level < rule.to_level:
+            facts = _facts(ruleset, needs, rule.from_level)
+            domains = sorted(set(facts.values()))
+            enough = rule.min_facts is None or len(facts) >= rule.min_facts
+            if len(domains) >= rule.min_domains and enough and level < rule.to_level:
                 if explain:
                     titles = ", ".join(ruleset.domains[d] for d in domains)
+                    counted = f": {len(facts)} different needs," if rule.min_facts is not None else ""
                     reasons.append(
-                        f"{rule.id}: {rule.description} (level {rule.from_level} needs in {len(domains)} domains: {titles})"
+                        f"{rule.id}: {rule.description} (level {rule.from_level} needs{counted} in {len(domains)} domains: {titles})"
                     )
                 level = rule.to_level
         elif (
@@ -204,35 +261,115 @@ def evaluate(
             and rule.to_level is not None
             and rule.min_count is not None
         ):
-            count = sum(1 for i in needs if i.level == rule.from_level)
+            count = len(_facts(ruleset, needs, rule.from_level))
             if count >= rule.min_count and level < rule.to_level:
                 reasons.append(f"{rule.id}: {rule.description} ({count} level {rule.from_level} needs)")
                 level = rule.to_level
         elif rule.kind == "safeguarding":
-            urgent = [i for i in needs if i.level == 4]
-            if urgent or immediate_danger:
+            if protection or immediate_danger:
                 safeguarding = True
                 level = 4
                 why = (
                     "the worker believes the child is in immediate danger"
                     if immediate_danger
-                    else f"{len(urgent)} level 4 indicator{'s' if len(urgent) != 1 else ''}"
+                    else f"{len(protection)} child-protection indicator{'s' if len(protection) != 1 else ''}"
                 )
                 reasons.append(f"{rule.id}: {rule.description} ({why})")
-    chosen_level = ruleset.levels[level]
-    if not explain:
-        return ThresholdResult(level, chosen_level.label, safeguarding, (), (), tuple(i.id for i in chosen))
-    actions = list(chosen_level.actions)
-    if safeguarding:
-        actions = [_safeguarding_action(ruleset), *actions]
-    return ThresholdResult(
-        level, chosen_level.label, safeguarding, tuple(reasons), tuple(actions), tuple(i.id for i in chosen)
+            elif in_need and explain:
+                reasons.append(
+                    f"{rule.id}: The level-4 needs chosen are those of a child in need (Children Act 1989 s17), "
+                    "not signs of significant harm: a referral to children's social care with the family's consent "
+                    f"({len(in_need)} child-in-need indicator{'s' if len(in_need) != 1 else ''})"
+                )
+    pathway = (
+        CHILD_PROTECTION
+        if safeguarding
+        else CHILD_IN_NEED
+        if level == 4 and in_need and not protection
+        else None
     )
+    if level == 4 and protection and pathway is None:  # a ruleset without a safeguarding rule
+        pathway = CHILD_PROTECTION
+    chosen_level = ruleset.levels[level]
+    ids = tuple(i.id for i in chosen)
+    if not explain:
+        return ThresholdResult(level, chosen_level.label, safeguarding, (), (), ids, pathway, tuple(notices))
+    actions = _actions(ruleset, chosen_level, pathway, in_need)
+    return ThresholdResult(
+        level, chosen_level.label, safeguarding, tuple(reasons), tuple(actions), ids, pathway, tuple(notices)
+    )
+
+
+def _actions(ruleset: Ruleset, level: Level, pathway: str | None, in_need: Sequence[Indicator]) -> list[str]:
+    """What to do: the level's actions, at level 4 those of its pathway, with the contacts first."""
+    route = level.pathways.get(pathway) if pathway is not None else None
+    actions = list(route.actions if route is not None else level.actions)
+    if pathway == CHILD_PROTECTION:
+        actions = [_safeguarding_action(ruleset), *actions]
+        if in_need:
+            needs_words = "; ".join(i.text for i in in_need)
+            actions.append(
+                f"The child-in-need needs chosen ({needs_words}) are part of the same referral: include them."
+            )
+    elif pathway == CHILD_IN_NEED:
+        actions.insert(1, _referral_action(ruleset))
+    return actions
+
+
+def _chosen(ruleset: Ruleset, indicator_ids: Iterable[str]) -> tuple[list[Indicator], list[str]]:
+    """The indicators the ids stand for, once each, and a notice for each earlier version's id whose
+    level changed or that was retired (never silently: the worker checks the agreed level)."""
+    chosen: dict[str, Indicator] = {}
+    notices: list[str] = []
+    for given in dict.fromkeys(indicator_ids):
+        indicator = ruleset.resolve(given)
+        if indicator is None and given in ruleset.retired:
+            notices.append(
+                f"{given} is no longer an indicator in version {ruleset.version} of the guidance: {ruleset.retired[given]}"
+            )
+            continue
+        if indicator is None:
+            indicator = ruleset.indicator(given)  # raises UnknownIndicator with a close match
+        if indicator.id != given:
+            before = _level_in_id(given)
+            if before is not None and before != indicator.level:
+                notices.append(
+                    f"{given} (level {before} in an earlier version of the guidance) is now “{indicator.text}”, "
+                    f"level {indicator.level}: check the agreed level."
+                )
+        chosen.setdefault(indicator.id, indicator)
+    for indicator in chosen.values():
+        if indicator.notify and indicator.notify not in notices:
+            notices.append(indicator.notify)
+    return list(chosen.values()), notices
+
+
+def _level_in_id(indicator_id: str) -> int | None:
+    parts = indicator_id.split(".")
+    if len(parts) == 3 and len(parts[1]) == 2 and parts[1][0] == "l" and parts[1][1] in "1234":
+        return int(parts[1][1])
+    return None
+
+
+def _facts(ruleset: Ruleset, needs: Sequence[Indicator], level: int) -> dict[str, str]:
+    """The different facts among the needs at a level, each with the one domain it counts in."""
+    facts: dict[str, str] = {}
+    for indicator in needs:
+        if indicator.level == level:
+            key = indicator.fact_key
+            facts.setdefault(key, ruleset.fact_domains.get(key) or ruleset.elements[indicator.element].domain)
+    return facts
 
 
 def _safeguarding_action(ruleset: Ruleset) -> str:
     contacts = "; ".join(f"{c.name}: {c.phone}" for c in ruleset.contacts)
     return f"Contact children's social care now; call the police on 999 if the child is in immediate danger. Do not delay to finish the form. ({contacts})"
+
+
+def _referral_action(ruleset: Ruleset) -> str:
+    front = [c for c in ruleset.contacts if c.id in ("mash", "out_of_hours")] or list(ruleset.contacts[:1])
+    contacts = "; ".join(f"{c.name}: {c.phone}" for c in front)
+    return f"Who to contact for the referral, once the family agree: {contacts}."
 
 
 def indicators_in(document: Any) -> list[str]:
@@ -279,7 +416,7 @@ def suggested_level(
 ) -> ThresholdResult:
     """The guidance for a document, leaving out indicator ids this ruleset does not know
     (a record made with another version of the guidance must still open). `explain` as `evaluate`."""
-    known = [i for i in indicators_in(document) if i in ruleset_.indicators]
+    known = [i for i in indicators_in(document) if ruleset_.knows(i)]
     safeguarding = document.get("safeguarding")
     danger = isinstance(safeguarding, Mapping) and safeguarding.get("immediate_danger") is True
     return evaluate(ruleset_, known, immediate_danger=danger, explain=explain)
@@ -368,6 +505,44 @@ def check_ruleset(raw: Any, source: str) -> Iterator[Finding]:
                 f"The id {indicator['id']!r} should start with {indicator['element']}.l{indicator['level']}. to match its element and level.",
                 source,
             )
+    yield from _check_versions(raw, source)
+
+
+def _check_versions(raw: Mapping[str, Any], source: str) -> Iterator[Finding]:
+    """One fact, one level; a pathway only at level 4; an earlier version's id replaced or retired
+    once, and never also an indicator of this version."""
+    ids = {i["id"] for i in raw["indicators"]}
+    fact_level: dict[str, tuple[int, int]] = {}
+    replaced: dict[str, int] = {}
+    for index, indicator in enumerate(raw["indicators"]):
+        fact = indicator.get("fact")
+        if fact is not None:
+            first = fact_level.setdefault(fact, (indicator["level"], index))
+            if first[0] != indicator["level"]:
+                yield Finding(
+                    f"/indicators/{index}/level",
+                    f"The fact {fact!r} is level {first[0]} at /indicators/{first[1]} and level "
+                    f"{indicator['level']} here: one fact has one level.",
+                    source,
+                )
+        if indicator.get("pathway") is not None and indicator["level"] != 4:
+            yield Finding(f"/indicators/{index}/pathway", "Only a level-4 indicator has a pathway.", source)
+        for position, old in enumerate(indicator.get("replaces", ())):
+            where = f"/indicators/{index}/replaces/{position}"
+            if old in ids:
+                yield Finding(
+                    where, f"{old!r} is an indicator of this version, so nothing replaces it.", source
+                )
+            elif old in replaced:
+                yield Finding(where, f"{old!r} is already replaced at /indicators/{replaced[old]}.", source)
+            replaced.setdefault(old, index)
+    for index, retired in enumerate(raw.get("retired", ())):
+        if retired["id"] in ids or retired["id"] in replaced:
+            yield Finding(
+                f"/retired/{index}/id",
+                f"{retired['id']!r} is an indicator of this version or replaced by one, so it is not retired.",
+                source,
+            )
 
 
 def _unknown(kind: str, name: str, known: set[str]) -> str:
@@ -378,21 +553,38 @@ def _unknown(kind: str, name: str, known: set[str]) -> str:
 
 
 def build(raw: Mapping[str, Any]) -> Ruleset:
+    indicators = {
+        i["id"]: Indicator(**{**i, "replaces": tuple(i.get("replaces", ()))}) for i in raw["indicators"]
+    }
+    fact_domains: dict[str, str] = {}
+    elements = {e["id"]: e["domain"] for e in raw["elements"]}
+    for indicator in indicators.values():
+        if indicator.fact is not None:
+            fact_domains.setdefault(indicator.fact, elements[indicator.element])
     return Ruleset(
         id=raw["id"],
         version=raw["version"],
         title=raw["title"],
         levels={
-            lv["level"]: Level(lv["level"], lv["label"], lv["summary"], tuple(lv["actions"]))
+            lv["level"]: Level(
+                lv["level"],
+                lv["label"],
+                lv["summary"],
+                tuple(lv["actions"]),
+                {k: Pathway(p["summary"], tuple(p["actions"])) for k, p in lv.get("pathways", {}).items()},
+            )
             for lv in raw["levels"]
         },
         contacts=tuple(Contact(**c) for c in raw["contacts"]),
         domains={d["id"]: d["title"] for d in raw["domains"]},
         elements={e["id"]: Element(e["id"], e["domain"], e["title"]) for e in raw["elements"]},
-        indicators={i["id"]: Indicator(**i) for i in raw["indicators"]},
+        indicators=indicators,
         rules=tuple(Rule(**r) for r in raw["rules"]),
         raw=raw,
         intervals=Intervals(**raw.get("intervals", {})),
+        replaced={old: i.id for i in indicators.values() for old in i.replaces},
+        retired={r["id"]: r["reason"] for r in raw.get("retired", ())},
+        fact_domains=fact_domains,
     )
 
 
@@ -440,10 +632,15 @@ def indicator_words(definition: FormDefinition) -> dict[str, str] | None:
     if definition.ruleset is None:
         return None
     try:
-        indicators = ruleset(definition.ruleset).indicators
+        rules = ruleset(definition.ruleset)
     except CafError:
         return None
-    return {i.id: f"“{i.text}” (level {i.level})" for i in indicators.values()}
+    words = {i.id: f"“{i.text}” (level {i.level})" for i in rules.indicators.values()}
+    for old, new in rules.replaced.items():
+        words[old] = f"{words[new]} (was {old})"
+    for old, reason in rules.retired.items():
+        words[old] = f"{old}: no longer an indicator ({reason})"
+    return words
 
 
 @functools.cache

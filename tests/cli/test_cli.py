@@ -63,9 +63,13 @@ def test_forms_list_for_people(cli: Cli) -> None:
 def test_forms_check_passes_on_the_installed_forms(cli: Cli) -> None:
     result = cli("forms", "check")
     assert result.status == 0
-    rulesets = len(list((FORMS / "thresholds").glob("*/*.json")))
+    # Every shipped file is checked, counted from the source tree (a new version needs no edit here).
+    forms = Path(__file__).parents[2] / "forms"
+    definitions = len([f for f in forms.glob("*/*.json") if f.parent.name != "thresholds"])
+    rulesets = len(list((forms / "thresholds").glob("*/*.json")))
+    assert rulesets >= 2  # caf-continuum 1.0.0 and 1.1.0
     assert (
-        f"Checked {len(SHIPPED_FORMS)} form definitions and {rulesets} threshold ruleset{'s' if rulesets != 1 else ''}: no problems found."
+        f"Checked {definitions} form definitions and {rulesets} threshold rulesets: no problems found."
         in result.out
     )
 

@@ -510,6 +510,27 @@ def test_the_safeguarding_pathway_is_unmissable_on_page_one() -> None:
     assert "Level 4 – Acute / specialist" in first_page
 
 
+@pytest.mark.parametrize(
+    ("indicator", "pathway", "banner"),
+    [
+        ("self_care.l4.disability_constant_supervision", "Child in need (Children Act 1989 s17)", False),
+        ("basic_care.l4.disclosure_of_abuse", "Child protection (Children Act 1989 s47)", True),
+    ],
+    ids=["child-in-need", "child-protection"],
+)
+def test_the_printed_guidance_names_the_level_4_pathway(indicator: str, pathway: str, banner: bool) -> None:
+    definition = form("caf-assessment")
+    document = example("caf-assessment")
+    element = indicator.split(".", maxsplit=1)[0]
+    domain = next(d for d in ("development", "parenting", "family_environment") if element in document[d])
+    document[domain][element]["indicators"] = [*document[domain][element].get("indicators", []), indicator]
+    flat = squashed(body_text(render_pdf(definition, document), definition))
+    assert squashed(f"Level 4 pathway {pathway}") in flat
+    assert ("safeguardingpathwayapplies" in flat) is banner
+    if not banner:
+        assert squashed("Refer to children's social care with the family's consent") in flat
+
+
 def test_the_consent_block_prints_consent_to_assess_and_to_share() -> None:
     text = pdftotext(printed_example(EXAMPLES / "caf-assessment" / "full.json"), "-layout")
     assert re.search(r"Has consent been given for this\s+Yes", text)

@@ -349,9 +349,18 @@ class IndicatorsEditor(FieldEditor):
 
     def show_value(self, value: Any) -> None:
         self._current = [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-        for indicator_id in self._current:
+        # An earlier version's id is ticked as its replacement when this element lists it (the next
+        # change saves the new id), and otherwise shown in the words of what it became.
+        stand_in = getattr(self.host, "indicator_stand_in", None)
+        current: list[str] = []
+        for given in self._current:
+            found = stand_in(given) if stand_in is not None and given not in self.boxes else None
+            indicator_id = found[0] if found is not None and found[0] in self.boxes else given
             if indicator_id not in self.boxes:
-                self._add_box(indicator_id, indicator_id, self.input)
+                self._add_box(indicator_id, found[1] if found is not None else indicator_id, self.input)
+            if indicator_id not in current:
+                current.append(indicator_id)
+        self._current = current
         for indicator_id, check in self.boxes.items():
             with QSignalBlocker(check):
                 check.setChecked(indicator_id in self._current)

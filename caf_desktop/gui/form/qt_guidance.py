@@ -1,8 +1,10 @@
 """Threshold guidance beside the form, and the safeguarding banner that cannot be missed.
 
 The panel shows the suggested level, why (every indicator and rule that counted) and what to do
-next, and updates as indicators are chosen. A cause for the banner (`caf_desktop.practice.safeguarding`: today
-any level-4 indicator, or the worker saying the child is in immediate danger) raises it above the
+next, and updates as indicators are chosen. At level 4 it says which pathway applies: a child in need
+(Children Act 1989 s17, a referral with the family's consent, no banner) or child protection (s47).
+A cause for the banner (`caf_desktop.practice.safeguarding`: a child-protection indicator, or the
+worker saying the child is in immediate danger) raises it above the
 form: full size until a person acknowledges those causes, then a slim bar for as long as they are
 recorded; a new cause, or the danger cleared and raised again, brings it back full.
 
@@ -109,11 +111,35 @@ class GuidancePanel(QFrame):
 
     def show_result(self, result: ThresholdResult) -> None:
         self.result = result
-        self.level.setText(f"Suggested: level {result.level}, {result.label}")
+        pathway = _PATHWAYS.get(result.pathway or "")
+        self.level.setText(
+            f"Suggested: level {result.level}, {result.label}" + (f": {pathway[0]}" if pathway else "")
+        )
         # The panel reads as sentences: the rule names and indicator ids are in the CLI and the record.
         why = "\n".join(f"• {_INDICATOR_ID.sub('', reason.split(': ', 1)[-1])}" for reason in result.reasons)
         todo = "\n".join(f"• {action}" for action in result.actions)
-        self.details.setText(f"Why:\n{why}\n\nWhat to do next:\n{todo}")
+        text = f"{pathway[1]}\n\n" if pathway else ""
+        text += f"Why:\n{why}\n\nWhat to do next:\n{todo}"
+        if result.notices:
+            text += "\n\nAlso note:\n" + "\n".join(f"• {notice}" for notice in result.notices)
+        self.details.setText(text)
+
+
+# What each level-4 pathway means, in the panel: (after the level, the first paragraph).
+_PATHWAYS = {
+    "child_in_need": (
+        "child in need",
+        "Child in need (Children Act 1989 s17): the level-4 needs chosen are not signs of significant harm. "
+        "Refer to children's social care with the family's consent. This is not a child-protection "
+        "referral, and these needs alone are no ground to share information without consent.",
+    ),
+    "child_protection": (
+        "child protection",
+        "Child protection (Children Act 1989 s47): the child may be at risk of significant harm. Act now: "
+        "contact children's social care; call 999 if the child is in immediate danger. If seeking consent "
+        "would put the child at risk, you may share information without it.",
+    ),
+}
 
 
 # Spelled out once in the banner: a new worker may never have heard the letters.
@@ -246,14 +272,16 @@ class SafeguardingBanner(QFrame):
         if not causes:
             self.clear()
             return
-        danger = IMMEDIATE_DANGER in causes or any("immediate danger" in r for r in result.reasons)
+        danger = IMMEDIATE_DANGER in causes or any(
+            "worker believes the child is in immediate danger" in r for r in result.reasons
+        )
         indicators = bool(causes - {IMMEDIATE_DANGER})
         self._why = (
-            "The worker believes the child is in immediate danger, and a level 4 indicator has been chosen."
+            "The worker believes the child is in immediate danger, and a child-protection indicator has been chosen."
             if danger and indicators
             else "The worker believes the child is in immediate danger."
             if danger
-            else "A level 4 indicator has been chosen."
+            else "A child-protection indicator (possible significant harm) has been chosen."
         )
         waiting = self.needs_acknowledgement
         self.causes = causes

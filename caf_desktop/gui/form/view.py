@@ -220,7 +220,7 @@ class FormView(QWidget, EditorHost):
         if self.ruleset is None or self.guidance is None or self.banner is None:
             return
         document = self.value()
-        chosen = [i for i in indicators_in(document) if i in self.ruleset.indicators]
+        chosen = [i for i in indicators_in(document) if self.ruleset.knows(i)]
         danger = pointers.resolve(document, "/safeguarding/immediate_danger", None) is True
         result = evaluate(self.ruleset, chosen, immediate_danger=danger)
         self.guidance.show_result(result)
@@ -1022,6 +1022,20 @@ class FormView(QWidget, EditorHost):
         if element is None or self.ruleset is None:
             return []
         return [(i.id, i.level, i.text) for i in self.ruleset.indicators_of(element)]
+
+    def indicator_stand_in(self, indicator_id: str) -> tuple[str | None, str] | None:
+        """What an earlier version's indicator id is now: (its replacement's id, words to show), or
+        (None, why it was retired); None for an id of this ruleset, or one it does not know."""
+        if self.ruleset is None or indicator_id in self.ruleset.indicators:
+            return None
+        replacement = self.ruleset.resolve(indicator_id)
+        if replacement is not None:
+            element = self.ruleset.elements[replacement.element].title
+            return replacement.id, f"{replacement.text} (level {replacement.level}, now under {element})"
+        reason = self.ruleset.retired.get(indicator_id)
+        if reason is not None:
+            return None, f"No longer an indicator: {reason} ({indicator_id})"
+        return None
 
     # --- undo -------------------------------------------------------------------------------------------------
 

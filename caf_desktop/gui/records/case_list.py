@@ -48,7 +48,7 @@ PAGE = 200
 SEARCH_DELAY_MS = 120
 SAFEGUARDING_FLAG = "⚠ Safeguarding"
 SAFEGUARDING_TOOLTIP = (
-    "Safeguarding: this record has a level 4 indicator or says the child is in immediate danger. "
+    "Safeguarding: this record has a child-protection indicator or says the child is in immediate danger. "
     "Contact children's social care now; call the police on 999 if the child is in immediate danger."
 )
 # The widest texts the fixed columns show, measured so that none of them is cut short at 1366 wide.

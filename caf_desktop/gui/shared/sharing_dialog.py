@@ -3,7 +3,9 @@
 `ask_to_share` is what a bundle export or a PDF marked for sharing calls. When consent covers every
 record it returns at once; otherwise `SharingDecisionDialog` names each record that consent does not
 cover and why, and walks the worker through the seven golden rules before they may record a
-decision to share without consent. Either way the caller logs the sharing with
+decision to share without consent. The child's risk of significant harm is offered as a ground only
+when every record is on the child-protection pathway (its case has a child-protection indicator or
+the child is in immediate danger): a child in need is shared with the family's consent. Either way the caller logs the sharing with
 `caf_desktop.practice.sharing.log_shared`.
 """
 
@@ -28,14 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caf_desktop.common.errors import CafError
 from caf_desktop.gui.shared.layout_memory import remember_size
 from caf_desktop.practice import sharing
-from caf_desktop.practice.sharing import (
-    GOLDEN_RULES,
-    PUBLIC_INTEREST_GROUNDS,
-    ShareWithoutConsent,
-    SharingGap,
-)
+from caf_desktop.practice.sharing import GOLDEN_RULES, ShareWithoutConsent, SharingGap
 from caf_desktop.store.store import Store
 
 
@@ -63,9 +61,16 @@ class SharingDecisionDialog(QDialog):
     `decision()` is the recorded decision once accepted."""
 
     def __init__(
-        self, gaps: Sequence[SharingGap], recipient: str, decided_by: str, parent: QWidget | None = None
+        self,
+        gaps: Sequence[SharingGap],
+        recipient: str,
+        decided_by: str,
+        parent: QWidget | None = None,
+        *,
+        child_protection: bool = True,
     ) -> None:
         super().__init__(parent)
+        self.child_protection = child_protection
         self.setObjectName("sharing-decision")
         self.setWindowTitle("Consent to share does not cover this")
         self.gaps = tuple(gaps)
@@ -139,8 +144,20 @@ class SharingDecisionDialog(QDialog):
         self.answers: dict[str, QPlainTextEdit | QLineEdit] = {}
 
         form.addWidget(_heading("Ground for sharing without consent", page))
+        if not self.child_protection:
+            note = QLabel(
+                "Not every record here is on the child-protection pathway (no child-protection indicator "
+                "is recorded in its case). A child in need (Children Act 1989 s17) is referred and shared "
+                "with the family's consent, so the risk of significant harm is not a ground. If you are now "
+                "worried the child may be at risk of significant harm, record the child-protection "
+                "indicator in the CAF first.",
+                page,
+            )
+            note.setObjectName("sharing-child-in-need")
+            note.setWordWrap(True)
+            form.addWidget(note)
         self.grounds = QButtonGroup(self)
-        for index, (key, title) in enumerate(PUBLIC_INTEREST_GROUNDS):
+        for index, (key, title) in enumerate(sharing.grounds_for(self.child_protection)):
             button = QRadioButton(title, page)
             button.setObjectName(f"ground:{key}")
             button.setProperty("ground", key)
@@ -223,9 +240,25 @@ def ask_to_share(
     gaps = tuple(sharing.check(store, record_ids, recipient))
     if not gaps:
         return SharingAnswer(share=True)
-    dialog = SharingDecisionDialog(gaps, recipient, decided_by, parent)
+    dialog = SharingDecisionDialog(
+        gaps, recipient, decided_by, parent, child_protection=on_child_protection_pathway(store, gaps)
+    )
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.missing():
         return SharingAnswer(share=False, gaps=gaps)
     decision = dialog.decision()
     sharing.refuse_unless_covered(gaps, decision)  # the same rules the command line applies
     return SharingAnswer(share=True, gaps=gaps, decision=decision)
+
+
+def on_child_protection_pathway(store: Store, gaps: Sequence[SharingGap]) -> bool:
+    """Whether every record consent does not cover is on the child-protection pathway: it, or a
+    record of its child's case, has a cause for the safeguarding banner (a child-protection
+    indicator, or the child in immediate danger; `caf_desktop.practice.safeguarding`)."""
+    for gap in gaps:
+        try:
+            case = store.case_records(gap.record_id)  # the record and the others of its child's case
+        except CafError:
+            return False
+        if not any(record.safeguarding for record in case):
+            return False
+    return bool(gaps)

@@ -292,7 +292,10 @@ def _send_progress(window: QWidget) -> Iterator[_SendProgress]:
 
 def send_bundle(window: RecordsHost) -> Path | None:
     """Team, Send records: a signed, encrypted bundle for the team's coordinators."""
-    from caf_desktop.gui.shared.sharing_dialog import SharingDecisionDialog  # noqa: PLC0415
+    from caf_desktop.gui.shared.sharing_dialog import (  # noqa: PLC0415
+        SharingDecisionDialog,
+        on_child_protection_pathway,
+    )
     from caf_desktop.practice.sharing import SharingRefused  # noqa: PLC0415
     from caf_desktop.sync import bundles  # noqa: PLC0415
     from caf_desktop.trust import team  # noqa: PLC0415
@@ -339,7 +342,13 @@ def send_bundle(window: RecordsHost) -> Path | None:
                 break
             except SharingRefused as refused:
                 recipient = dialog.addressee().consent_name if dialog.addressee() else joined.name
-                asked = SharingDecisionDialog(refused.gaps, recipient, me, window)
+                asked = SharingDecisionDialog(
+                    refused.gaps,
+                    recipient,
+                    me,
+                    window,
+                    child_protection=on_child_protection_pathway(window.store, refused.gaps),
+                )
                 accepted = asked.exec() == QDialog.DialogCode.Accepted and not asked.missing()
                 if not accepted:
                     window.statusBar().showMessage(

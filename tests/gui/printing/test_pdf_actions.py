@@ -169,6 +169,8 @@ def test_a_pdf_is_shared_without_consent_once_the_worker_answers_the_golden_rule
 ) -> None:
     document = example("caf-assessment")
     document["consent"]["share"] = {"given": False}
+    # The child disclosed harm: the child-protection pathway, on which the significant-harm ground is offered.
+    document["parenting"]["basic_care"]["indicators"] = ["basic_care.l4.disclosure_of_abuse"]
     record_id = open_new(window, "caf-assessment", document)
     answer_export(monkeypatch, dialogs, share_with="Fictonwood Youth Club", out=exports / "mash.pdf")
 

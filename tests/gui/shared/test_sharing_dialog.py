@@ -11,7 +11,7 @@ import pytest
 from caf_desktop.formengine.definitions import shipped_catalogue
 from caf_desktop.gui.shared.sharing_dialog import SharingDecisionDialog, ask_to_share
 from caf_desktop.store.store import Profile, Store
-from PySide6.QtWidgets import QPlainTextEdit, QRadioButton
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QRadioButton
 
 from tests.conftest import EXAMPLES
 from tests.gui.modal import ModalDialogs
@@ -110,3 +110,42 @@ def test_a_checklist_can_never_be_shared(store: Store, qtbot: Any) -> None:
     assert not dialog.share_button.isVisible()
     assert dialog.cancel_button.isVisible()
     assert dialog.cancel_button.text() == "Don't share"
+
+
+def with_indicator(document: dict[str, Any], domain: str, element: str, indicator: str) -> dict[str, Any]:
+    section = document[domain].setdefault(element, {})
+    section["indicators"] = [*section.get("indicators", []), indicator]
+    return document
+
+
+CASES = {
+    "child-in-need": (("development", "self_care", "self_care.l4.disability_constant_supervision"), False),
+    "child-protection": (("parenting", "basic_care", "basic_care.l4.disclosure_of_abuse"), True),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_significant_harm_ground_is_offered_only_on_the_child_protection_pathway(
+    store: Store, qtbot: Any, dialogs: ModalDialogs, case: str
+) -> None:
+    (domain, element, indicator), significant_harm = CASES[case]
+    record = add(store, with_indicator(caf("Kai", {"given": False}), domain, element, indicator))
+    seen: dict[str, Any] = {}
+
+    def read_grounds(dialog: SharingDecisionDialog) -> None:
+        qtbot.addWidget(dialog)
+        seen["grounds"] = [str(b.property("ground")) for b in dialog.findChildren(QRadioButton)]
+        note = dialog.findChild(QLabel, "sharing-child-in-need")
+        seen["note"] = note.text() if note is not None else None
+        dialog.cancel_button.click()
+
+    dialogs.expect(SharingDecisionDialog, read_grounds)
+    answer = ask_to_share(None, store, [record], TEAM, decided_by="Ada Worker")
+    assert not answer.share
+    assert ("child_at_risk" in seen["grounds"]) is significant_harm
+    assert {"adult_at_risk", "serious_crime", "other"} <= set(seen["grounds"])
+    if significant_harm:
+        assert seen["note"] is None
+    else:
+        assert "child in need" in seen["note"]
+        assert "shared with the family's consent" in seen["note"]

@@ -267,7 +267,10 @@ def test_a_decision_to_share_without_consent_then_the_bundle_is_written(
 ) -> None:
     person = Person(monkeypatch, team_homes["outbox"], dialogs)
     worker: RecordsWindow = team_homes["worker"]
-    add(worker, caf("Kai", {"given": False}))
+    document = caf("Kai", {"given": False})
+    # Kai disclosed harm: the child-protection pathway, on which the significant-harm ground is offered.
+    document["parenting"]["basic_care"]["indicators"] = ["basic_care.l4.disclosure_of_abuse"]
+    add(worker, document)
     monkeypatch.setattr(bundle_actions, "PROGRESS_AFTER_MS", 0)
     asked: list[SharingDecisionDialog] = []
 
