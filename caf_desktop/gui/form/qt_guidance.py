@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from caf_desktop.practice.safeguarding import IMMEDIATE_DANGER, covers
-from caf_desktop.practice.thresholds import Ruleset, ThresholdResult
+from caf_desktop.practice.thresholds import Intervals, Ruleset, ThresholdResult
 
 _INDICATOR_ID = re.compile(r" \([a-z_]+\.l[1-4]\.[a-z0-9_]+\)$")
 
@@ -109,7 +109,7 @@ class GuidancePanel(QFrame):
                 return True
         return super().eventFilter(watched, event)
 
-    def show_result(self, result: ThresholdResult) -> None:
+    def show_result(self, result: ThresholdResult, intervals: Intervals | None = None) -> None:
         self.result = result
         pathway = _PATHWAYS.get(result.pathway or "")
         self.level.setText(
@@ -122,7 +122,23 @@ class GuidancePanel(QFrame):
         text += f"Why:\n{why}\n\nWhat to do next:\n{todo}"
         if result.notices:
             text += "\n\nAlso note:\n" + "\n".join(f"• {notice}" for notice in result.notices)
+        if intervals is not None and result.level >= 3:
+            text += "\n\n" + timescales(intervals, result.level)
         self.details.setText(text)
+
+
+def timescales(intervals: Intervals, level: int) -> str:
+    """The locality's intervals that define drift (ruleset settings), as the worker needs them now."""
+    lines = [
+        f"• A first TAC meeting within {intervals.first_tac_meeting_working_days} working days of the completed CAF.",
+        f"• Management oversight of a level 3 or level 4 case at least every {intervals.oversight_days} days.",
+    ]
+    if level >= 4:
+        lines.append(
+            f"• Children's social care's decision on a referral recorded within {intervals.referral_decision_working_days} "
+            "working days: chase it if none has come."
+        )
+    return "Your locality's timescales (the case list flags a case that misses one):\n" + "\n".join(lines)
 
 
 # What each level-4 pathway means, in the panel: (after the level, the first paragraph).

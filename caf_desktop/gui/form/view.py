@@ -223,7 +223,7 @@ class FormView(QWidget, EditorHost):
         chosen = [i for i in indicators_in(document) if self.ruleset.knows(i)]
         danger = pointers.resolve(document, "/safeguarding/immediate_danger", None) is True
         result = evaluate(self.ruleset, chosen, immediate_danger=danger)
-        self.guidance.show_result(result)
+        self.guidance.show_result(result, self.ruleset.intervals)
         causes = banner_causes(self.ruleset, document)  # the one trigger (caf_desktop.practice.safeguarding)
         if causes:
             self.banner.raise_for(result, causes)

@@ -34,6 +34,10 @@ def test_the_panel_follows_the_indicators_chosen(show: Show, qtbot: Any) -> None
     assert "two or more of the three domains" in view.guidance.details.text()
     assert view.banner is not None
     assert not view.banner.isVisible()
+    # At level 3 the locality's timescales (the ruleset's intervals) are part of what to do next.
+    assert "A first TAC meeting within 15 working days of the completed CAF." in view.guidance.details.text()
+    assert "every 90 days" in view.guidance.details.text()
+    assert "decision on a referral" not in view.guidance.details.text()  # that one is for level 4
 
 
 def test_a_fact_ticked_in_two_elements_counts_once(show: Show, qtbot: Any) -> None:
