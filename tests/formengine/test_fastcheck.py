@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from caf_desktop.formengine import definitions, fastcheck, formats, validation
 from caf_desktop.formengine.definitions import FormDefinition
+from caf_desktop.formengine.fastcheck import keywords, leaves
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
@@ -874,7 +875,7 @@ def test_the_random_schemas_reach_every_keyword() -> None:
         walk(schema)
 
     collect()
-    assert not fastcheck._ACTIVE - seen, sorted(fastcheck._ACTIVE - seen)
+    assert not keywords.ACTIVE - seen, sorted(keywords.ACTIVE - seen)
 
 
 # --- the shipped forms --------------------------------------------------------------------------------------
@@ -1329,7 +1330,7 @@ def test_a_format_checker_is_asked_once_for_each_text_that_conforms(monkeypatch:
         return not isinstance(value, str) or (value.isdigit() and len(value) % 2 == 0)
 
     monkeypatch.setitem(formats.format_checker.checkers, "x-even-digits", (even_digits, ()))
-    monkeypatch.setattr(fastcheck, "_REMEMBERED_TEXTS", 2)
+    monkeypatch.setattr(leaves, "REMEMBERED_TEXTS", 2)
     schema = {
         "type": "object",
         "properties": {"a": {"type": "string", "format": "x-even-digits"}, "b": {"format": "x-even-digits"}},
@@ -1357,7 +1358,7 @@ def test_a_format_checker_is_asked_once_for_each_text_that_conforms(monkeypatch:
 def test_texts_remembered_to_match_a_pattern_never_let_others_through(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(fastcheck, "_REMEMBERED_TEXTS", 2)
+    monkeypatch.setattr(leaves, "REMEMBERED_TEXTS", 2)
     schema = {"items": {"type": "string", "pattern": "^[a-c]+$"}, "properties": {"a": {"pattern": "b$"}}}
     for document, valid in (
         (["ab", "ab", "abd", "ab"], False),  # a text that matches, remembered, beside one that does not
