@@ -184,7 +184,7 @@ def test_an_append_waits_for_the_writer_before_it(pg_store_factory: StoreFactory
             failures.append(error)
 
     with ann.session() as session:
-        ann._audit(session, "imported", None, {"count": 1})
+        ann.audit_in(session, "imported", None, {"count": 1})
         session.flush()
         ben_thread = threading.Thread(target=ben_appends)
         ben_thread.start()

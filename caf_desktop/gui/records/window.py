@@ -237,23 +237,23 @@ class RecordsWindow(MainWindow):
         for action in (self.export_pdf_action, self.print_action, self.verify_action):
             file_menu.insertAction(first_after, action)
         record_menu = QMenu("&Record", self)
-        self.history_action = self._action("&History…", self.show_history, "Ctrl+H", record_menu)
-        self.audit_action = self._action("&Audit log…", self.show_audit, None, record_menu)
+        self.history_action = self.make_action("&History…", self.show_history, "Ctrl+H", record_menu)
+        self.audit_action = self.make_action("&Audit log…", self.show_audit, None, record_menu)
         record_menu.addSeparator()
-        self._action(
+        self.make_action(
             "Print &TAC plan of this case…",
             lambda: pdf_actions.print_tac_plan(self),
             "Ctrl+Shift+P",
             record_menu,
         )
-        self.new_tac_meeting_action = self._action(
+        self.new_tac_meeting_action = self.make_action(
             "New TAC &meeting for this child…",
             lambda: self.new_for_this_child("tac-meeting"),
             None,
             record_menu,
         )
         self.new_tac_meeting_action.setObjectName("action-new-tac-meeting-for-this-child")
-        self.new_tac_review_action = self._action(
+        self.new_tac_review_action = self.make_action(
             "New TAC re&view for this child…",
             lambda: self.new_for_this_child("tac-review"),
             None,
@@ -261,20 +261,22 @@ class RecordsWindow(MainWindow):
         )
         self.new_tac_review_action.setObjectName("action-new-tac-review-for-this-child")
         record_menu.addSeparator()
-        self.back_action = self._action("Back to the &case list", self.show_start, "Alt+Home", record_menu)
-        self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)
-        self._action("&Preferences…", self.preferences, None, record_menu)
+        self.back_action = self.make_action(
+            "Back to the &case list", self.show_start, "Alt+Home", record_menu
+        )
+        self.lock_action = self.make_action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)
+        self.make_action("&Preferences…", self.preferences, None, record_menu)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], record_menu)  # before Help
         team_menu = QMenu("&Team", self)
-        self.team_action = self._action("Locality &team…", self.show_team, "Ctrl+T", team_menu)
+        self.team_action = self.make_action("Locality &team…", self.show_team, "Ctrl+T", team_menu)
         team_menu.addSeparator()
-        self._action(
+        self.make_action(
             "&Send records to the team…", lambda: bundle_actions.send_bundle(self), "Ctrl+Shift+B", team_menu
         )
-        self._action(
+        self.make_action(
             "&Import bundles…", lambda: bundle_actions.import_bundles(self), "Ctrl+Shift+I", team_menu
         )
-        self._action("Sync &conflicts…", lambda: bundle_actions.settle_conflicts(self), None, team_menu)
+        self.make_action("Sync &conflicts…", lambda: bundle_actions.settle_conflicts(self), None, team_menu)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], team_menu)
         self.team_menu = team_menu
         name_actions(self, CONTRACT_NAMES)
