@@ -49,6 +49,19 @@ _AUDIT_HEAD = "caf.audit_head"  # session.info: the chain's new head, anchored o
 TABLES = Base.metadata.tables  # for inserts by executemany, without an ORM object per row
 
 
+def event_hash(previous: str, event: tuple[str, str, str, str | None, dict[str, Any]]) -> str:
+    """An audit event's hash: SHA-256 of the previous event's hash and this event's (at, actor, action,
+    record id, details) as canonical JSON. Anyone can recompute it (that is the point of a chain);
+    the store's tests do, to forge an edit that rehashes the event it changes."""
+    body = json.dumps(
+        [previous, *event],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
 # The concerns' shared machinery. `store.Store` is one class made of mixins by concern, one module each
 # (this core, `records`, `caselist`, `importing`, `exchange`). What one concern uses of another's has a
 # public name, because a leading underscore means "this module only" (docs/architecture.md); these
@@ -127,16 +140,6 @@ class StoreCore:
             return None
         return Profile(values["user.name"], values.get("user.role", ""), values.get("user.organisation", ""))
 
-    @staticmethod
-    def _event_hash(previous: str, event: tuple[str, str, str, str | None, dict[str, Any]]) -> str:
-        body = json.dumps(
-            [previous, *event],
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
     def audit_in(
         self, session: Session, action: str, record_uuid: str | None, details: dict[str, Any]
     ) -> None:
@@ -150,7 +153,7 @@ class StoreCore:
         ).first()
         previous = last.hash if last is not None else "0" * 64
         at = clock.now().isoformat(timespec="microseconds")
-        digest = self._event_hash(previous, (at, self.actor, action, record_uuid, details))
+        digest = event_hash(previous, (at, self.actor, action, record_uuid, details))
         session.add(
             AuditEvent(
                 at=at,
@@ -253,7 +256,7 @@ class StoreCore:
                     audit_event.record_uuid,
                     audit_event.details,
                 )
-                expected = self._event_hash(audit_event.previous_hash, fields)
+                expected = event_hash(audit_event.previous_hash, fields)
                 if audit_event.previous_hash != previous:
                     return AuditReport(
                         False,
@@ -313,7 +316,7 @@ class StoreCore:
         rows = []
         for action, record_uuid, details in events:
             at = clock.now().isoformat(timespec="microseconds")
-            digest = self._event_hash(previous, (at, self.actor, action, record_uuid, details))
+            digest = event_hash(previous, (at, self.actor, action, record_uuid, details))
             rows.append(
                 {
                     "at": at,

@@ -3,11 +3,11 @@
 `caf_desktop.formengine.validation` explains problems in plain English with python-jsonschema; that costs a few
 milliseconds per full CAF record, too slow for importing a sync bundle of thousands. Here a schema is
 compiled once into Python source that only answers "valid or not", with the exact semantics of
-`validation._validator(schema)` (jsonschema's Draft202012Validator, our formats, and
+`validation.validator_of(schema)` (jsonschema's Draft202012Validator, our formats, and
 `formatMinimum`/`formatMaximum`), in two modes:
 
-- strict: what `validation._validator(schema).is_valid(document)` answers;
-- draft: whether every error jsonschema reports is one `validation._tolerated_in_draft` accepts.
+- strict: what `validation.validator_of(schema).is_valid(document)` answers;
+- draft: whether every error jsonschema reports is one `validation.tolerated_in_draft` accepts.
   In that mode `required`, `dependentRequired`, `minItems` and `minProperties` never fail,
   `minLength` does not fail on an empty string, and a `oneOf`/`anyOf` that no branch passes is
   accepted when some branch fails only for such reasons (see `generator.Generator._one_of`).
@@ -104,8 +104,8 @@ def compile_schema(
     """A function telling whether a document is valid under `schema`, or None if the schema uses a
     keyword this module does not compile (use jsonschema then).
 
-    Strict: the answer of `validation._validator(schema).is_valid(document)`. Draft: whether every
-    error jsonschema finds is one `validation._tolerated_in_draft` accepts (the check of
+    Strict: the answer of `validation.validator_of(schema).is_valid(document)`. Draft: whether every
+    error jsonschema finds is one `validation.tolerated_in_draft` accepts (the check of
     `validation.findings` in draft mode, before relevance). With `without_blanks`, the answer for
     `formats.without_blanks(document)` (blank text left out of objects, as `findings` judges a
     document), without making that copy. "today" in `formatMinimum` and `formatMaximum` is

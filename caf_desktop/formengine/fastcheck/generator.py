@@ -581,7 +581,7 @@ class Generator:
     def _one_of(self, branches: list[Any], draft: bool) -> str:
         """Strict: exactly one branch passes.
 
-        Draft (`validation._tolerated_in_draft`): jsonschema reports "valid under each of" without
+        Draft (`validation.tolerated_in_draft`): jsonschema reports "valid under each of" without
         context when two or more branches pass outright (never tolerated); when none passes it reports
         an error whose context holds every branch's errors, tolerated when some branch's errors are all
         tolerated, that is when some branch passes as a draft. One branch passing outright is no error.
