@@ -87,7 +87,7 @@ def ancestors(widget: QWidget) -> Iterator[QWidget]:
 
 def test_the_caf_names_its_date_boxes_strengths_and_indicators(show: Show) -> None:
     view = filled(show, "caf-assessment")
-    editors = list(view._walk(e for page in view.pages for e in page.editors))
+    editors = list(view.built_editors().values())
     dates = [e for e in editors if isinstance(e, DateEditor)]
     names = {e.pointer: e.focus_widget().accessibleName() for e in dates}
     assert names["/meta/date_started"] == "Assessment details: date assessment started"
@@ -201,7 +201,7 @@ def test_an_item_added_takes_its_place_in_the_tab_order(form_id: str, pointer: s
     view = filled(show, form_id)
     repeat = view.editor(pointer)
     assert isinstance(repeat, RepeatEditor)
-    index = view._section_for(pointer)
+    index = view.section_of(pointer)
     view.set_current_section(index)
     view.document.insert_item(pointer, 1, {})  # an item in the middle
     repeat.add_item()  # one at the end

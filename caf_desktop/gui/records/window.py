@@ -156,11 +156,13 @@ class RecordsWindow(MainWindow):
         self.setCentralWidget(self.stack)
         self.stack.setCurrentWidget(self.case_list)
         self._add_record_actions()
-        self._idle_timer = QTimer(self)
-        self._idle_timer.setSingleShot(True)
-        self._idle_timer.setInterval(lock_minutes() * 60 * 1000)
-        self._idle_timer.timeout.connect(self.lock)
-        self._idle_timer.start()
+        # Locks the window when it is left idle (public: the preferences set its interval, and tests
+        # read it and shorten it).
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.setInterval(lock_minutes() * 60 * 1000)
+        self.idle_timer.timeout.connect(self.lock)
+        self.idle_timer.start()
         self._watcher = _IdleWatcher(self)
         app = QApplication.instance()
         if app is not None:
@@ -600,14 +602,14 @@ class RecordsWindow(MainWindow):
     def preferences(self) -> None:
         dialog = PreferencesDialog(self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._idle_timer.setInterval(lock_minutes() * 60 * 1000)
-            self._idle_timer.start()
+            self.idle_timer.setInterval(lock_minutes() * 60 * 1000)
+            self.idle_timer.start()
 
     # --- the lock -----------------------------------------------------------------------------------------
 
     def activity(self) -> None:
         if not self.locked:
-            self._idle_timer.start()
+            self.idle_timer.start()
 
     def lock(self) -> None:
         """Hides every record until the passphrase is entered; typing is kept (autosaved) first."""
@@ -659,7 +661,7 @@ class RecordsWindow(MainWindow):
         for action in getattr(self, "_enabled_before_lock", []):
             action.setEnabled(True)
         self.stack.setCurrentWidget(self.record_page if self.view is not None else self.case_list)
-        self._idle_timer.start()
+        self.idle_timer.start()
         self.update_title()
         self._update_actions()
 
