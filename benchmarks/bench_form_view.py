@@ -131,7 +131,7 @@ def first_section(document: dict[str, Any]) -> tuple[float, list[float]]:
 
 def count_inputs(view: FormView) -> tuple[int, int]:
     """(inputs, of which long-text boxes) among the built editors; groups and lists are not inputs."""
-    leaves = [e for e in view._editors.values() if not e.is_container]
+    leaves = [e for e in view.built_editors().values() if not e.is_container]
     return len(leaves), sum(isinstance(e, TextAreaEditor) for e in leaves)
 
 
@@ -165,7 +165,7 @@ def whole_view(form: Any, document: dict[str, Any]) -> tuple[float, float, float
     """Median seconds for (the whole view, the bare floor, build_all alone), and what was counted."""
     probe = FormView(form, document=document)
     probe.build_all()
-    editors = len(probe._editors)
+    editors = len(probe.built_editors())
     inputs, text_boxes = count_inputs(probe)
     discard(probe)
     view_times: list[float] = []
@@ -238,7 +238,7 @@ def keystrokes(form: Any, document: dict[str, Any]) -> dict[str, float]:
     """Median seconds per keystroke in the view's line and text box, and in bare ones."""
     view = new_view(form, document)
     view.build_all()
-    view.set_current_section(view._section_for(LINE_FIELD))
+    view.set_current_section(view.section_of(LINE_FIELD))
     app.processEvents()
     line_editor = view.editor(LINE_FIELD)
     box_editor = view.editor(TEXT_FIELD)
@@ -317,7 +317,7 @@ def add_to_long_repeat(form: Any, document: dict[str, Any]) -> tuple[float, floa
     start = time.perf_counter()
     view = new_view(form, big)
     view.build_all()
-    view.set_current_section(view._section_for("/services"))
+    view.set_current_section(view.section_of("/services"))
     app.processEvents()
     setup = time.perf_counter() - start
     repeat = view.editor("/services")

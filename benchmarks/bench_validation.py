@@ -63,7 +63,7 @@ def main() -> int:
 
     check = fastcheck.compile_schema(form.schema, draft=True)
     assert check is not None
-    strict = validation._validator(form.schema)
+    strict = validation.validator_of(form.schema)
     lines = []
     for name, document in (("full.json", example), ("heavy CAF", heavy)):
         assert validation.is_valid_draft(form, document, today=today)
@@ -77,7 +77,7 @@ def main() -> int:
             formats.today.reset(token)
         fast = per_call_ms(lambda: validation.is_valid_draft(form, document, today=today))  # noqa: B023
         slow = per_call_ms(lambda: validation.findings(form, document, today=today))  # noqa: B023
-        blanks = per_call_ms(lambda: validation._without_blanks_shared(document))  # noqa: B023
+        blanks = per_call_ms(lambda: validation.without_blanks_shared(document))  # noqa: B023
         rel = per_call_ms(lambda: relevance.relevance(form, judged))  # noqa: B023
         print(
             f"{name}: is_valid_draft {fast:.3f} ms (findings {slow:.2f} ms, {slow / fast:.0f}x); parts: "

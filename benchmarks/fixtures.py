@@ -458,7 +458,7 @@ def case_list_rows(
     example (tests/examples/FORM/draft.json, or full.json where the form has no draft) with the
     child's names, date of birth, reference, level, lead professional and next review set where the
     form's `subject` says. The list columns (child_name, search_key, child_dob, level,
-    lead_professional, next_review) are copied from the document as `Store._copy_summary` does. Ids
+    lead_professional, next_review) are copied from the document as `Store.copy_summary` does. Ids
     are given, from 1; timestamps are UTC, in the three years before `today`; about 1% of records
     are deleted (soft) and 1% of children are unborn.
     """

@@ -50,7 +50,8 @@ _Base = validators.extend(  # type: ignore[no-untyped-call]
 
 
 @functools.lru_cache(maxsize=64)
-def _validator_for(schema_json: str) -> Any:
+def validator_for_json(schema_json: str) -> Any:
+    """The validator of a schema written as JSON text (sorted keys), made once per text."""
     return _Base(json.loads(schema_json), format_checker=formats.format_checker)
 
 
@@ -61,11 +62,14 @@ _VALIDATORS_BY_ID_LIMIT = 64
 _validators_by_id: dict[int, tuple[Mapping[str, Any], Any]] = {}
 
 
-def _validator(schema: Mapping[str, Any]) -> Any:
+def validator_of(schema: Mapping[str, Any]) -> Any:
+    """The exact check of a schema: jsonschema's Draft202012Validator with our formats and
+    `formatMinimum`/`formatMaximum`, found by the schema object without writing it out. Public
+    because the compiled check (`fastcheck`) is defined, tested and timed as agreeing with it."""
     found = _validators_by_id.get(id(schema))
     if found is not None and found[0] is schema:
         return found[1]
-    validator = _validator_for(json.dumps(schema, sort_keys=True))
+    validator = validator_for_json(json.dumps(schema, sort_keys=True))
     if len(_validators_by_id) >= _VALIDATORS_BY_ID_LIMIT:
         _validators_by_id.clear()
     _validators_by_id[id(schema)] = (schema, validator)
@@ -75,9 +79,10 @@ def _validator(schema: Mapping[str, Any]) -> Any:
 # --- the document as it is judged ----------------------------------------------------------------------
 
 
-def _without_blanks_shared(value: Any) -> Any:
+def without_blanks_shared(value: Any) -> Any:
     """`formats.without_blanks(value)`, but sharing every part that holds no blank text with `value` (no copy
-    at all for a document without blanks): only for reading, never for changing."""
+    at all for a document without blanks): only for reading, never for changing. Public for the tests
+    and benchmarks that hold it against `formats.without_blanks` and time it."""
     if isinstance(value, dict):
         copied: dict[Any, Any] | None = None
         for key, item in value.items():
@@ -88,7 +93,7 @@ def _without_blanks_shared(value: Any) -> Any:
                     copied = dict(value)
                 del copied[key]
             elif isinstance(item, dict | list):
-                lean = _without_blanks_shared(item)
+                lean = without_blanks_shared(item)
                 if lean is not item:
                     if copied is None:
                         copied = dict(value)
@@ -98,7 +103,7 @@ def _without_blanks_shared(value: Any) -> Any:
         items: list[Any] | None = None
         for index, item in enumerate(value):
             if isinstance(item, dict | list):
-                lean = _without_blanks_shared(item)
+                lean = without_blanks_shared(item)
                 if lean is not item:
                     if items is None:
                         items = list(value)
@@ -110,8 +115,9 @@ def _without_blanks_shared(value: Any) -> Any:
 _DRAFT_TOLERATED = frozenset({"required", "dependentRequired", "minItems", "minProperties"})
 
 
-def _tolerated_in_draft(error: ValidationError) -> bool:
-    """Whether this error only says something is not filled in yet (acceptable in a draft)."""
+def tolerated_in_draft(error: ValidationError) -> bool:
+    """Whether this error only says something is not filled in yet (acceptable in a draft). Public:
+    the compiled draft check (`fastcheck`) is defined and tested as accepting exactly these."""
     if error.validator in _DRAFT_TOLERATED:
         return True
     if error.validator == "minLength" and isinstance(error.instance, str) and not error.instance:
@@ -121,7 +127,7 @@ def _tolerated_in_draft(error: ValidationError) -> bool:
         by_branch: dict[Any, list[ValidationError]] = {}
         for sub in error.context:
             by_branch.setdefault(sub.schema_path[0] if sub.schema_path else None, []).append(sub)
-        return any(all(_tolerated_in_draft(e) for e in subs) for subs in by_branch.values())
+        return any(all(tolerated_in_draft(e) for e in subs) for subs in by_branch.values())
     return False
 
 
@@ -148,11 +154,11 @@ def iter_findings(
     found: list[Finding] = []
     token = formats.today.set(today)
     try:
-        errors = list(_validator(definition.schema).iter_errors(judged))
+        errors = list(validator_of(definition.schema).iter_errors(judged))
     finally:
         formats.today.reset(token)
     for error in errors:
-        if not complete and _tolerated_in_draft(error):
+        if not complete and tolerated_in_draft(error):
             continue
         for finding in _describe(error, namer, complete):
             if rel.is_not_asked(finding.path) and _is_missing_answer(error):
@@ -214,7 +220,7 @@ def is_valid_draft(definition: FormDefinition, document: Any, *, today: dt.date 
     if check is not None:
         judged = document
         if not fastcheck.removal_safe(definition.schema):
-            lean = _without_blanks_shared(document)
+            lean = without_blanks_shared(document)
             judged = without(lean, relevance(definition, lean).hidden)  # `without` copies
         token = formats.today.set(today or dt.date.today())
         try:

@@ -41,17 +41,17 @@ class CaseListMixin(RecordsMixin):
         version, for these causes (indicator ids, `immediate-danger`), and audits it."""
         moment = clock.now()
         with self.session() as session:
-            record = self._record(session, record_id)
+            record = self.record_row(session, record_id)
             kept = sorted(set(causes))
             session.add(
                 SafeguardingAcknowledgement(
-                    record_id=record.id, version=record.version, causes=kept, actor=self._actor, at=moment
+                    record_id=record.id, version=record.version, causes=kept, actor=self.actor, at=moment
                 )
             )
-            self._audit(
+            self.audit_in(
                 session, "safeguarding acknowledged", record.uuid, {"version": record.version, "causes": kept}
             )
-            return Acknowledgement(record.uuid, record.version, tuple(kept), self._actor, moment)
+            return Acknowledgement(record.uuid, record.version, tuple(kept), self.actor, moment)
 
     def safeguarding_acknowledgement(self, record_id: str, causes: Sequence[str]) -> Acknowledgement | None:
         """The newest acknowledgement of the record's current version that covers every one of
@@ -59,7 +59,7 @@ class CaseListMixin(RecordsMixin):
         from caf_desktop.practice.safeguarding import covers  # noqa: PLC0415
 
         with self.session() as session:
-            record = self._record(session, record_id)
+            record = self.record_row(session, record_id)
             rows = session.scalars(
                 select(SafeguardingAcknowledgement)
                 .where(

@@ -49,8 +49,49 @@ _AUDIT_HEAD = "caf.audit_head"  # session.info: the chain's new head, anchored o
 TABLES = Base.metadata.tables  # for inserts by executemany, without an ORM object per row
 
 
+def event_hash(previous: str, event: tuple[str, str, str, str | None, dict[str, Any]]) -> str:
+    """An audit event's hash: SHA-256 of the previous event's hash and this event's (at, actor, action,
+    record id, details) as canonical JSON. Anyone can recompute it (that is the point of a chain);
+    the store's tests do, to forge an edit that rehashes the event it changes."""
+    body = json.dumps(
+        [previous, *event],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+# The concerns' shared machinery. `store.Store` is one class made of mixins by concern, one module each
+# (this core, `records`, `caselist`, `importing`, `exchange`). What one concern uses of another's has a
+# public name, because a leading underscore means "this module only" (docs/architecture.md); these
+# names are still not the store's API: nothing outside `caf_desktop.store` and its tests uses them
+# (tests/architecture/test_layers.py checks that). Each is documented where it is defined.
+SHARED_MACHINERY = frozenset(
+    {
+        # the core (this module)
+        "actor",
+        "audit_in",
+        "audit_many_in",
+        "bulk_insert",
+        # the records (`records.RecordsMixin`)
+        "copy_summary",
+        "record_row",
+        "unshare_revisions",
+        "update_case",
+        "update_consents",
+        # importing (`importing.ImportMixin`)
+        "replace_document",
+    }
+)
+
+
 class StoreCore:
-    """The engine, its transactions, the user and the audit trail, which every part of the store uses."""
+    """The engine, its transactions, the user and the audit trail, which every part of the store uses.
+
+    Shared with the other concerns (`SHARED_MACHINERY`): `actor`, the name the audit trail and new
+    revisions give the person at work; `audit_in` and `audit_many_in`, which append to the audit trail
+    inside a transaction already open; `bulk_insert`, rows by one executemany."""
 
     def __init__(
         self, engine: Engine, *, home: Path | None = None, actor: str = "", anchor_key: bytes | None = None
@@ -58,7 +99,7 @@ class StoreCore:
         self.engine = engine
         self.home = home
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._actor = actor
+        self.actor = actor
         # The key that authenticates audit.anchor: derived from the database key, so the anchor can be
         # written only by someone who can open the database, and read as genuine only with it.
         self._anchor_key = anchor_key
@@ -90,7 +131,7 @@ class StoreCore:
                 ("user.organisation", profile.organisation),
             ):
                 session.merge(Meta(key=key, value=value))
-        self._actor = profile.name
+        self.actor = profile.name
 
     def profile(self) -> Profile | None:
         with self.session() as session:
@@ -99,17 +140,11 @@ class StoreCore:
             return None
         return Profile(values["user.name"], values.get("user.role", ""), values.get("user.organisation", ""))
 
-    @staticmethod
-    def _event_hash(previous: str, event: tuple[str, str, str, str | None, dict[str, Any]]) -> str:
-        body = json.dumps(
-            [previous, *event],
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-    def _audit(self, session: Session, action: str, record_uuid: str | None, details: dict[str, Any]) -> None:
+    def audit_in(
+        self, session: Session, action: str, record_uuid: str | None, details: dict[str, Any]
+    ) -> None:
+        """Appends an event to the audit trail inside the session's transaction (anchored outside the
+        database once it commits); `audit` does the same in a transaction of its own."""
         if self.engine.dialect.name == "postgresql":
             # One writer at a time appends to the chain, or two could both follow the same last event.
             session.execute(text("SELECT pg_advisory_xact_lock(424242)"))
@@ -118,11 +153,11 @@ class StoreCore:
         ).first()
         previous = last.hash if last is not None else "0" * 64
         at = clock.now().isoformat(timespec="microseconds")
-        digest = self._event_hash(previous, (at, self._actor, action, record_uuid, details))
+        digest = event_hash(previous, (at, self.actor, action, record_uuid, details))
         session.add(
             AuditEvent(
                 at=at,
-                actor=self._actor,
+                actor=self.actor,
                 action=action,
                 record_uuid=record_uuid,
                 details=details,
@@ -140,7 +175,7 @@ class StoreCore:
     ) -> None:
         """Records an event (details must hold no personal data: ids, counts, form ids, hashes)."""
         with self.session() as session:
-            self._audit(session, action, record_uuid, details or {})
+            self.audit_in(session, action, record_uuid, details or {})
 
     def audit_events(self, record_uuid: str | None = None) -> list[AuditEvent]:
         with self.session() as session:
@@ -221,7 +256,7 @@ class StoreCore:
                     audit_event.record_uuid,
                     audit_event.details,
                 )
-                expected = self._event_hash(audit_event.previous_hash, fields)
+                expected = event_hash(audit_event.previous_hash, fields)
                 if audit_event.previous_hash != previous:
                     return AuditReport(
                         False,
@@ -265,13 +300,15 @@ class StoreCore:
             f"The audit trail is intact: {checked} event{'s' if checked != 1 else ''} checked.",
         )
 
-    def _audit_many(self, session: Session, events: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None:
+    def audit_many_in(
+        self, session: Session, events: Sequence[tuple[str, str | None, dict[str, Any]]]
+    ) -> None:
         """Appends several events to the chain in one go: the last event is read once, not per event,
         and the events go in by one executemany, in order, so their ids follow the chain."""
         if not events:
             return
         if self.engine.dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(424242)"))  # as `_audit` does
+            session.execute(text("SELECT pg_advisory_xact_lock(424242)"))  # as `audit_in` does
         last = session.scalars(
             select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1).with_for_update()
         ).first()
@@ -279,11 +316,11 @@ class StoreCore:
         rows = []
         for action, record_uuid, details in events:
             at = clock.now().isoformat(timespec="microseconds")
-            digest = self._event_hash(previous, (at, self._actor, action, record_uuid, details))
+            digest = event_hash(previous, (at, self.actor, action, record_uuid, details))
             rows.append(
                 {
                     "at": at,
-                    "actor": self._actor,
+                    "actor": self.actor,
                     "action": action,
                     "record_uuid": record_uuid,
                     "details": details,
@@ -292,16 +329,16 @@ class StoreCore:
                 }
             )
             previous = digest
-        self._bulk_insert(session, "audit_events", rows)
+        self.bulk_insert(session, "audit_events", rows)
         session.merge(Meta(key="audit.head", value=previous))
         session.info[_AUDIT_HEAD] = previous
 
     def audit_many(self, events: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None:
         """Records several events (action, record id, details) in one transaction, in order."""
         with self.session() as session:
-            self._audit_many(session, events)
+            self.audit_many_in(session, events)
 
-    def _bulk_insert(
+    def bulk_insert(
         self,
         session: Session,
         table_name: str,

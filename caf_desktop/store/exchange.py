@@ -193,7 +193,7 @@ class ExchangeMixin(ImportMixin):
                         for record_id, version in records
                     ],
                 )
-            self._audit(session, "bundle exported", None, details)
+            self.audit_in(session, "bundle exported", None, details)
 
     def forget_bundle(self, bundle_id: str) -> None:
         """Drops the reservation of a bundle that was not written (its sequence number stays unused)."""
@@ -245,11 +245,11 @@ class ExchangeMixin(ImportMixin):
                     f"The sync conflict {conflict_id} was already settled by {conflict.resolved_by} "
                     f"(kept {conflict.resolution}); nothing was changed."
                 )
-            record = self._record(session, conflict.record_uuid, for_update=True)
+            record = self.record_row(session, conflict.record_uuid, for_update=True)
             newer = max(record.version, conflict.incoming_version) + 1
             if keep == "incoming":
                 # The incoming version as it is: both sides now hold the same version.
-                self._replace_document(
+                self.replace_document(
                     session,
                     record,
                     definition,
@@ -258,13 +258,13 @@ class ExchangeMixin(ImportMixin):
                     version=conflict.incoming_version,
                     base_version=conflict.incoming_version,
                     reason=f"sync conflict settled: kept the version from {conflict.sender_name}",
-                    author=self._actor,
+                    author=self.actor,
                     moment=moment,
                 )
             else:
                 # A new version here, built on the incoming one, so that the other side takes it as an
                 # update when it comes back to them.
-                self._replace_document(
+                self.replace_document(
                     session,
                     record,
                     definition,
@@ -274,13 +274,13 @@ class ExchangeMixin(ImportMixin):
                     base_version=conflict.incoming_version,
                     reason="sync conflict settled: "
                     + ("kept this copy" if keep == "stored" else "combined both versions"),
-                    author=self._actor,
+                    author=self.actor,
                     moment=moment,
                 )
             conflict.resolved_at = moment
             conflict.resolution = keep
-            conflict.resolved_by = self._actor
-            self._audit(
+            conflict.resolved_by = self.actor
+            self.audit_in(
                 session,
                 "sync conflict settled",
                 record.uuid,

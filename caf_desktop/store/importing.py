@@ -89,7 +89,10 @@ def _planned(incoming: SyncedRecord, stored: tuple[Record, StoredState] | None) 
 
 
 class ImportMixin(CaseListMixin):
-    """Importing bundles (caf_desktop.sync.bundles; docs/bundles.md)."""
+    """Importing bundles (caf_desktop.sync.bundles; docs/bundles.md).
+
+    Shared with the other concerns (`core.SHARED_MACHINERY`): `replace_document`, which `exchange`
+    uses to resolve a conflict."""
 
     def check_not_imported(self, bundle_id: str, sender: str, sequence: int, file_sha256: str) -> None:
         """`AlreadyImported` if this bundle, or another with its sender and sequence number, was imported.
@@ -356,7 +359,7 @@ class ImportMixin(CaseListMixin):
                         )
                     )
         if incoming_records:
-            self._bulk_insert(
+            self.bulk_insert(
                 session,
                 "bundle_received_records",
                 [
@@ -383,14 +386,14 @@ class ImportMixin(CaseListMixin):
                 },
             )
         )
-        self._audit_many(session, events)
+        self.audit_many_in(session, events)
         return outcome
 
     def _insert_made(self, session: Session, table_name: str, made: Sequence[_NewRow]) -> None:
         """Inserts new children or cases by one executemany, and gives each its id (by its uuid)."""
         if not made:
             return
-        self._bulk_insert(session, table_name, [row.values for row in made])
+        self.bulk_insert(session, table_name, [row.values for row in made])
         ids = self._ids_of(session, table_name, [row.values["uuid"] for row in made])
         for row in made:
             row.id = ids[row.values["uuid"]]
@@ -499,10 +502,10 @@ class ImportMixin(CaseListMixin):
                     **summary_values(incoming.form_id, summary),
                 }
             )
-        self._bulk_insert(session, "records", record_rows, json_text="document")
+        self.bulk_insert(session, "records", record_rows, json_text="document")
         record_ids = self._ids_of(session, "records", [row["uuid"] for row in record_rows])
         # Each first revision shares its record's document (None) instead of a second copy of it.
-        self._bulk_insert(
+        self.bulk_insert(
             session,
             "revisions",
             [
@@ -525,7 +528,7 @@ class ImportMixin(CaseListMixin):
             for incoming, *_ in planned
             for kind, values in consent_values(incoming.document).items()
         ]
-        self._bulk_insert(session, "consents", consent_rows)
+        self.bulk_insert(session, "consents", consent_rows)
 
     @staticmethod
     def _settle_cases(
@@ -533,7 +536,7 @@ class ImportMixin(CaseListMixin):
         in_case: dict[Case | _NewRow, list[tuple[SyncedRecord, Summary]]],
         moment: dt.datetime,
     ) -> None:
-        """What the new records make of their cases, as `_update_case` would after each one: the drift
+        """What the new records make of their cases, as `update_case` would after each one: the drift
         of all the case's records (the last one first, then those stored, then the other new ones), and
         the agreed level, lead professional and next review of the last record that says them."""
         from caf_desktop.practice.drift import CaseRecord  # noqa: PLC0415
@@ -617,7 +620,7 @@ class ImportMixin(CaseListMixin):
             cases.update((c.uuid, c) for c in session.scalars(select(Case).where(Case.uuid.in_(chunk))))
         return children, cases
 
-    def _replace_document(
+    def replace_document(
         self,
         session: Session,
         record: Record,
@@ -631,7 +634,9 @@ class ImportMixin(CaseListMixin):
         author: str,
         moment: dt.datetime,
     ) -> None:
-        self._unshare_revisions(session, record)
+        """Makes `document` the record's new version, as a revision (typing kept but never saved is
+        first kept as a revision of its own), and updates its summary, case and consents."""
+        self.unshare_revisions(session, record)
         number = session.scalar(select(func.max(Revision.number)).where(Revision.record_id == record.id)) or 0
         if record.autosaved_at is not None and record.document != document:
             # Typing kept but never saved is kept as a version before it is replaced.
@@ -643,7 +648,7 @@ class ImportMixin(CaseListMixin):
                     status=record.status,
                     document=record.document,
                     reason="unsaved typing, kept before a sync change",
-                    author=self._actor,
+                    author=self.actor,
                     created_at=moment,
                     form_version=record.form_version,
                 )
@@ -659,9 +664,9 @@ class ImportMixin(CaseListMixin):
         record.autosaved_at = None
         record.updated_at = moment
         summary = summarise(definition, document)
-        self._copy_summary(record, summary)
-        self._update_case(record, summary)
-        self._update_consents(session, record)
+        self.copy_summary(record, summary)
+        self.update_case(record, summary)
+        self.update_consents(session, record)
         session.add(
             Revision(
                 record_id=record.id,
@@ -683,7 +688,7 @@ class ImportMixin(CaseListMixin):
         definition: FormDefinition,
         moment: dt.datetime,
     ) -> None:
-        self._replace_document(
+        self.replace_document(
             session,
             record,
             definition,

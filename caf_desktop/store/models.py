@@ -131,7 +131,7 @@ class Revision(Base):
 
     `document` is None while the revision is the record's document itself: a record imported from a
     bundle is written once, not twice (record and first revision), and the store copies the document
-    into the revision before the record's document next changes (`Store._unshare_revisions`)."""
+    into the revision before the record's document next changes (`Store.unshare_revisions`)."""
 
     __tablename__ = "revisions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -225,7 +225,9 @@ WAL_KEPT = "caf_desktop.wal_kept"
 _AUTOCHECKPOINT_PAGES = 1000  # SQLite's default: copy the log into the database once it holds 4 MB
 
 
-def _migration_config() -> Any:
+def migration_config() -> Any:
+    """The Alembic configuration of the store's schema migrations (`caf_desktop.store.migrations`).
+    Public for the store's tests too, which take a store back to an older schema to open it again."""
     from alembic.config import Config  # noqa: PLC0415 - alembic is only needed when opening a store
 
     from caf_desktop.store import migrations  # noqa: PLC0415
@@ -235,10 +237,12 @@ def _migration_config() -> Any:
     return config
 
 
-def _head_and_known() -> tuple[str, set[str]]:
+def schema_revisions() -> tuple[str, set[str]]:
+    """This app's newest schema revision, and every revision it knows (a store at another is from a
+    newer app). Public for the store's tests too, which compare a store's revision with these."""
     from alembic.script import ScriptDirectory  # noqa: PLC0415
 
-    scripts = ScriptDirectory.from_config(_migration_config())
+    scripts = ScriptDirectory.from_config(migration_config())
     known = {script.revision for script in scripts.walk_revisions()}
     head = scripts.get_current_head()
     assert head is not None
@@ -258,7 +262,7 @@ def migrate(engine: Engine, backup_of: Path | None = None) -> None:
     """Brings the schema up to this app's version; copies the database file aside first."""
     from alembic import command  # noqa: PLC0415
 
-    head, known = _head_and_known()
+    head, known = schema_revisions()
     current = current_revision(engine)
     if current == head:
         return
@@ -271,7 +275,7 @@ def migrate(engine: Engine, backup_of: Path | None = None) -> None:
         folder.mkdir(exist_ok=True)
         stamp = clock.now().strftime("%Y%m%dT%H%M%S%fZ")
         shutil.copy2(backup_of, folder / f"{backup_of.stem}-{stamp}-before-{head}{backup_of.suffix}")
-    config = _migration_config()
+    config = migration_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -54,7 +54,13 @@ from caf_desktop.store.opening import (
 
 
 class RecordsMixin(StoreCore):
-    """Children and their cases, records, and revisions."""
+    """Children and their cases, records, and revisions.
+
+    Shared with the other concerns (`core.SHARED_MACHINERY`): `record_row`, a record's row by its id;
+    `copy_summary`, the case list's columns from a document's summary; `update_case`, what a saved
+    record makes of its case (drift, agreed level, lead professional, next review, closing);
+    `update_consents`, the consent rows from the document; `unshare_revisions`, called before a
+    record's document is replaced."""
 
     def find_children(
         self, given_names: str, family_name: str, date_of_birth: dt.date | None
@@ -138,7 +144,7 @@ class RecordsMixin(StoreCore):
     def child_of(self, record_id: str) -> str | None:
         """The id of the child a record is about (None for a record with no child named yet)."""
         with self.session() as session:
-            record = self._record(session, record_id)
+            record = self.record_row(session, record_id)
             return record.case.child.uuid if record.case is not None else None
 
     def child_case(self, child_id: str) -> tuple[ChildMatch, list[RecordInfo]]:
@@ -232,7 +238,8 @@ class RecordsMixin(StoreCore):
             session.flush()
         return case
 
-    def _record(self, session: Session, record_id: str, *, for_update: bool = False) -> Record:
+    def record_row(self, session: Session, record_id: str, *, for_update: bool = False) -> Record:
+        """The record's row (`RecordNotFound` if there is none); `for_update` locks it."""
         statement = select(Record).where(Record.uuid == record_id)
         if for_update:
             statement = statement.with_for_update()  # two coordinators saving one record take turns
@@ -242,11 +249,11 @@ class RecordsMixin(StoreCore):
         return record
 
     @staticmethod
-    def _copy_summary(record: Record, summary: Summary) -> None:
+    def copy_summary(record: Record, summary: Summary) -> None:
         for key, value in summary_values(record.form_id, summary).items():
             setattr(record, key, value)
 
-    def _update_case(self, record: Record, summary: Summary) -> None:
+    def update_case(self, record: Record, summary: Summary) -> None:
         case = record.case
         if case is None:
             return
@@ -313,7 +320,7 @@ class RecordsMixin(StoreCore):
             session.merge(Meta(key="attention.refreshed_on", value=today.isoformat()))
         return changed
 
-    def _update_consents(self, session: Session, record: Record, *, fresh: bool = False) -> None:
+    def update_consents(self, session: Session, record: Record, *, fresh: bool = False) -> None:
         """Copies the document's consents into their rows (`fresh`: the record is new, so it has none yet
         and looking them up can be skipped)."""
         for kind, values in consent_values(record.document).items():
@@ -355,12 +362,12 @@ class RecordsMixin(StoreCore):
                 status=status,
                 document=document,
                 version=1,
-                author=self._actor,
+                author=self.actor,
                 created_at=moment,
                 updated_at=moment,
                 saved_at=moment,
             )
-            self._copy_summary(record, summary)
+            self.copy_summary(record, summary)
             session.add(record)
             session.flush()
             session.add(
@@ -370,24 +377,24 @@ class RecordsMixin(StoreCore):
                     status=status,
                     document=document,
                     reason="created",
-                    author=self._actor,
+                    author=self.actor,
                     created_at=moment,
                     form_version=definition.version,
                 )
             )
-            self._update_case(record, summary)
-            self._update_consents(session, record)
-            self._audit(session, "created", record.uuid, {"form": definition.key})
+            self.update_case(record, summary)
+            self.update_consents(session, record)
+            self.audit_in(session, "created", record.uuid, {"form": definition.key})
             return record_info(record)
 
     def get(self, record_id: str) -> RecordInfo:
         with self.session() as session:
-            return record_info(self._record(session, record_id))
+            return record_info(self.record_row(session, record_id))
 
     def case_records(self, record_id: str) -> list[RecordInfo]:
         """The record and the others of its child's case (not deleted), most recently saved first."""
         with self.session() as session:
-            record = self._record(session, record_id)
+            record = self.record_row(session, record_id)
             if record.case_id is None:
                 return [record_info(record)]
             rows = session.scalars(
@@ -460,16 +467,16 @@ class RecordsMixin(StoreCore):
         """Keeps the working copy, cheaply: no revision. The first autosave after a save is audited as
         an edit; the ones after it are not (every two seconds of typing is not an event)."""
         with self.session() as session:
-            record = self._record(session, record_id)
+            record = self.record_row(session, record_id)
             first_since_save = record.autosaved_at is None
-            self._unshare_revisions(session, record)
+            self.unshare_revisions(session, record)
             record.document = document
             record.autosaved_at = clock.now()
             record.updated_at = record.autosaved_at
             if definition is not None:
-                self._copy_summary(record, summarise(definition, document))
+                self.copy_summary(record, summarise(definition, document))
             if first_since_save:
-                self._audit(session, "edited", record.uuid, {"version": record.version})
+                self.audit_in(session, "edited", record.uuid, {"version": record.version})
 
     def save(
         self,
@@ -482,7 +489,7 @@ class RecordsMixin(StoreCore):
     ) -> RevisionInfo:
         """An explicit save (or marking complete): the working copy becomes a new revision."""
         with self.session() as session:
-            record = self._record(session, record_id, for_update=True)
+            record = self.record_row(session, record_id, for_update=True)
             return self._new_revision(session, record, document, definition, status=status, reason=reason)
 
     def _new_revision(
@@ -498,16 +505,16 @@ class RecordsMixin(StoreCore):
         moment = clock.now()
         if status is not None:
             record.status = status
-        self._unshare_revisions(session, record)
+        self.unshare_revisions(session, record)
         record.document = document
         record.version += 1
         record.saved_at = moment
         record.autosaved_at = None
         record.updated_at = moment
         summary = summarise(definition, document)
-        self._copy_summary(record, summary)
-        self._update_case(record, summary)
-        self._update_consents(session, record)
+        self.copy_summary(record, summary)
+        self.update_case(record, summary)
+        self.update_consents(session, record)
         number = (
             session.scalar(select(func.max(Revision.number)).where(Revision.record_id == record.id)) or 0
         ) + 1
@@ -517,18 +524,18 @@ class RecordsMixin(StoreCore):
             status=record.status,
             document=document,
             reason=reason,
-            author=self._actor,
+            author=self.actor,
             created_at=moment,
             form_version=record.form_version,
         )
         session.add(revision)
         action = "completed" if status == "complete" else "changed"
-        self._audit(session, action, record.uuid, {"revision": number, "version": record.version})
-        return RevisionInfo(number, record.status, reason, self._actor, moment, document, record.form_version)
+        self.audit_in(session, action, record.uuid, {"revision": number, "version": record.version})
+        return RevisionInfo(number, record.status, reason, self.actor, moment, document, record.form_version)
 
     def revisions(self, record_id: str) -> list[RevisionInfo]:
         with self.session() as session:
-            record = self._record(session, record_id)
+            record = self.record_row(session, record_id)
             rows = session.scalars(
                 select(Revision).where(Revision.record_id == record.id).order_by(Revision.number)
             )
@@ -546,7 +553,7 @@ class RecordsMixin(StoreCore):
             ]
 
     @staticmethod
-    def _unshare_revisions(session: Session, record: Record) -> None:
+    def unshare_revisions(session: Session, record: Record) -> None:
         """Gives a revision that shares the record's document (`Revision.document` None, as an import
         writes them) its own copy, in the database, before the record's document is replaced. Every
         change to `Record.document` calls this first; it costs an indexed look at the record's
@@ -580,7 +587,7 @@ class RecordsMixin(StoreCore):
         (audited as `migrated`). Only a draft moves: complete, signed and shared records stay as they
         were completed or signed."""
         with self.session() as session:
-            record = self._record(session, record_id, for_update=True)
+            record = self.record_row(session, record_id, for_update=True)
             if record.form_id != definition.id:
                 raise CafError(f"Record {record_id} is a {record.form_id}, not a {definition.id}.")
             if record.status != "draft":
@@ -592,7 +599,7 @@ class RecordsMixin(StoreCore):
             record.form_version = definition.version
             record.definition_digest = definition.digest
             revision = self._new_revision(session, record, document, definition, status=None, reason=reason)
-            self._audit(
+            self.audit_in(
                 session,
                 "migrated",
                 record.uuid,
@@ -604,23 +611,23 @@ class RecordsMixin(StoreCore):
         if status not in STATUSES:
             raise CafError(f"{status!r} is not a record status; use one of {', '.join(STATUSES)}.")
         with self.session() as session:
-            record = self._record(session, record_id)
+            record = self.record_row(session, record_id)
             record.status = status
             record.updated_at = clock.now()
-            self._audit(session, f"status {status}", record.uuid, {})
+            self.audit_in(session, f"status {status}", record.uuid, {})
 
     def delete(self, record_id: str) -> None:
         """Soft delete: hidden from the case list, kept for the retention period, undoable until then."""
         with self.session() as session:
-            record = self._record(session, record_id)
+            record = self.record_row(session, record_id)
             record.deleted_at = clock.now()
-            self._audit(session, "deleted", record.uuid, {})
+            self.audit_in(session, "deleted", record.uuid, {})
 
     def undelete(self, record_id: str) -> None:
         with self.session() as session:
-            record = self._record(session, record_id)
+            record = self.record_row(session, record_id)
             record.deleted_at = None
-            self._audit(session, "undeleted", record.uuid, {})
+            self.audit_in(session, "undeleted", record.uuid, {})
 
     def purge_deleted(
         self, *, older_than_days: int = RETENTION_DAYS_AFTER_DELETE, at: dt.datetime | None = None
@@ -638,6 +645,6 @@ class RecordsMixin(StoreCore):
                         SafeguardingAcknowledgement.record_id == record.id
                     )
                 )
-                self._audit(session, "purged", record.uuid, {})
+                self.audit_in(session, "purged", record.uuid, {})
                 session.delete(record)
             return len(doomed)

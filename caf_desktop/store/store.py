@@ -172,7 +172,7 @@ class Store(ExchangeMixin):
             path.chmod(0o600)
         store = cls(engine, home=home, anchor_key=hmac.digest(key, b"caf-desktop audit anchor", "sha256"))
         profile = store.profile()
-        store._actor = profile.name if profile is not None else ""
+        store.actor = profile.name if profile is not None else ""
         return store
 
     @classmethod
@@ -204,7 +204,7 @@ class Store(ExchangeMixin):
         store = cls(engine, actor=actor)
         profile = store.profile()
         if not actor and profile is not None:
-            store._actor = profile.name
+            store.actor = profile.name
         return store
 
     def change_passphrase(self, old: str, new: str) -> None:

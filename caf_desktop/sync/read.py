@@ -275,7 +275,7 @@ def _parse_record(name: str, data: bytes, facts: BundleFacts) -> SyncedRecord:
         f"The bundle's record file {name} cannot be read: it was not made by CAF Desktop.", "damaged", facts
     )
     try:
-        read = _json_object(data.decode("utf-8"), "document")
+        read = json_object(data.decode("utf-8"), "document")
     except (UnicodeDecodeError, ValueError):
         raise bad from None
     if read is None:
@@ -316,11 +316,12 @@ def _parse_record(name: str, data: bytes, facts: BundleFacts) -> SyncedRecord:
 _SPACE = " \t\n\r"  # JSON's whitespace
 
 
-def _json_object(text: str, keep: str) -> tuple[dict[str, Any], str | None] | None:
+def json_object(text: str, keep: str) -> tuple[dict[str, Any], str | None] | None:
     """The members of the JSON object `text` is, with the text of member `keep`'s value as it stands
     in `text`; None when `text` is not one JSON object. (The text saves the store encoding a record's
     document again.) Malformed JSON inside raises ValueError, as `json.loads` does, and so does a name
-    given twice: one reader would take the first value and another the last."""
+    given twice: one reader would take the first value and another the last. Public so that its
+    tests can try the many ways a JSON text can be laid out, one by one."""
     end = len(text)
 
     def skip(index: int) -> int:

@@ -51,7 +51,7 @@ def main() -> None:
         if action == "complete":
             view.mark_complete()
         else:
-            view._validate_now()
+            view.validate_now()
         view.set_current_section([s.id for s in view.definition.sections].index(section_id))
         for _ in range(8):
             app.processEvents()
@@ -180,7 +180,7 @@ def sharing_and_team_screens(app: object) -> None:  # noqa: PLR0915 - one story,
     for point in points[1:]:
         QTest.mouseMove(pad, point)
     QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
-    view._validate_now()
+    view.validate_now()
     view.document.modified = False  # closing must not ask whether to save
     _settle(app, window, "signature-pad.png")
 

@@ -1,8 +1,8 @@
 """The compiled yes/no check (`caf_desktop.formengine.fastcheck`) and `validation.is_valid_draft`.
 
-The compiled strict check must give jsonschema's answer (`validation._validator(schema).is_valid`),
+The compiled strict check must give jsonschema's answer (`validation.validator_of(schema).is_valid`),
 the compiled draft check must accept exactly the documents whose every jsonschema error
-`validation._tolerated_in_draft` tolerates, each of them compiled `without_blanks` must give that
+`validation.tolerated_in_draft` tolerates, each of them compiled `without_blanks` must give that
 answer for the document with its blank text left out of objects (`validation._without_blanks`), and
 `is_valid_draft` must say True exactly when `validation.findings` (draft mode) is empty. Checked
 keyword by keyword on small schemas, on random schemas and documents, and on documents generated
@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from caf_desktop.formengine import definitions, fastcheck, formats, validation
 from caf_desktop.formengine.definitions import FormDefinition
+from caf_desktop.formengine.fastcheck import keywords, leaves
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
@@ -45,14 +46,14 @@ def judged_on(day: dt.date) -> Iterator[None]:
 
 def jsonschema_valid(schema: dict[str, Any], instance: Any) -> bool:
     with judged_on(TODAY):
-        return bool(validation._validator(schema).is_valid(instance))
+        return bool(validation.validator_of(schema).is_valid(instance))
 
 
 def jsonschema_valid_draft(schema: dict[str, Any], instance: Any) -> bool:
     """What `findings` accepts in a draft (before relevance): every error is a tolerated one."""
     with judged_on(TODAY):
-        errors = list(validation._validator(schema).iter_errors(instance))
-    return all(validation._tolerated_in_draft(e) for e in errors)
+        errors = list(validation.validator_of(schema).iter_errors(instance))
+    return all(validation.tolerated_in_draft(e) for e in errors)
 
 
 def compiled(schema: Any, instance: Any, *, draft: bool = False, without_blanks: bool = False) -> bool:
@@ -874,7 +875,7 @@ def test_the_random_schemas_reach_every_keyword() -> None:
         walk(schema)
 
     collect()
-    assert not fastcheck._ACTIVE - seen, sorted(fastcheck._ACTIVE - seen)
+    assert not keywords.ACTIVE - seen, sorted(keywords.ACTIVE - seen)
 
 
 # --- the shipped forms --------------------------------------------------------------------------------------
@@ -1315,7 +1316,7 @@ def test_blank_answers_are_judged_without_copying_or_the_exact_check(
     def must_not_run(*_args: Any, **_kwargs: Any) -> Any:
         raise AssertionError("not needed for a document with blank answers")
 
-    monkeypatch.setattr(validation, "_without_blanks_shared", must_not_run)
+    monkeypatch.setattr(validation, "without_blanks_shared", must_not_run)
     monkeypatch.setattr(validation, "findings", must_not_run)
     for blanked in [document, *documents]:
         assert validation.is_valid_draft(definition, blanked, today=TODAY)
@@ -1329,7 +1330,7 @@ def test_a_format_checker_is_asked_once_for_each_text_that_conforms(monkeypatch:
         return not isinstance(value, str) or (value.isdigit() and len(value) % 2 == 0)
 
     monkeypatch.setitem(formats.format_checker.checkers, "x-even-digits", (even_digits, ()))
-    monkeypatch.setattr(fastcheck, "_REMEMBERED_TEXTS", 2)
+    monkeypatch.setattr(leaves, "REMEMBERED_TEXTS", 2)
     schema = {
         "type": "object",
         "properties": {"a": {"type": "string", "format": "x-even-digits"}, "b": {"format": "x-even-digits"}},
@@ -1357,7 +1358,7 @@ def test_a_format_checker_is_asked_once_for_each_text_that_conforms(monkeypatch:
 def test_texts_remembered_to_match_a_pattern_never_let_others_through(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(fastcheck, "_REMEMBERED_TEXTS", 2)
+    monkeypatch.setattr(leaves, "REMEMBERED_TEXTS", 2)
     schema = {"items": {"type": "string", "pattern": "^[a-c]+$"}, "properties": {"a": {"pattern": "b$"}}}
     for document, valid in (
         (["ab", "ab", "abd", "ab"], False),  # a text that matches, remembered, beside one that does not
@@ -1398,7 +1399,7 @@ _JSON = st.recursive(
 @given(value=_JSON)
 def test_blanks_left_out_without_copying_agrees_with_without_blanks(value: Any) -> None:
     before = copy.deepcopy(value)
-    lean = validation._without_blanks_shared(value)
+    lean = validation.without_blanks_shared(value)
     assert json.dumps(lean, sort_keys=True) == json.dumps(formats.without_blanks(value), sort_keys=True)
     assert json.dumps(value, sort_keys=True) == json.dumps(before, sort_keys=True)  # not changed
     if json.dumps(lean) == json.dumps(value):
@@ -1410,10 +1411,10 @@ def test_the_validator_of_a_schema_object_is_found_without_writing_it_out(
 ) -> None:
     schema = {"type": "object", "properties": {"a": {"type": "string"}}}
     made: list[str] = []
-    real = validation._validator_for
-    monkeypatch.setattr(validation, "_validator_for", lambda text: made.append(text) or real(text))
-    first = validation._validator(schema)
-    assert validation._validator(schema) is first
+    real = validation.validator_for_json
+    monkeypatch.setattr(validation, "validator_for_json", lambda text: made.append(text) or real(text))
+    first = validation.validator_of(schema)
+    assert validation.validator_of(schema) is first
     assert len(made) == 1
-    assert validation._validator(copy.deepcopy(schema)) is first  # an equal schema: the same validator
+    assert validation.validator_of(copy.deepcopy(schema)) is first  # an equal schema: the same validator
     assert len(made) == 2

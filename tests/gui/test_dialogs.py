@@ -294,12 +294,12 @@ def test_preferences_cancel_keeps_the_lock_delay_and_ok_changes_it(
     dialogs.expect(PreferencesDialog, set_three_then(QDialogButtonBox.StandardButton.Cancel))
     menu_action(window, "Preferences…").trigger()
     assert lock_minutes() == 10
-    assert window._idle_timer.interval() == 10 * 60 * 1000
+    assert window.idle_timer.interval() == 10 * 60 * 1000
 
     dialogs.expect(PreferencesDialog, set_three_then(QDialogButtonBox.StandardButton.Ok))
     menu_action(window, "Preferences…").trigger()
     assert lock_minutes() == 3
-    assert window._idle_timer.interval() == 3 * 60 * 1000
+    assert window.idle_timer.interval() == 3 * 60 * 1000
 
 
 def test_the_team_page_opens_from_the_team_menu_and_closes(

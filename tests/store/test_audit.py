@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from caf_desktop.store.core import event_hash
 from caf_desktop.store.models import AuditEvent
 from caf_desktop.store.store import Store
 from sqlalchemy import select, text, update
@@ -180,7 +181,7 @@ def test_a_rehashed_edit_still_breaks_the_link_to_the_next_event(store: Store) -
     _history(store)
     events = store.audit_events()
     victim, following = events[2], events[3]
-    forged_hash = Store._event_hash(
+    forged_hash = event_hash(
         victim.previous_hash, (victim.at, "Somebody Else", victim.action, victim.record_uuid, victim.details)
     )
     with store.session() as session:

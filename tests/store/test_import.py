@@ -593,7 +593,7 @@ def test_the_migration_to_shared_revisions_goes_both_ways(store: Store) -> None:
     record_id = str(uuid.uuid4())
     original = assessment()
     store.apply_import(bundle(synced(record_id, original)))
-    config = opening._migration_config()
+    config = opening.migration_config()
     with store.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")

@@ -45,7 +45,7 @@ def run_together(*jobs: Callable[[], None]) -> list[BaseException]:
 
 def test_opening_a_new_database_migrates_it(pg_store_factory: StoreFactory) -> None:
     store = pg_store_factory(fresh=True)
-    head, _ = opening._head_and_known()
+    head, _ = opening.schema_revisions()
     with store.session() as session:
         assert session.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
         tables = set(session.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
@@ -184,7 +184,7 @@ def test_an_append_waits_for_the_writer_before_it(pg_store_factory: StoreFactory
             failures.append(error)
 
     with ann.session() as session:
-        ann._audit(session, "imported", None, {"count": 1})
+        ann.audit_in(session, "imported", None, {"count": 1})
         session.flush()
         ben_thread = threading.Thread(target=ben_appends)
         ben_thread.start()

@@ -150,7 +150,7 @@ def test_purging_a_deleted_record_removes_its_acknowledgements(store: Store) -> 
 def _migrate_to(store: Store, revision: str) -> None:
     from alembic import command
 
-    config = opening._migration_config()
+    config = opening.migration_config()
     with store.engine.begin() as connection:
         config.attributes["connection"] = connection
         if revision == "head":

@@ -351,7 +351,7 @@ def _back_to_first_schema(home: Path) -> None:
 
     store = Store.open(home, PASSPHRASE)
     try:
-        config = opening._migration_config()
+        config = opening.migration_config()
         with store.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.downgrade(config, "0001")
@@ -366,7 +366,7 @@ def test_an_older_store_is_backed_up_before_it_is_migrated(
     first, then migrates it to this app's schema, keeping its record."""
     from alembic import command
 
-    head, _ = opening._head_and_known()
+    head, _ = opening.schema_revisions()
     assert head != "0001"
     _back_to_first_schema(closed_home)
     real_upgrade = command.upgrade
@@ -409,8 +409,8 @@ def test_the_backup_before_a_migration_holds_unflushed_writes(
     """Writes still in the write-ahead log (another window has the store open) are in the backup."""
     first = open_store(opened, closed_home)
     first.add_record(definition("caf-assessment"), assessment("Barnaby", "Okonkwo", "2020-02-29"))
-    _, known = opening._head_and_known()
-    monkeypatch.setattr(opening, "_head_and_known", lambda: ("0099", {*known, "0099"}))
+    _, known = opening.schema_revisions()
+    monkeypatch.setattr(opening, "schema_revisions", lambda: ("0099", {*known, "0099"}))
     from alembic import command
 
     monkeypatch.setattr(command, "upgrade", lambda config, revision: None)  # there is no "0099" to run

@@ -1182,7 +1182,7 @@ def test_a_record_file_is_read_as_json_loads_reads_it(
         members, indent=indent, ensure_ascii=ensure_ascii, separators=(",", ":") if compact else None
     )
 
-    read = reading._json_object(f" \n{text}\t ", "document")
+    read = reading.json_object(f" \n{text}\t ", "document")
 
     assert read is not None
     found, kept = read
@@ -1204,13 +1204,13 @@ def test_a_record_file_is_read_as_json_loads_reads_it(
     ],
 )
 def test_the_documents_text_is_as_it_stands(text: str, kept: str | None) -> None:
-    assert reading._json_object(text, "document") == (json.loads(text), kept)
+    assert reading.json_object(text, "document") == (json.loads(text), kept)
 
 
 def test_a_record_file_giving_a_name_twice_is_refused() -> None:
     """json.loads would take the last; another reader the first: neither is guessed."""
     with pytest.raises(ValueError, match="given twice"):
-        reading._json_object('{"document": {"a": 1}, "document": {"b": 2}}', "document")
+        reading.json_object('{"document": {"a": 1}, "document": {"b": 2}}', "document")
 
 
 @pytest.mark.parametrize("text", ["[1]", '"text"', '{"a": 1,}', '{"a" 1}', '{"a": 1} {}', "\ufeff{}", ""])
@@ -1220,7 +1220,7 @@ def test_what_is_not_one_json_object_is_refused(text: str) -> None:
     except ValueError:
         loaded = None
     assert not isinstance(loaded, dict)  # the control: not a record file for json.loads either
-    assert reading._json_object(text, "document") is None
+    assert reading.json_object(text, "document") is None
 
 
 @pytest.mark.parametrize(
@@ -1230,7 +1230,7 @@ def test_malformed_json_in_an_object_is_refused_as_json_loads_refuses_it(text: s
     with pytest.raises(json.JSONDecodeError, match=problem):
         json.loads(text)
     with pytest.raises(json.JSONDecodeError, match=problem):
-        reading._json_object(text, "document")
+        reading.json_object(text, "document")
 
 
 def test_a_record_file_laid_out_otherwise_is_imported_the_same(

@@ -192,7 +192,7 @@ class FormView(QWidget, EditorHost):
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
         self._validate_timer.setInterval(VALIDATION_DELAY_MS)
-        self._validate_timer.timeout.connect(self._validate_now)
+        self._validate_timer.timeout.connect(self.validate_now)
         self._idle_timer = QTimer(self)
         self._idle_timer.setInterval(0)
         self._idle_timer.timeout.connect(self._build_in_idle_time)
@@ -389,7 +389,7 @@ class FormView(QWidget, EditorHost):
 
     def _ordered(self, found: list[Finding]) -> list[Finding]:
         return sorted(
-            found, key=lambda f: (self._section_for(f.path), validation.FieldNamer(self.definition).order(f))
+            found, key=lambda f: (self.section_of(f.path), validation.FieldNamer(self.definition).order(f))
         )
 
     # --- building ------------------------------------------------------------------------------------------
@@ -691,7 +691,9 @@ class FormView(QWidget, EditorHost):
                 found.setdefault(scope, index)
         return found
 
-    def _section_for(self, pointer: str) -> int:
+    def section_of(self, pointer: str) -> int:
+        """The index of the section that asks for the answer at `pointer` (one past the last section
+        for an answer no section asks for)."""
         template = _template(pointer)
         while True:
             if template in self._section_of:
@@ -842,14 +844,14 @@ class FormView(QWidget, EditorHost):
     def check(self) -> list[Finding]:
         """Shows every problem with what has been entered (draft rules), everywhere."""
         self._show_all = True
-        self._validate_now()
+        self.validate_now()
         return self._current()
 
     def mark_complete(self) -> bool:
         """Runs the "mark complete" rules; shows what is still needed. True when nothing is."""
         self._show_all = True
         self._complete_mode = True
-        self._validate_now()
+        self.validate_now()
         complete = not self._current()
         self.completion_notice.setVisible(not complete)
         if not complete:
@@ -861,7 +863,9 @@ class FormView(QWidget, EditorHost):
             )
         return complete
 
-    def _validate_now(self) -> None:
+    def validate_now(self) -> None:
+        """Checks the answers now, rather than a moment after the last change (when the timer does),
+        and shows what it finds: the fields' errors, the problems list and the sections' states."""
         self._validate_timer.stop()
         self._findings = validation.findings(self.definition, self.document.data)
         self._complete_findings = completion.findings(self.definition, self.document.data)
@@ -877,7 +881,7 @@ class FormView(QWidget, EditorHost):
         paths = {f.path for f in found}
         return sorted(
             found + [f for f in local if f.path not in paths],
-            key=lambda f: (self._section_for(f.path), f.path),
+            key=lambda f: (self.section_of(f.path), f.path),
         )
 
     def _owner(self, path: str) -> FieldEditor | None:
@@ -911,7 +915,7 @@ class FormView(QWidget, EditorHost):
         current = self._current()
         self.problems.clear()
         for finding in current:
-            section = self._section_for(finding.path)
+            section = self.section_of(finding.path)
             where = (
                 self.definition.sections[section].title
                 if section < len(self.definition.sections)
@@ -938,10 +942,10 @@ class FormView(QWidget, EditorHost):
     def _refresh_sidebar(self) -> None:
         counts = [0] * (len(self.pages) + 1)
         for finding in self._current():
-            counts[self._section_for(finding.path)] += 1
+            counts[self.section_of(finding.path)] += 1
         missing = [0] * (len(self.pages) + 1)
         for finding in self._complete_findings:
-            missing[self._section_for(finding.path)] += 1
+            missing[self.section_of(finding.path)] += 1
         answered = self._answered_sections()
         for index, page in enumerate(self.pages):
             item = self.sidebar.item(index)
@@ -977,7 +981,7 @@ class FormView(QWidget, EditorHost):
                 for index, sub in enumerate(value):
                     walk(sub, f"{pointer}/{index}")
             elif value not in (None, "", []):
-                answered.add(self._section_for(pointer))
+                answered.add(self.section_of(pointer))
 
         walk(self.document.data, "")
         return answered
@@ -989,7 +993,7 @@ class FormView(QWidget, EditorHost):
 
     def go_to(self, path: str) -> FieldEditor | None:
         """Shows the section holding `path`, scrolls to its field and focuses it."""
-        section = self._section_for(path)
+        section = self.section_of(path)
         if section < len(self.pages):
             self.set_current_section(section)
             self.pages[section].build_some()
@@ -1052,3 +1056,7 @@ class FormView(QWidget, EditorHost):
     def editor(self, pointer: str) -> FieldEditor | None:
         """The built editor of the answer at `pointer`, if its section has been built."""
         return self._editors.get(pointer)
+
+    def built_editors(self) -> dict[str, FieldEditor]:
+        """Every editor built so far (those of list items and groups too), by the pointer it edits."""
+        return dict(self._editors)

@@ -157,11 +157,13 @@ class RecordsWindow(MainWindow):
         self.setCentralWidget(self.stack)
         self.stack.setCurrentWidget(self.case_list)
         self._add_record_actions()
-        self._idle_timer = QTimer(self)
-        self._idle_timer.setSingleShot(True)
-        self._idle_timer.setInterval(lock_minutes() * 60 * 1000)
-        self._idle_timer.timeout.connect(self.lock)
-        self._idle_timer.start()
+        # Locks the window when it is left idle (public: the preferences set its interval, and tests
+        # read it and shorten it).
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.setInterval(lock_minutes() * 60 * 1000)
+        self.idle_timer.timeout.connect(self.lock)
+        self.idle_timer.start()
         self._watcher = _IdleWatcher(self)
         app = QApplication.instance()
         if app is not None:
@@ -238,63 +240,65 @@ class RecordsWindow(MainWindow):
         for action in (self.export_pdf_action, self.print_action, self.verify_action):
             file_menu.insertAction(first_after, action)
         record_menu = QMenu("&Record", self)
-        self.history_action = self._action("&History…", self.show_history, "Ctrl+H", record_menu)
-        self.audit_action = self._action("&Audit log…", self.show_audit, None, record_menu)
-        self.newer_version_action = self._action(
+        self.history_action = self.make_action("&History…", self.show_history, "Ctrl+H", record_menu)
+        self.audit_action = self.make_action("&Audit log…", self.show_audit, None, record_menu)
+        self.newer_version_action = self.make_action(
             "Move to the &newer version of the form…", self.offer_newer_version, None, record_menu
         )
         self.newer_version_action.setObjectName("action-move-to-newer-version")
         self.form_menu.addSeparator()
-        self.design_action = self._action("&Design forms…", self.design_forms, None, self.form_menu)
+        self.design_action = self.make_action("&Design forms…", self.design_forms, None, self.form_menu)
         self.design_action.setObjectName("action-design-forms")
         record_menu.addSeparator()
-        self._action(
+        self.make_action(
             "Print &TAC plan of this case…",
             lambda: pdf_actions.print_tac_plan(self),
             "Ctrl+Shift+P",
             record_menu,
         )
-        self.new_tac_meeting_action = self._action(
+        self.new_tac_meeting_action = self.make_action(
             "New TAC &meeting for this child…",
             lambda: self.new_for_this_child("tac-meeting"),
             None,
             record_menu,
         )
         self.new_tac_meeting_action.setObjectName("action-new-tac-meeting-for-this-child")
-        self.new_tac_review_action = self._action(
+        self.new_tac_review_action = self.make_action(
             "New TAC re&view for this child…",
             lambda: self.new_for_this_child("tac-review"),
             None,
             record_menu,
         )
         self.new_tac_review_action.setObjectName("action-new-tac-review-for-this-child")
-        self.new_oversight_action = self._action(
+        self.new_oversight_action = self.make_action(
             "New management &oversight for this child…",
             lambda: self.new_for_this_child("management-oversight"),
             None,
             record_menu,
         )
-        self.new_referral_action = self._action(
+        self.new_referral_action = self.make_action(
             "New &referral (step up) for this child…",
             lambda: self.new_for_this_child("caf-referral"),
             None,
             record_menu,
         )
         record_menu.addSeparator()
-        self.back_action = self._action("Back to the &case list", self.show_start, "Alt+Home", record_menu)
-        self.lock_action = self._action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)
-        self._action("&Preferences…", self.preferences, None, record_menu)
+        self.back_action = self.make_action(
+            "Back to the &case list", self.show_start, "Alt+Home", record_menu
+        )
+        self.lock_action = self.make_action("&Lock now", self.lock, "Ctrl+Shift+L", record_menu)
+        self.make_action("&Preferences…", self.preferences, None, record_menu)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], record_menu)  # before Help
         team_menu = QMenu("&Team", self)
-        self.team_action = self._action("Locality &team…", self.show_team, "Ctrl+T", team_menu)
+        self.team_action = self.make_action("Locality &team…", self.show_team, "Ctrl+T", team_menu)
         team_menu.addSeparator()
-        self._action(
+        self.make_action(
             "&Send records to the team…", lambda: bundle_actions.send_bundle(self), "Ctrl+Shift+B", team_menu
         )
-        self._action(
+        self.make_action(
             "&Import bundles…", lambda: bundle_actions.import_bundles(self), "Ctrl+Shift+I", team_menu
         )
-        self._action("Sync &conflicts…", lambda: bundle_actions.settle_conflicts(self), None, team_menu)
+        self.make_action("Sync &conflicts…", lambda: bundle_actions.settle_conflicts(self), None, team_menu)
         self.menuBar().insertMenu(self.menuBar().actions()[-1], team_menu)
         self.team_menu = team_menu
         name_actions(self, CONTRACT_NAMES)
@@ -692,14 +696,14 @@ class RecordsWindow(MainWindow):
     def preferences(self) -> None:
         dialog = PreferencesDialog(self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._idle_timer.setInterval(lock_minutes() * 60 * 1000)
-            self._idle_timer.start()
+            self.idle_timer.setInterval(lock_minutes() * 60 * 1000)
+            self.idle_timer.start()
 
     # --- the lock -----------------------------------------------------------------------------------------
 
     def activity(self) -> None:
         if not self.locked:
-            self._idle_timer.start()
+            self.idle_timer.start()
 
     def lock(self) -> None:
         """Hides every record until the passphrase is entered; typing is kept (autosaved) first."""
@@ -751,7 +755,7 @@ class RecordsWindow(MainWindow):
         for action in getattr(self, "_enabled_before_lock", []):
             action.setEnabled(True)
         self.stack.setCurrentWidget(self.record_page if self.view is not None else self.case_list)
-        self._idle_timer.start()
+        self.idle_timer.start()
         self.update_title()
         self._update_actions()
 

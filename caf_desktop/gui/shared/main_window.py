@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
 
     # --- menus -------------------------------------------------------------------------------------------
 
-    def _action(
+    def make_action(
         self,
         text: str,
         slot: Any,
@@ -178,7 +178,8 @@ class MainWindow(QMainWindow):
         also: tuple[str, ...] = (),
     ) -> QAction:
         """A menu action named `action-` plus its words (CONTRACT.md), so scripts and tests find it.
-        `also` gives further keys for the same action (Ctrl+Enter on the keypad beside Ctrl+Return)."""
+        `also` gives further keys for the same action (Ctrl+Enter on the keypad beside Ctrl+Return).
+        Public because the records window (`gui.records.window`) builds its menus with it too."""
         action = QAction(text, self)
         action.setObjectName(f"action-{action_words(text)}")
         if shortcut is not None:
@@ -191,37 +192,37 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.file_menu = file_menu
-        self.new_action = self._action(
+        self.new_action = self.make_action(
             "&New record…", self.start_new, QKeySequence.StandardKey.New, file_menu
         )
-        self._action("&Open JSON file…", self.open_file, QKeySequence.StandardKey.Open, file_menu)
-        self.save_action = self._action("&Save", self.save, QKeySequence.StandardKey.Save, file_menu)
-        self.save_as_action = self._action("Save &as JSON file…", self.save_as, "Ctrl+Shift+S", file_menu)
+        self.make_action("&Open JSON file…", self.open_file, QKeySequence.StandardKey.Open, file_menu)
+        self.save_action = self.make_action("&Save", self.save, QKeySequence.StandardKey.Save, file_menu)
+        self.save_as_action = self.make_action("Save &as JSON file…", self.save_as, "Ctrl+Shift+S", file_menu)
         file_menu.addSeparator()
-        self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, file_menu)
+        self.make_action("&Quit", self.close, QKeySequence.StandardKey.Quit, file_menu)
         edit_menu = self.menuBar().addMenu("&Edit")
-        self.undo_action = self._action("&Undo", self.undo, "Ctrl+Z", edit_menu)
+        self.undo_action = self.make_action("&Undo", self.undo, "Ctrl+Z", edit_menu)
         # Ctrl+Y as the README says on every platform, and Ctrl+Shift+Z where people expect that.
-        self.redo_action = self._action("&Redo", self.redo, "Ctrl+Y", edit_menu, also=("Ctrl+Shift+Z",))
+        self.redo_action = self.make_action("&Redo", self.redo, "Ctrl+Y", edit_menu, also=("Ctrl+Shift+Z",))
         form_menu = self.menuBar().addMenu("F&orm")
         self.form_menu = form_menu
-        self.check_action = self._action("&Check answers", self.check, "F7", form_menu)
-        self.complete_action = self._action(
+        self.check_action = self.make_action("&Check answers", self.check, "F7", form_menu)
+        self.complete_action = self.make_action(
             "&Mark complete", self.mark_complete, "Ctrl+Return", form_menu, also=("Ctrl+Enter",)
         )
         # The window owns these keys; the FormView it hosts has none of its own (one owner per key).
-        self.next_problem_action = self._action(
+        self.next_problem_action = self.make_action(
             "Next &problem", lambda: self.view and self.view.next_problem(), "F8", form_menu
         )
         form_menu.addSeparator()
-        self.next_section_action = self._action(
+        self.next_section_action = self.make_action(
             "Next &section", lambda: self.view and self.view.move_section(+1), "Ctrl+PgDown", form_menu
         )
-        self.previous_section_action = self._action(
+        self.previous_section_action = self.make_action(
             "Pre&vious section", lambda: self.view and self.view.move_section(-1), "Ctrl+PgUp", form_menu
         )
         help_menu = self.menuBar().addMenu("&Help")
-        self._action("&About CAF Desktop", self.about, None, help_menu)
+        self.make_action("&About CAF Desktop", self.about, None, help_menu)
         self._update_actions()
 
     def start_new(self) -> None:

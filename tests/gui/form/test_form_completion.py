@@ -29,9 +29,11 @@ def states(view: FormView) -> list[str]:
     return [view.section_state(i) for i in range(len(view.pages))]
 
 
-def checked(view: FormView, qtbot: Any) -> None:
-    """Waits for the view's first check, which runs a moment after it is on screen."""
-    qtbot.waitUntil(lambda: view._checked, timeout=3000)
+def checked(view: FormView, qtbot: Any, complete: int) -> None:
+    """Waits for the view's first check, which runs a moment after it is on screen: until then no
+    section is called complete, so the check has run once section `complete` (which has every
+    answer it needs) says so."""
+    qtbot.waitUntil(lambda: view.section_state(complete) == "✓ Complete", timeout=3000)
 
 
 def test_a_section_with_required_answers_missing_is_never_shown_complete(show: Show, qtbot: Any) -> None:
@@ -40,7 +42,7 @@ def test_a_section_with_required_answers_missing_is_never_shown_complete(show: S
     view = show(FormView(shipped_catalogue().get("tac-meeting"), document=draft))
     # Before the check (it runs once the view is painted) nothing is called complete.
     assert "✓ Complete" not in states(view)
-    checked(view, qtbot)
+    checked(view, qtbot, complete=2)
     # The chair of the meeting is still needed.
     assert states(view)[0] == "In progress"
     assert "✓ Complete" not in [states(view)[i] for i in (0, 1, 4, 6)]
@@ -49,7 +51,7 @@ def test_a_section_with_required_answers_missing_is_never_shown_complete(show: S
 
 def test_a_new_document_gets_its_own_section_states_at_once(show: Show, qtbot: Any) -> None:
     view = show(FormView(shipped_catalogue().get("tac-meeting"), document=example("tac-meeting/full")))
-    checked(view, qtbot)
+    checked(view, qtbot, complete=0)
     assert states(view)[0] == "✓ Complete"
     view.set_value(example("tac-meeting/draft"))
     assert states(view)[0] == "In progress"  # at once: never the old document's Complete

@@ -250,7 +250,7 @@ def test_a_number_out_of_bounds_is_reported_once_the_field_is_left(show: Show, q
     age = widget(view, "/age")
     age.setFocus()
     qtbot.keyClicks(age, "30")
-    view._validate_now()
+    view.validate_now()
     error = view.findChild(QLabel, "error:/age")
     assert error is None or not error.isVisible()
     qtbot.keyClick(age, Qt.Key.Key_Tab)
@@ -405,10 +405,10 @@ def test_a_read_only_answer_is_shown_but_not_editable(show: Show) -> None:
 
 def test_widgets_are_not_rebuilt_when_values_change(show: Show, qtbot: Any) -> None:
     view = kinds_view(show)
-    before = {pointer: id(editor) for pointer, editor in view._editors.items()}
+    before = {pointer: id(editor) for pointer, editor in view.built_editors().items()}
     qtbot.keyClicks(widget(view, "/name"), "Ada")
     view.set_value({"name": "Bea", "age": 3})
-    assert {pointer: id(editor) for pointer, editor in view._editors.items()} == before
+    assert {pointer: id(editor) for pointer, editor in view.built_editors().items()} == before
     assert widget(view, "/name").text() == "Bea"  # type: ignore[attr-defined]
 
 
@@ -625,21 +625,21 @@ def test_ctrl_z_in_a_box_undoes_the_form_step_by_step_not_only_that_box(show: Sh
 
 def test_sections_have_states_in_words(show: Show, qtbot: Any) -> None:
     view = show(FormView.for_form("tac-review"))
-    view._validate_now()
+    view.validate_now()
     assert view.section_state(0) == "Not started"
     view.set_current_section(0)
     date = view.editor("/review/date")
     assert isinstance(date, DateEditor)
     qtbot.keyClicks(date.line, "20/11/2026")
-    view._validate_now()
+    view.validate_now()
     assert view.section_state(0) == "In progress"
     view.set_value(json.loads((EXAMPLES / "tac-review" / "full.json").read_text(encoding="utf-8")))
-    view._validate_now()
+    view.validate_now()
     assert view.section_state(0) == "✓ Complete"
     date.line.setFocus()
     qtbot.keyClicks(date.line, "x")
     qtbot.keyClick(date.line, Qt.Key.Key_Tab)
-    view._validate_now()
+    view.validate_now()
     assert view.section_state(0) == "1 problem"
     assert "1 problem" in view.sidebar.item(0).text()
 
@@ -696,7 +696,7 @@ def test_errors_show_under_a_field_only_after_it_is_left_or_checked(show: Show, 
     email = widget(view, "/email")
     email.setFocus()
     qtbot.keyClicks(email, "not-an-email")
-    view._validate_now()
+    view.validate_now()
     assert view.findChild(QLabel, "error:/email") is None
     view.check()
     error = view.findChild(QLabel, "error:/email")
@@ -721,7 +721,7 @@ def test_every_shipped_form_builds_and_shows_its_example(show: Show) -> None:
         view.set_value(document)
         view.build_all()
         assert view.value() == document
-        texts = [e for e in view._editors.values() if isinstance(e, TextAreaEditor)]
+        texts = [e for e in view.built_editors().values() if isinstance(e, TextAreaEditor)]
         for editor in texts:
             assert editor.box.toPlainText() == (view.document.get(editor.pointer) or "")
 

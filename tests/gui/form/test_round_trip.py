@@ -303,7 +303,7 @@ def shown_value_problems(view: FormView, document: dict[str, Any]) -> Iterator[s
     """Every built editor whose widgets do not show the document's value, and every editor the view
     lists that is not on the form (or the other way round)."""
     on_form = _on_the_form(view)
-    listed = view._editors
+    listed = view.built_editors()
     for editor in on_form:
         if listed.get(editor.pointer) is not editor:
             yield f"{editor.pointer}: an editor on the form that the view does not list under its pointer"

@@ -106,8 +106,11 @@ def test_unlock_says_plainly_when_the_passphrase_is_wrong_and_slows_repeated_tri
     assert dialog.problem.text() == "Too many wrong passphrases. Wait 1 second, then try again."
     later = keyfile.time.time() + 120
     monkeypatch.setattr(keyfile.time, "time", lambda: later)
-    dialog._tick()
-    assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    # the countdown looks again each second: the wait is over, so Unlock can be pressed again
+    qtbot.waitUntil(
+        lambda: dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled(), timeout=3000
+    )
+    assert dialog.wait_notice.text() == ""
     dialog.passphrase.setText(PASSPHRASE)
     dialog.unlock()
     assert dialog.result() == QDialog.DialogCode.Accepted
@@ -255,7 +258,7 @@ def test_history_shows_what_changed_and_restores_as_a_new_version(
     dialog.list.setCurrentRow(1)  # version 1, the oldest
     assert "Family name: “Łukasiewicz-O'Brien” → “Smith”" in dialog.changes.toPlainText()
     dialog.restored.connect(window.restore_revision)
-    dialog._restore()
+    dialog.restore_button.click()
     assert window.view.value()["child"]["family_name"] == "Łukasiewicz-O'Brien"
     revisions = store.revisions(record_id)
     assert [r.reason for r in revisions] == ["created", "saved", "restored from revision 1"]
@@ -321,8 +324,8 @@ def test_locking_hides_every_record_and_keeps_the_typing(
 
 
 def test_the_window_locks_itself_when_left_idle(window: RecordsWindow, qtbot: Any) -> None:
-    window._idle_timer.setInterval(50)
-    window._idle_timer.start()
+    window.idle_timer.setInterval(50)
+    window.idle_timer.start()
     qtbot.waitUntil(lambda: window.locked, timeout=2000)
     assert window.stack.currentWidget() is window.lock_page
 
