@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from caf_desktop import __version__
 
-from tests.conftest import EXAMPLES, CliResult, load_json, write_json
+from tests.conftest import EXAMPLES, CliResult, example, load_json, write_json
 from tests.formengine.sample_definitions import visit_raw
 
 Cli = Callable[..., CliResult]
@@ -41,13 +41,14 @@ def test_forms_list_json(cli: Cli) -> None:
     result = cli("forms", "list", "--json")
     assert result.status == 0
     listed = result.json()
-    assert {
-        "id": "caf-assessment",
-        "version": "1.0.0",
-        "title": "Common Assessment Framework (CAF) assessment",
-    } in listed
+    for version in ("1.0.0", "1.1.0"):  # a published version stays installed beside the newer one
+        assert {
+            "id": "caf-assessment",
+            "version": version,
+            "title": "Common Assessment Framework (CAF) assessment",
+        } in listed
     assert all(set(entry) == {"id", "version", "title"} for entry in listed)
-    assert len(listed) == 5
+    assert len(listed) == 10
 
 
 def test_forms_list_for_people(cli: Cli) -> None:
@@ -59,7 +60,7 @@ def test_forms_list_for_people(cli: Cli) -> None:
 def test_forms_check_passes_on_the_installed_forms(cli: Cli) -> None:
     result = cli("forms", "check")
     assert result.status == 0
-    assert "Checked 5 form definitions and 1 threshold ruleset: no problems found." in result.out
+    assert "Checked 10 form definitions and 1 threshold ruleset: no problems found." in result.out
 
 
 def test_forms_check_names_file_and_pointer_of_each_problem(cli: Cli, tmp_path: Path) -> None:
@@ -163,7 +164,7 @@ def test_validate_json_output(cli: Cli, tmp_path: Path) -> None:
 def test_validate_complete_asks_for_a_rationale_when_the_agreed_level_differs(
     cli: Cli, tmp_path: Path
 ) -> None:
-    document = load_json(EXAMPLES / "caf-assessment" / "full.json")
+    document = example("caf-assessment")  # of the newest version, which `validate` checks against
     document["level_of_need"] = {"agreed_level": 2}  # the indicators suggest level 3
     path = write_json(tmp_path / "caf.json", document)
     assert cli("validate", "caf-assessment", path, "--json").json() == []  # a draft may wait
