@@ -13,7 +13,7 @@ from caf_desktop.formengine.definitions import shipped_catalogue
 from caf_desktop.store.store import Store
 from caf_desktop.trust import identity
 
-from tests.conftest import EXAMPLES, CliResult, example_path, load_json, require_tool, write_json
+from tests.conftest import CliResult, example_path, load_json, require_tool, write_json
 from tests.paper.test_sign import changed_letter
 
 Cli = Callable[..., CliResult]

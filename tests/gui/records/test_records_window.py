@@ -190,7 +190,7 @@ def test_a_new_record_offers_the_child_who_is_already_there(
 ) -> None:
     dialog = NewRecordDialog(store, window)
     qtbot.addWidget(dialog)
-    dialog.form_choice.setCurrentIndex(dialog.form_choice.findData("tac-review@1.0.0"))
+    dialog.form_choice.setCurrentIndex(dialog.form_choice.findData("tac-review@1.1.0"))
     type_text(qtbot, dialog.given, "Zoë")
     type_text(qtbot, dialog.family, "Łukasiewicz-O'Brien")
     qtbot.keyClicks(dialog.birth, "14/03/2017")
