@@ -212,8 +212,8 @@ def test_a_tac_plan_records_agreement_contingency_distribution_level_and_next_me
         del meeting[answer]
     meeting["outcome"] = {"decision": "continue"}
     assert list(problems(form("tac-meeting"), meeting)) == [
-        "/plan_agreement/agreement",
         "/contingency_plan",
+        "/plan_agreement/agreement",
         "/distribution",
         "/outcome/agreed_level",
         "/outcome/next_review_date",
