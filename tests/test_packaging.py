@@ -81,7 +81,7 @@ def test_the_installed_package_checks_and_validates_from_anywhere(wheel: Path, t
         check=False,
     )
     assert check.returncode == 0, check.stderr
-    assert "Checked 5 form definitions and 1 threshold ruleset: no problems found." in check.stdout
+    assert "Checked 10 form definitions and 1 threshold ruleset: no problems found." in check.stdout
     example = ROOT / "tests" / "examples" / "tac-review" / "full.json"
     validate = subprocess.run(
         [sys.executable, "-c", program, "validate", "tac-review", str(example), "--complete"],

@@ -234,6 +234,15 @@ def test_a_review_records_a_change_of_lead_professional() -> None:
     }
 
 
+def test_the_case_list_shows_the_lead_professional_and_level_the_team_agreed() -> None:
+    from caf_desktop.store.info import summarise  # noqa: PLC0415 - the case list's reading of a record
+
+    assert (
+        summarise(form("tac-review"), example("tac-review")).lead_professional == "Ffion Tregarthen-Adebayo"
+    )
+    assert summarise(form("tac-meeting"), example("tac-meeting")).level == 3
+
+
 def test_new_review_actions_have_the_delivery_plans_shape() -> None:
     meeting, review = form("tac-meeting"), form("tac-review")
     assert review.schema["$defs"]["action"] == meeting.schema["$defs"]["action"]

@@ -113,7 +113,11 @@ def test_a_worker_sends_records_and_the_coordinator_gets_them_unchanged(
     for sent in (first, second):
         received = coordinator_store.get(sent.id)
         assert received.document == sent.document
-        assert (received.form_id, received.form_version, received.status) == (CAF, "1.0.0", "draft")
+        assert (received.form_id, received.form_version, received.status) == (
+            CAF,
+            "1.1.0",
+            "draft",
+        )  # made with the newest
         assert (received.version, received.base_version) == (1, 1)
         assert received.child == sent.child
         assert received.case_id == sent.case_id  # the same case id in both stores
@@ -144,7 +148,7 @@ def test_the_file_is_named_for_its_sender_and_time_and_holds_the_standard_parts(
     assert manifest["created"] == "2026-11-26T09:05:00Z"
     assert manifest["sender"]["fingerprint"] == world.worker.identity.fingerprint
     assert manifest["recipients"]["age"] == list(world.team.coordinator_recipients)
-    assert manifest["forms"] == [{"id": CAF, "version": "1.0.0", "digest": definition(CAF).digest}]
+    assert manifest["forms"] == [{"id": CAF, "version": "1.1.0", "digest": definition(CAF).digest}]
     assert set(manifest["files"]) == {f"records/{record.id}.json"}
     carried = json.loads(archive.read(f"records/{record.id}.json"))
     assert carried["document"] == record.document
