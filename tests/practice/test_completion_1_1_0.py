@@ -235,7 +235,7 @@ def test_a_review_records_a_change_of_lead_professional() -> None:
 
 
 def test_the_case_list_shows_the_lead_professional_and_level_the_team_agreed() -> None:
-    from caf_desktop.store.info import summarise  # noqa: PLC0415 - the case list's reading of a record
+    from caf_desktop.store.info import summarise
 
     assert (
         summarise(form("tac-review"), example("tac-review")).lead_professional == "Ffion Tregarthen-Adebayo"
