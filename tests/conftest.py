@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,13 +55,43 @@ def cli() -> Callable[..., CliResult]:
     return invoke
 
 
+# Examples are named after the form version they were written for: `full.json` is a document of
+# version 1.0.0 of its form (the folder), `full-1.1.0.json` one of version 1.1.0. Published versions
+# never change, and neither do their examples.
+_VERSIONED = re.compile(r"^(?P<name>.+)-(?P<version>\d+\.\d+\.\d+)$")
+
+
 def example_files() -> list[Path]:
     return sorted(EXAMPLES.glob("*/*.json"))
 
 
-def example(form_id: str, name: str = "full") -> dict[str, Any]:
-    """A fictional filled example of a shipped form (tests/examples/FORM/NAME.json), a fresh copy."""
-    loaded: dict[str, Any] = json.loads((EXAMPLES / form_id / f"{name}.json").read_text(encoding="utf-8"))
+def example_version(path: Path) -> str:
+    """The form version an example file was written for (`full-1.1.0.json`: 1.1.0; `full.json`: 1.0.0)."""
+    found = _VERSIONED.match(path.stem)
+    return found["version"] if found else "1.0.0"
+
+
+def example_name(path: Path) -> str:
+    """An example file's name without its version (`full-1.1.0.json`: full)."""
+    found = _VERSIONED.match(path.stem)
+    return found["name"] if found else path.stem
+
+
+def example_path(form_id: str, name: str = "full", version: str | None = None) -> Path:
+    """The example file `name` of `form_id` for `version`, or, without one, for the newest version of
+    the form that has such an example (what a new record is made with)."""
+    candidates = [p for p in (EXAMPLES / form_id).glob("*.json") if example_name(p) == name]
+    if version is not None:
+        candidates = [p for p in candidates if example_version(p) == version]
+    if not candidates:
+        raise FileNotFoundError(f"no example {name!r} of {form_id} {version or ''}".strip())
+    return max(candidates, key=lambda p: tuple(int(n) for n in example_version(p).split(".")))
+
+
+def example(form_id: str, name: str = "full", version: str | None = None) -> dict[str, Any]:
+    """A fictional filled example of a shipped form, a fresh copy: of `version` (for example "1.0.0"),
+    or of the newest version that has one (the shape a new record takes)."""
+    loaded: dict[str, Any] = json.loads(example_path(form_id, name, version).read_text(encoding="utf-8"))
     return loaded
 
 

@@ -268,6 +268,20 @@ class _Case:
                 },
             ],
         }
+        document["social_care_history"] = (
+            {
+                "known": "yes",
+                "episodes": [
+                    {
+                        "kind": "child_in_need_plan",
+                        "when": "before",
+                        "details": "Child in need plan with Brambledown children's social care (fictional), closed two years ago.",
+                    }
+                ],
+            }
+            if self.level >= 3 and self.number % 3 == 0
+            else {"known": "no"}
+        )
         if completed is None:  # a draft: the first sections only, and some of the development
             first = self.themes[0]
             document["development"] = self.elements([first])["development"]
@@ -316,11 +330,20 @@ class _Case:
                 "date_spoken_to": _iso(self.day(started, 0, (day - started).days)),
                 "childs_views": " ".join(self.say(theme.child_view) for theme in self.themes),
             }
+        elif not self.unborn:  # a baby or a child too young to talk: seen and observed (form 1.1.0)
+            document["child_voice"] = {
+                "spoken_to_individually": "seen_and_observed",
+                "date_observed": _iso(day),
+                "observations": self.say(
+                    "{name} is too young to give views in words. Seen at home with {parent}: relaxed, "
+                    "smiling and reaching for {parent} when unsure."
+                ),
+            }
         else:
             document["child_voice"] = {
                 "spoken_to_individually": False,
                 "reason_not_spoken_to": self.say(
-                    "{name} is too young to give views in words; observed at home with {parent}."
+                    "This is an unborn baby; {parent}'s health in pregnancy and the home the baby will come to were considered."
                 ),
             }
         document["conclusions"] = {
@@ -338,12 +361,17 @@ class _Case:
             for action in self.actions()
         ]
         named = rng.random() < 0.4
+        role, basis = (
+            ("expectant_parent", "expectant_parent")
+            if self.unborn
+            else ("parent_with_pr", "parental_responsibility")
+        )
         share: Document = {
             "given": True,
             "scope": "named_only" if named else "all_listed",
             "given_by": self.parent_full_name,
-            "given_by_role": "parent_with_pr",
-            "basis": "parental_responsibility",
+            "given_by_role": role,
+            "basis": basis,
             "date": _iso(day),
             "withdrawn": False,
         }
@@ -353,13 +381,17 @@ class _Case:
             "assess": {
                 "given": True,
                 "given_by": self.parent_full_name,
-                "given_by_role": "parent_with_pr",
-                "basis": "parental_responsibility",
+                "given_by_role": role,
+                "basis": basis,
                 "date": _iso(started),
                 "withdrawn": False,
             },
             "share": share,
-            "signatures": {"held_on_paper": True, "date": _iso(day)},
+            "signatures": {
+                "held_on_paper": True,
+                "paper_copy_location": f"Lead professional's case file, {self.lead.agency}",
+                "date": _iso(day),
+            },
         }
         document["safeguarding"] = {"immediate_danger": False}
         document["level_of_need"] = {
@@ -475,7 +507,33 @@ class _Case:
         ]
         if kind != "closure":
             document["actions"] = self.plan(on, self.progress(reviews))
+            document["plan_agreement"] = (
+                {"agreement": "signed", "agreed_by": self.parent_full_name, "date": _iso(on)}
+                if self.number % 5
+                else {
+                    "agreement": "agreed_not_signed",
+                    "agreed_by": self.parent_full_name,
+                    "date": _iso(on),
+                    "reason": self.say(
+                        "{parent} agreed the plan by telephone and will sign it at the next visit."
+                    ),
+                }
+            )
+            document["contingency_plan"] = self.say(
+                "If things get worse for {name}, or the family cannot be reached for two weeks, the lead "
+                "professional calls an early review and the team considers stepping up."
+            )
+            document["distribution"] = [
+                {"name": self.parent_full_name, "agency": "Family", "sent_on": _iso(on)},
+                {"name": self.lead.name, "agency": self.lead.agency, "sent_on": _iso(on)},
+                {
+                    "name": "Locality CAF team",
+                    "agency": "Brambledown Early Help (fictional)",
+                    "sent_on": _iso(on),
+                },
+            ]
         document["engagement"] = {"missed_appointments": rng.choice((0, 0, 0, 1, 2))}
+        document["non_engagement"] = self.missed_contacts(on, document["engagement"]["missed_appointments"])
         document["lead_professional"] = {
             "name": self.lead.name,
             "role": self.lead.role,
@@ -484,7 +542,25 @@ class _Case:
             "email": self.lead.email,
         }
         document["outcome"] = self.outcome(decision, next_review)
+        document["outcome"]["agreed_level"] = self.level
+        if next_review is not None:
+            document["outcome"]["next_meeting_time"] = document["meeting"]["time"]
+            document["outcome"]["next_meeting_place"] = document["meeting"]["location"]
         return document
+
+    def missed_contacts(self, before: dt.date, count: int) -> list[Document]:
+        """The contacts that did not happen since the last meeting (form 1.1.0's `non_engagement`)."""
+        kinds = ("missed", "cancelled", "not_at_home", "declined")
+        planned = ("Home visit", "Appointment at the family hub", "Home visit", "Parenting group session")
+        return [
+            {
+                "date": _iso(before - dt.timedelta(days=7 * (n + 1))),
+                "kind": kinds[(self.number + n) % len(kinds)],
+                "planned": planned[(self.number + n) % len(planned)],
+                "service": self.lead.agency,
+            }
+            for n in range(count)
+        ]
 
     def outcome(self, decision: str, next_review: dt.date | None) -> Document:
         outcome: Document = {"decision": decision}
@@ -518,6 +594,7 @@ class _Case:
             "{parent} says things are calmer at home and school reports {name} is more settled."
         )
         document["engagement"] = {"missed_appointments": self.rng.choice((0, 0, 1))}
+        document["non_engagement"] = self.missed_contacts(on, document["engagement"]["missed_appointments"])
         document["views"] = {
             "child": "" if self.unborn else "It's a bit better now.",
             "parent_carer": self.say("{parent} is happy for the plan to continue."),
@@ -541,6 +618,20 @@ class _Case:
             closure["stepped_down_to"] = f"{self.school} pastoral team"
         if outcome == "moved_out_of_area":
             closure["new_authority"] = "Elsewhereshire County Council (fictional), transferred with consent"
+        if outcome == "stepped_up":
+            closure["csc_decision"] = "child_in_need"
+            closure["csc_decision_date"] = _iso(meeting)
+        if outcome == "family_disengaged":
+            closure["disengagement"] = {
+                "attempts": [
+                    {"date": _iso(meeting - dt.timedelta(days=days)), "how": how, "result": "No reply."}
+                    for days, how in ((21, "Home visit"), (14, "Telephone call"), (7, "Letter"))
+                ],
+                "reasons": ["consent_withdrawn", "not_contactable"],
+                "safeguarding_concerns_remain": False,
+                "agreed_by": self.lead.name,
+                "agreed_by_role": self.lead.role,
+            }
         return {
             "child": self.child(),
             "closure": closure,
@@ -550,6 +641,7 @@ class _Case:
                 "organisation": self.lead.agency,
                 "date": _iso(on),
             },
+            "manager_sign_off": {"name": _CLOSURE_MANAGER[0], "role": _CLOSURE_MANAGER[1], "date": _iso(on)},
             "retention": {
                 "retention_date": _iso(
                     on.replace(year=on.year + 7)
@@ -665,6 +757,7 @@ _DECISIONS = {
     "step_down": "Step down to universal services.",
     "step_up": "Refer to children's social care.",
 }
+_CLOSURE_MANAGER = ("Octavia Penhaligon-Rhys", "Early help team manager")  # fictional
 _CLOSURE_REASONS = {
     "needs_met": "{name}'s needs are understood and met; universal services carry on the support.",
     "stepped_down": "The remaining needs can be met by the school's pastoral team.",

@@ -9,15 +9,16 @@ a hidden answer counts as unanswered for every condition.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 
-from caf_desktop.formengine import pointers
+from caf_desktop.formengine import formats, pointers
 from caf_desktop.formengine.definitions import (
     AllCondition,
     AnyCondition,
@@ -35,9 +36,40 @@ _MISSING = object()
 _MAX_ROUNDS = 8
 
 
+def _date_bound(*, after: bool, strict: bool) -> Any:
+    """A condition keyword comparing a date answer with a bound ("today" or a date): a rule can say
+    "the expected date has passed" (`{"formatExclusiveMaximum": "today"}`)."""
+
+    def check(validator: Any, bound: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+        given = (
+            formats.parse_date(instance[:10]) if isinstance(instance, str) and len(instance) >= 10 else None
+        )
+        limit = formats.bound(bound, formats.today.get(dt.date.today())) if isinstance(bound, str) else None
+        if given is None or limit is None:
+            return
+        if after:
+            if given < limit or (strict and given == limit):
+                yield ValidationError(f"{instance} is not after {bound}")
+        elif given > limit or (strict and given == limit):
+            yield ValidationError(f"{instance} is not before {bound}")
+
+    return check
+
+
+_ConditionValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    {
+        "formatMinimum": _date_bound(after=True, strict=False),
+        "formatMaximum": _date_bound(after=False, strict=False),
+        "formatExclusiveMinimum": _date_bound(after=True, strict=True),
+        "formatExclusiveMaximum": _date_bound(after=False, strict=True),
+    },
+)
+
+
 @functools.lru_cache(maxsize=1024)
-def _condition_validator(schema_json: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_json))
+def _condition_validator(schema_json: str) -> Any:
+    return _ConditionValidator(json.loads(schema_json))
 
 
 def holds(condition: Condition, document: Any, base: str = "") -> bool:

@@ -486,6 +486,10 @@ def _describe(error: ValidationError, namer: FieldNamer, complete: bool) -> Iter
 def _missing(pointer: str, namer: FieldNamer) -> Iterator[Finding]:
     """A required answer that is missing; a missing required group names its own required answers."""
     schemas = namer.schemas(pointer)
+    custom = _missing_message_of(schemas)
+    if custom:
+        yield Finding(pointer, _sentence(namer.context(pointer) + custom))
+        return
     if namer.kind(pointer) == "object" and not any(isinstance(s.get("default"), dict) for s in schemas):
         # Only what is always required: `then`/`else` requirements depend on answers not given yet.
         always = schematree.at(namer.root, pointer, conditional=False)
@@ -496,6 +500,16 @@ def _missing(pointer: str, namer: FieldNamer) -> Iterator[Finding]:
             return
     title = namer.title(pointer)
     yield Finding(pointer, _sentence(namer.context(pointer) + _missing_message(title, namer.kind(pointer))))
+
+
+def _missing_message_of(schemas: list[schematree.Schema]) -> str | None:
+    """The designer's own words for this answer being missing: `"errorMessage": {"required": ...}` on
+    the answer's own schema ("Record whether consent to share was given, refused or not asked")."""
+    for schema in schemas:
+        custom = schema.get("errorMessage") if isinstance(schema, Mapping) else None
+        if isinstance(custom, Mapping) and isinstance(custom.get("required"), str):
+            return str(custom["required"])
+    return None
 
 
 def foreign_answers(definition: FormDefinition, document: Any) -> list[Finding]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from caf_desktop.common.errors import CafError
 from caf_desktop.formengine import pointers, schematree
-from caf_desktop.formengine.definitions import FormDefinition, Subject, installed_catalogue
+from caf_desktop.formengine.definitions import FormDefinition, Subject, installed_catalogue, version_key
 
 # The forms in the order the work uses them: checklist, assessment, meeting, reviews, the manager's
 # oversight, a referral to children's social care (stepping up), closure.
@@ -36,15 +36,21 @@ _LEAD_PROFESSIONAL_SYNONYMS = {"agency": "organisation", "organisation": "agency
 
 
 def in_order_of_the_work(definitions: Iterable[FormDefinition]) -> list[FormDefinition]:
-    """The forms a new record may use, as the work goes (others after them, by id), newest version
-    of each first."""
-    listed = list(definitions)
+    """The forms a new record may use, as the work goes (others after them, by id): the newest version
+    of each, and only that one, since a new record is always made with the newest version of its form
+    (older versions stay installed for the records made with them)."""
+    newest: dict[str, FormDefinition] = {}
+    for definition in definitions:
+        held = newest.get(definition.id)
+        if held is None or version_key(definition.version) > version_key(held.version):
+            newest[definition.id] = definition
+    listed = list(newest.values())
 
     def place(definition: FormDefinition) -> tuple[int, str]:
         known = definition.id in WORK_ORDER
         return (WORK_ORDER.index(definition.id) if known else len(WORK_ORDER), definition.id)
 
-    return sorted(listed, key=place)  # stable: the catalogue's newest-first order of versions holds
+    return sorted(listed, key=place)
 
 
 @dataclass(frozen=True)

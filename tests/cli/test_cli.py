@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from caf_desktop import __version__
 
-from tests.conftest import EXAMPLES, CliResult, load_json, write_json
+from tests.conftest import EXAMPLES, CliResult, example, load_json, write_json
 from tests.formengine.sample_definitions import visit_raw
 
 FORMS = Path(__file__).parents[2] / "forms"
@@ -44,11 +44,12 @@ def test_forms_list_json(cli: Cli) -> None:
     result = cli("forms", "list", "--json")
     assert result.status == 0
     listed = result.json()
-    assert {
-        "id": "caf-assessment",
-        "version": "1.0.0",
-        "title": "Common Assessment Framework (CAF) assessment",
-    } in listed
+    for version in ("1.0.0", "1.1.0"):  # a published version stays installed beside the newer one
+        assert {
+            "id": "caf-assessment",
+            "version": version,
+            "title": "Common Assessment Framework (CAF) assessment",
+        } in listed
     assert all(set(entry) == {"id", "version", "title"} for entry in listed)
     assert len(listed) == len(SHIPPED_FORMS)
     assert {"caf-referral", "management-oversight"} <= {entry["id"] for entry in listed}
@@ -175,7 +176,7 @@ def test_validate_json_output(cli: Cli, tmp_path: Path) -> None:
 def test_validate_complete_asks_for_a_rationale_when_the_agreed_level_differs(
     cli: Cli, tmp_path: Path
 ) -> None:
-    document = load_json(EXAMPLES / "caf-assessment" / "full.json")
+    document = example("caf-assessment")  # of the newest version, which `validate` checks against
     document["level_of_need"] = {"agreed_level": 2}  # the indicators suggest level 3
     path = write_json(tmp_path / "caf.json", document)
     assert cli("validate", "caf-assessment", path, "--json").json() == []  # a draft may wait

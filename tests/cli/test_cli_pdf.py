@@ -13,14 +13,14 @@ from caf_desktop.formengine.definitions import shipped_catalogue
 from caf_desktop.store.store import Store
 from caf_desktop.trust import identity
 
-from tests.conftest import EXAMPLES, CliResult, load_json, require_tool, write_json
+from tests.conftest import CliResult, example_path, load_json, require_tool, write_json
 from tests.paper.test_sign import changed_letter
 
 Cli = Callable[..., CliResult]
 
 PASSPHRASE = "correct horse battery staple"
-CAF_FULL = EXAMPLES / "caf-assessment" / "full.json"
-CAF_DRAFT = EXAMPLES / "caf-assessment" / "draft.json"
+CAF_FULL = example_path("caf-assessment")  # the newest version: what a new record is made with
+CAF_DRAFT = example_path("caf-assessment", "draft")
 PERSONAL_DATA = "It holds personal data: keep it as safe as the records"
 
 
@@ -87,7 +87,7 @@ def test_pdf_of_a_stored_record(cli: Cli, home: Path, record_id: str, tmp_path: 
     result = cli("pdf", record_id, "--out", out)
     assert result.status == 0, result.err
     assert result.out.startswith(
-        f"Wrote record {record_id} (Common Assessment Framework (CAF) assessment 1.0.0) to {out}. "
+        f"Wrote record {record_id} (Common Assessment Framework (CAF) assessment 1.1.0) to {out}. "
     )
     assert PERSONAL_DATA in result.out
     assert out.read_bytes().startswith(b"%PDF-")
@@ -97,7 +97,7 @@ def test_pdf_of_a_stored_record(cli: Cli, home: Path, record_id: str, tmp_path: 
     assert "Zoë" in text
     status, events = status_and_events(home, record_id)
     assert status == "draft"
-    assert events[-1] == ("pdf exported", {"form": "caf-assessment@1.0.0"})
+    assert events[-1] == ("pdf exported", {"form": "caf-assessment@1.1.0"})
 
 
 def test_pdf_of_a_document_file(cli: Cli, tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_pdf_of_a_document_file(cli: Cli, tmp_path: Path) -> None:
     result = cli("pdf", CAF_FULL, "--form", "caf-assessment", "--out", out)  # no store or passphrase needed
     assert result.status == 0, result.err
     assert result.out == (
-        f"Wrote the document in {CAF_FULL} (Common Assessment Framework (CAF) assessment 1.0.0) to {out}. "
+        f"Wrote the document in {CAF_FULL} (Common Assessment Framework (CAF) assessment 1.1.0) to {out}. "
         f"{PERSONAL_DATA}, and delete it when it is no longer needed.\n"
     )
     assert "Not a stored record. Printed " in text_of(out)
@@ -176,7 +176,7 @@ def test_signing_a_record_marks_it_signed(cli: Cli, home: Path, record_id: str, 
     fingerprint = identity.load_identity(home, PASSPHRASE).fingerprint
     assert events[-2:] == [
         ("status signed", {}),
-        ("signed", {"form": "caf-assessment@1.0.0", "to": "pdf", "certificate": fingerprint}),
+        ("signed", {"form": "caf-assessment@1.1.0", "to": "pdf", "certificate": fingerprint}),
     ]
 
     again = cli("pdf", record_id, "--out", tmp_path / "copy.pdf", "--sign")  # a fresh signed copy

@@ -26,13 +26,13 @@ from caf_desktop.store.store import Profile, RecordQuery, Store
 from caf_desktop.trust import identity, keyfile
 from caf_desktop.trust.keyfile import WrongPassphrase
 
-from tests.conftest import EXAMPLES, CliResult, load_json, write_json
+from tests.conftest import EXAMPLES, CliResult, example_path, load_json, write_json
 
 Cli = Callable[..., CliResult]
 
 PASSPHRASE = "correct horse battery staple"
 NEW_PASSPHRASE = "tangerine lighthouse orbit seven"
-CAF_FULL = EXAMPLES / "caf-assessment" / "full.json"
+CAF_FULL = example_path("caf-assessment")  # the newest version: what a new record is made with
 REVIEW_FULL = EXAMPLES / "tac-review" / "full.json"
 
 
@@ -204,7 +204,7 @@ def test_records_add_list_and_show(cli: Cli, home: Path, tmp_path: Path) -> None
     assert entries[1] | {"updated": None} == {
         "id": first,
         "form_id": "caf-assessment",
-        "form_version": "1.0.0",
+        "form_version": "1.1.0",  # the newest: no version named
         "status": "draft",
         "child": "Zoë Łukasiewicz-O'Brien",
         "updated": None,
@@ -698,7 +698,7 @@ def test_records_complete_marks_a_complete_record_and_keeps_a_complete_version(c
 
     assert completed.status == 0, completed.err
     assert completed.out == (
-        f"Record {record} (Common Assessment Framework (CAF) assessment 1.0.0) is complete: every required "
+        f"Record {record} (Common Assessment Framework (CAF) assessment 1.1.0) is complete: every required "
         "answer is given. Kept as version 2.\n"
     )
     assert again.status == 0, again.err

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 import tests.hypothesis_compat  # noqa: F401 - makes hypothesis-jsonschema work with this hypothesis
+from tests.conftest import example_version
 from tests.formengine.sample_definitions import visit
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
@@ -913,7 +914,7 @@ def test_every_shipped_form_compiles_and_is_removal_safe() -> None:
 
 @pytest.mark.parametrize("path", example_paths(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_shipped_examples(path: Path) -> None:
-    definition = definitions.shipped_catalogue().get(path.parent.name)
+    definition = definitions.shipped_catalogue().get(path.parent.name, example_version(path))
     document = json.loads(path.read_text(encoding="utf-8"))
     assert_all_agree(definition, document)
     assert validation.is_valid_draft(definition, document, today=TODAY)
@@ -1307,7 +1308,7 @@ def test_blank_answers_are_judged_without_copying_or_the_exact_check(
 ) -> None:
     """Blank answers, which people leave everywhere, are absent to the compiled check itself: no copy
     of the document without them is made, and the exact (slow) check is not needed."""
-    definition = definitions.shipped_catalogue().get(path.parent.name)
+    definition = definitions.shipped_catalogue().get(path.parent.name, example_version(path))
     document = json.loads(path.read_text(encoding="utf-8"))
     documents = [_blanked(document, blank) for blank in ("", " ", "\n\t ")]
     for blanked in documents:

@@ -10,7 +10,7 @@ from caf_desktop.formengine import validation
 from caf_desktop.formengine.definitions import FormDefinition, shipped_catalogue
 from caf_desktop.formengine.relevance import relevance
 
-from tests.conftest import example_files, load_json
+from tests.conftest import example, example_files, example_version, load_json
 
 # The examples are fixed documents; judge them on a fixed day so their dates stay valid.
 TODAY = dt.date(2026, 11, 26)
@@ -26,8 +26,8 @@ FORM_IDS = {
 }
 
 
-def caf() -> FormDefinition:
-    return shipped_catalogue().get("caf-assessment")
+def caf(version: str | None = None) -> FormDefinition:
+    return shipped_catalogue().get("caf-assessment", version)
 
 
 def test_every_form_of_the_caf_family_ships() -> None:
@@ -40,7 +40,7 @@ def test_every_form_has_examples() -> None:
 
 @pytest.mark.parametrize("path", example_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_example_validates(path: Path) -> None:
-    definition = shipped_catalogue().get(path.parent.name)
+    definition = shipped_catalogue().get(path.parent.name, example_version(path))
     document = load_json(path)
     complete = not path.name.startswith("draft")
     assert validation.findings(definition, document, complete=complete, today=TODAY) == []
@@ -51,10 +51,12 @@ def test_every_example_validates(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [p for p in example_files() if not p.name.startswith("draft")], ids=lambda p: p.parent.name
+    "path",
+    [p for p in example_files() if not p.name.startswith("draft")],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
 )
 def test_complete_examples_hold_no_hidden_answers(path: Path) -> None:
-    definition = shipped_catalogue().get(path.parent.name)
+    definition = shipped_catalogue().get(path.parent.name, example_version(path))
     assert relevance(definition, load_json(path)).hidden.isdisjoint(_answered(load_json(path)))
 
 
@@ -197,20 +199,23 @@ def test_every_form_names_its_child_for_the_case_list() -> None:
         assert definition.subject.given_names, definition.id
 
 
-def test_the_caf_needs_the_child_spoken_to_or_a_reason() -> None:
-    example = load_json(Path(__file__).parents[1] / "examples" / "caf-assessment" / "full.json")
-    example["child_voice"] = {"spoken_to_individually": False}
-    paths = [f.path for f in validation.findings(caf(), example, complete=True, today=TODAY)]
+@pytest.mark.parametrize("version", ["1.0.0", "1.1.0"])
+def test_the_caf_needs_the_child_spoken_to_or_a_reason(version: str) -> None:
+    document = example("caf-assessment", version=version)
+    document["child_voice"] = {"spoken_to_individually": False}
+    paths = [f.path for f in validation.findings(caf(version), document, complete=True, today=TODAY)]
     assert paths == ["/child_voice/reason_not_spoken_to"]
-    example["child_voice"] = {"spoken_to_individually": True}
-    paths = [f.path for f in validation.findings(caf(), example, complete=True, today=TODAY)]
+    document["child_voice"] = {"spoken_to_individually": True}
+    paths = [f.path for f in validation.findings(caf(version), document, complete=True, today=TODAY)]
     assert sorted(paths) == ["/child_voice/childs_views", "/child_voice/date_spoken_to"]
 
 
 def test_definitions_have_stable_digests() -> None:
-    first = caf().digest
+    first = caf("1.0.0").digest
     assert len(first) == 64
     assert shipped_catalogue().get("caf-assessment", "1.0.0").digest == first
+    assert caf().version == "1.1.0"
+    assert caf().digest != first, "each version has its own digest"
 
 
 # --- the referral (step up) and management oversight ------------------------------------------------

@@ -222,7 +222,7 @@ def test_a_new_record_is_made_and_opened_for_the_child_named(
     window: RecordsWindow, dialogs: ModalDialogs, qtbot: Any
 ) -> None:
     def name_the_child(dialog: NewRecordDialog) -> None:
-        dialog.form_choice.setCurrentIndex(dialog.form_choice.findData("caf-assessment@1.0.0"))
+        dialog.form_choice.setCurrentIndex(dialog.form_choice.findData("caf-assessment@1.1.0"))
         type_text(qtbot, dialog.given, "Rhiannon")
         type_text(qtbot, dialog.family, "Fictionalé")
         qtbot.keyClicks(dialog.birth, "02/02/2019")
@@ -334,7 +334,7 @@ def test_opening_a_json_file_asks_which_form_and_cancel_imports_nothing(
 
     dialogs.expect(ChooseFormDialog, cancel)
     menu_action(window, "Open JSON file…").trigger()
-    assert guesses == ["tac-meeting@1.0.0"]  # the best match is offered first
+    assert guesses == ["tac-meeting@1.1.0"]  # the best match is offered first: the version it fits
     assert window.store.count() == 2
     assert window.view is None
 

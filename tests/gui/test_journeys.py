@@ -121,7 +121,7 @@ def test_a_worker_completes_a_new_caf_signs_it_and_prints_it(
     assert window.store.count() == 0
 
     def start_a_caf(dialog: NewRecordDialog) -> None:
-        dialog.form_choice.setCurrentIndex(dialog.form_choice.findData("caf-assessment@1.0.0"))
+        dialog.form_choice.setCurrentIndex(dialog.form_choice.findData("caf-assessment@1.1.0"))
         type_text(qtbot, dialog.given, "Zoë")
         type_text(qtbot, dialog.family, "Łukasiewicz-O'Brien")
         qtbot.keyClicks(dialog.birth, "14/03/2016")

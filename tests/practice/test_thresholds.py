@@ -260,11 +260,11 @@ def test_an_agreed_level_that_differs_from_the_suggestion_needs_a_rationale_to_c
     from caf_desktop.formengine.definitions import shipped_catalogue
     from caf_desktop.practice import completion
 
-    from tests.conftest import EXAMPLES, load_json
+    from tests.conftest import example
 
     caf = shipped_catalogue().get("caf-assessment")
     today = dt.date(2026, 11, 26)
-    document = load_json(EXAMPLES / "caf-assessment" / "full.json")
+    document = example("caf-assessment")  # of the newest version, as `caf` is
     assert completion.findings(caf, document, today=today) == []  # agreed 3, suggested 3
     document["level_of_need"] = {"agreed_level": 2}
     found = completion.findings(caf, document, today=today)

@@ -113,7 +113,11 @@ def test_a_worker_sends_records_and_the_coordinator_gets_them_unchanged(
     for sent in (first, second):
         received = coordinator_store.get(sent.id)
         assert received.document == sent.document
-        assert (received.form_id, received.form_version, received.status) == (CAF, "1.0.0", "draft")
+        assert (received.form_id, received.form_version, received.status) == (
+            CAF,
+            "1.1.0",
+            "draft",
+        )  # made with the newest
         assert (received.version, received.base_version) == (1, 1)
         assert received.child == sent.child
         assert received.case_id == sent.case_id  # the same case id in both stores
@@ -144,7 +148,7 @@ def test_the_file_is_named_for_its_sender_and_time_and_holds_the_standard_parts(
     assert manifest["created"] == "2026-11-26T09:05:00Z"
     assert manifest["sender"]["fingerprint"] == world.worker.identity.fingerprint
     assert manifest["recipients"]["age"] == list(world.team.coordinator_recipients)
-    assert manifest["forms"] == [{"id": CAF, "version": "1.0.0", "digest": definition(CAF).digest}]
+    assert manifest["forms"] == [{"id": CAF, "version": "1.1.0", "digest": definition(CAF).digest}]
     assert set(manifest["files"]) == {f"records/{record.id}.json"}
     carried = json.loads(archive.read(f"records/{record.id}.json"))
     assert carried["document"] == record.document
@@ -905,13 +909,13 @@ def test_a_newer_form_and_ruleset_from_the_coordinator_are_used_once_received(
     from caf_desktop.practice import thresholds
 
     root = Path(__file__).parents[2] / "forms"
-    closure = json.loads((root / "caf-closure" / "1.0.0.json").read_text(encoding="utf-8"))
-    closure["version"] = "1.1.0"
+    closure = json.loads((root / "caf-closure" / "1.1.0.json").read_text(encoding="utf-8"))
+    closure["version"] = "1.2.0"  # newer than the newest shipped
     closure["title"] = "CAF closure (revised locally)"
     ruleset = json.loads((root / "thresholds" / "caf-continuum" / "1.0.0.json").read_text(encoding="utf-8"))
     ruleset["version"] = "1.1.0"
     hannah = bundles.worker_addressee("Hannah Testwell", world.worker.identity.age.recipient)
-    assert definitions.installed_catalogue().get("caf-closure").version == "1.0.0"
+    assert definitions.installed_catalogue().get("caf-closure").version == "1.1.0"
 
     report = bundles.export_bundle(
         worker_store,
@@ -921,7 +925,7 @@ def test_a_newer_form_and_ruleset_from_the_coordinator_are_used_once_received(
         tmp_path / "forms.cafbundle",
         to=hannah,
         attachments=[
-            bundles.Attachment("forms/caf-closure/1.1.0.json", json.dumps(closure).encode()),
+            bundles.Attachment("forms/caf-closure/1.2.0.json", json.dumps(closure).encode()),
             bundles.Attachment("thresholds/caf-continuum/1.1.0.json", json.dumps(ruleset).encode()),
         ],
     )
@@ -931,12 +935,13 @@ def test_a_newer_form_and_ruleset_from_the_coordinator_are_used_once_received(
 
     catalogue = definitions.installed_catalogue()
     assert catalogue.get("caf-closure").title == "CAF closure (revised locally)"  # the newest is used
-    assert catalogue.get("caf-closure", "1.0.0").title != closure["title"]  # the shipped one stays
+    assert catalogue.get("caf-closure", "1.1.0").title != closure["title"]  # the shipped ones stay
+    assert catalogue.get("caf-closure", "1.0.0").title != closure["title"]
     assert thresholds.ruleset("caf-continuum").version == "1.1.0"
     # A new record can be made with it, and a damaged received file is left out, not fatal.
-    worker_store.add_record(catalogue.get("caf-closure"), example("caf-closure/full"))
-    (private_home / "forms" / "caf-closure" / "1.2.0.json").write_text("{not json", encoding="utf-8")
-    assert definitions.installed_catalogue().get("caf-closure").version == "1.1.0"
+    worker_store.add_record(catalogue.get("caf-closure"), example("caf-closure/full-1.1.0"))
+    (private_home / "forms" / "caf-closure" / "1.3.0.json").write_text("{not json", encoding="utf-8")
+    assert definitions.installed_catalogue().get("caf-closure").version == "1.2.0"
 
 
 def test_a_record_of_a_form_version_not_installed(

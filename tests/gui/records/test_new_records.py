@@ -58,7 +58,7 @@ def test_choosing_the_child_offered_uses_their_names_as_stored(
 ) -> None:
     dialog = NewRecordDialog(store, window)
     qtbot.addWidget(dialog)
-    dialog.form_choice.setCurrentIndex(dialog.form_choice.findData("caf-closure@1.0.0"))
+    dialog.form_choice.setCurrentIndex(dialog.form_choice.findData("caf-closure@1.1.0"))
     qtbot.keyClicks(dialog.given, "zoe")
     qtbot.keyClicks(dialog.family, "Lukasiewicz-OBrien")
     qtbot.keyClicks(dialog.birth, "14/03/2017")

@@ -183,7 +183,7 @@ def test_mark_complete_reports_what_is_missing(window: MainWindow, answers: list
     assert window.statusBar().currentMessage().startswith("Not complete yet: ")
     window.new_form(
         shipped_catalogue().get("caf-closure"),
-        json.loads((EXAMPLES / "caf-closure" / "full.json").read_text(encoding="utf-8")),
+        json.loads((EXAMPLES / "caf-closure" / "full-1.1.0.json").read_text(encoding="utf-8")),
     )
     window.complete_action.trigger()
     assert answers[-1][0] == "Complete"
