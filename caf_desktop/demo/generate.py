@@ -19,13 +19,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from caf_desktop.demo import stepping
+from caf_desktop.demo import caf_document, stepping
+from caf_desktop.demo.caf_document import iso
 from caf_desktop.demo.content import (
     BOYS,
     CAMHS_WORKER,
     CLOSURES,
     DOMAIN_OF,
-    ETHNICITIES,
     FATHERS,
     GIRLS,
     GP,
@@ -34,7 +34,6 @@ from caf_desktop.demo.content import (
     INVENTED_FAMILY_NAMES,
     LEADS,
     MOTHERS,
-    OTHER_ETHNICITY,
     PRONOUNS,
     REAL_FAMILY_NAMES,
     SCHOOLS,
@@ -83,17 +82,6 @@ class Sample:
 
 
 # --- one case -------------------------------------------------------------------------------------------
-
-
-def _iso(day: dt.date) -> str:
-    return day.isoformat()
-
-
-def _years_after(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 class _Case:
@@ -163,7 +151,7 @@ class _Case:
     def child(self) -> Document:
         child: Document = {"given_names": self.given_names, "family_name": self.family_name}
         if self.date_of_birth is not None:
-            child["date_of_birth"] = _iso(self.date_of_birth)
+            child["date_of_birth"] = iso(self.date_of_birth)
         child["caf_reference"] = self.reference
         return child
 
@@ -213,7 +201,7 @@ class _Case:
                 "name": self.assessor.name,
                 "role": self.assessor.role,
                 "organisation": self.assessor.agency,
-                "date": _iso(on),
+                "date": iso(on),
             },
             "outcome": {
                 "decision": "start_caf",
@@ -224,181 +212,7 @@ class _Case:
         }
 
     def assessment(self, started: dt.date, completed: dt.date | None) -> Document:
-        rng = self.rng
-        child: Document = {"given_names": self.given_names, "family_name": self.family_name, "sex": self.sex}
-        if self.unborn:
-            child.update(is_unborn=True, expected_date_of_delivery=_iso(self.expected or self.today))
-        else:
-            child.update(is_unborn=False, date_of_birth=_iso(self.date_of_birth or self.start))
-        ethnicity = rng.choice(ETHNICITIES)
-        child.update(address=self.address, postcode=self.postcode, phone=self.phone, ethnicity=ethnicity)
-        if ethnicity in OTHER_ETHNICITY:
-            child["ethnicity_other"] = OTHER_ETHNICITY[ethnicity]
-        polish = ethnicity == "any_other_white"
-        child["first_language_child"] = "English (also speaks Polish at home)" if polish else "English"
-        child["first_language_parent"] = "Polish" if polish else "English"
-        child["disabled"] = rng.random() < 0.1
-        if child["disabled"]:
-            child["disability_details"] = self.say(
-                "{name} has a diagnosis of autism and finds changes to routine hard."
-            )
-        child["interpreter_required"] = polish
-        if polish:
-            child.update(interpreter_arranged=True, interpreter_details="Polish interpreter for meetings")
-        document: Document = {
-            "meta": {"unique_ref": self.reference, "version_no": 1, "date_started": _iso(started)},
-            "child": child,
-            "assessment": {
-                "people_present": f"{self.parent} ({self.parent_relationship.lower()}); {self.assessor.name} ({self.assessor.role}, {self.assessor.agency}).",
-                "reason": " ".join(self.say(theme.reason) for theme in self.themes),
-            },
-            "parents_carers": [
-                {
-                    "name": f"{self.mother} {self.family_name}",
-                    "phone": self.phone,
-                    "relationship": "Mother",
-                    "address": self.address,
-                    "postcode": self.postcode,
-                    "parental_responsibility": "yes",
-                },
-                {
-                    "name": f"{self.father} {self.family_name}",
-                    "relationship": "Father",
-                    "parental_responsibility": "yes",
-                },
-            ],
-        }
-        document["social_care_history"] = (
-            {
-                "known": "yes",
-                "episodes": [
-                    {
-                        "kind": "child_in_need_plan",
-                        "when": "before",
-                        "details": "Child in need plan with Brambledown children's social care (fictional), closed two years ago.",
-                    }
-                ],
-            }
-            if self.level >= 3 and self.number % 3 == 0
-            else {"known": "no"}
-        )
-        if completed is None:  # a draft: the first sections only, and some of the development
-            first = self.themes[0]
-            document["development"] = self.elements([first])["development"]
-            return document
-        day = completed
-        document["meta"]["date_completed"] = _iso(completed)
-        document["household"] = {
-            "situation": self.say(
-                "{name} lives with {parent} and a younger sibling in a rented flat. Wider family visit most weekends."
-            ),
-            "members": [
-                {
-                    "name": f"{self.parent} {self.family_name}",
-                    "relationship": self.parent_relationship,
-                    "address": "Lives with the child",
-                }
-            ],
-        }
-        document["assessor"] = {
-            "name": self.assessor.name,
-            "phone": self.assessor.phone,
-            "email": self.assessor.email,
-            "role": self.assessor.role,
-            "organisation": self.assessor.agency,
-        }
-        document["lead_professional"] = {
-            "name": self.lead.name,
-            "phone": self.lead.phone,
-            "organisation": self.lead.agency,
-        }
-        document["services"] = [
-            {"tier": "universal", "service": self.school, "practitioner": "Olwen Whimsbury (class teacher)"},
-            {"tier": "universal", "service": GP, "practitioner": GP_DOCTOR.name, "contact": GP_DOCTOR.phone},
-            {
-                "tier": "targeted",
-                "service": self.lead.agency,
-                "practitioner": self.lead.name,
-                "contact": self.lead.phone,
-            },
-        ]
-        document.update(self.elements(self.themes))
-        speaks = not self.unborn and self.age_on(day) >= 4
-        if speaks:
-            document["child_voice"] = {
-                "spoken_to_individually": True,
-                "date_spoken_to": _iso(self.day(started, 0, (day - started).days)),
-                "childs_views": " ".join(self.say(theme.child_view) for theme in self.themes),
-            }
-        elif not self.unborn:  # a baby or a child too young to talk: seen and observed (form 1.1.0)
-            document["child_voice"] = {
-                "spoken_to_individually": "seen_and_observed",
-                "date_observed": _iso(day),
-                "observations": self.say(
-                    "{name} is too young to give views in words. Seen at home with {parent}: relaxed, "
-                    "smiling and reaching for {parent} when unsure."
-                ),
-            }
-        else:
-            document["child_voice"] = {
-                "spoken_to_individually": False,
-                "reason_not_spoken_to": self.say(
-                    "This is an unborn baby; {parent}'s health in pregnancy and the home the baby will come to were considered."
-                ),
-            }
-        document["conclusions"] = {
-            "strengths_summary": self.say(STRENGTHS["emotional_social"]),
-            "needs_summary": " ".join(self.say(next(iter(t.needs.values()))) for t in self.themes),
-        }
-        document["actions"] = [
-            {
-                "action": self.say(action.text),
-                "who": self.who(action.who).name,
-                "agency": self.who(action.who).agency,
-                "by_when": _iso(day + dt.timedelta(days=rng.randint(14, 70))),
-                "desired_outcome": self.say(action.outcome),
-            }
-            for action in self.actions()
-        ]
-        named = rng.random() < 0.4
-        role, basis = (
-            ("expectant_parent", "expectant_parent")
-            if self.unborn
-            else ("parent_with_pr", "parental_responsibility")
-        )
-        share: Document = {
-            "given": True,
-            "scope": "named_only" if named else "all_listed",
-            "given_by": self.parent_full_name,
-            "given_by_role": role,
-            "basis": basis,
-            "date": _iso(day),
-            "withdrawn": False,
-        }
-        if named:
-            share["agencies"] = [self.school, GP, self.lead.agency]
-        document["consent"] = {
-            "assess": {
-                "given": True,
-                "given_by": self.parent_full_name,
-                "given_by_role": role,
-                "basis": basis,
-                "date": _iso(started),
-                "withdrawn": False,
-            },
-            "share": share,
-            "signatures": {
-                "held_on_paper": True,
-                "paper_copy_location": f"Lead professional's case file, {self.lead.agency}",
-                "date": _iso(day),
-            },
-        }
-        document["safeguarding"] = {"immediate_danger": False}
-        document["level_of_need"] = {
-            "agreed_level": self.level,
-            "rationale": f"Needs in {len(self.themes)} area{'s' if len(self.themes) != 1 else ''} that call for a coordinated response; agreed with the family.",
-        }
-        return document
+        return caf_document.assessment(self, started, completed)
 
     def elements(self, themes: Sequence[Theme]) -> Document:
         sections: Document = {}
@@ -428,7 +242,7 @@ class _Case:
                 "action": self.say(action.text),
                 "who": person.name,
                 "agency": person.agency,
-                "by_when": _iso(on + dt.timedelta(days=rng.randint(14, 70))),
+                "by_when": iso(on + dt.timedelta(days=rng.randint(14, 70))),
                 "desired_outcome": self.say(action.outcome),
                 "ecm_outcome": action.ecm,
                 "progress": state,
@@ -451,7 +265,7 @@ class _Case:
         child_attended = not self.unborn and self.age_on(on) >= 8 and rng.random() < 0.6
         document: Document = {
             "meeting": {
-                "date": _iso(on),
+                "date": iso(on),
                 "time": rng.choice(("09:30", "10:00", "13:30", "15:30")),
                 "location": rng.choice(
                     (f"{self.school}, meeting room", "Family hub, Fictonwood", "Video call")
@@ -508,12 +322,12 @@ class _Case:
         if kind != "closure":
             document["actions"] = self.plan(on, self.progress(reviews))
             document["plan_agreement"] = (
-                {"agreement": "signed", "agreed_by": self.parent_full_name, "date": _iso(on)}
+                {"agreement": "signed", "agreed_by": self.parent_full_name, "date": iso(on)}
                 if self.number % 5
                 else {
                     "agreement": "agreed_not_signed",
                     "agreed_by": self.parent_full_name,
-                    "date": _iso(on),
+                    "date": iso(on),
                     "reason": self.say(
                         "{parent} agreed the plan by telephone and will sign it at the next visit."
                     ),
@@ -524,12 +338,12 @@ class _Case:
                 "professional calls an early review and the team considers stepping up."
             )
             document["distribution"] = [
-                {"name": self.parent_full_name, "agency": "Family", "sent_on": _iso(on)},
-                {"name": self.lead.name, "agency": self.lead.agency, "sent_on": _iso(on)},
+                {"name": self.parent_full_name, "agency": "Family", "sent_on": iso(on)},
+                {"name": self.lead.name, "agency": self.lead.agency, "sent_on": iso(on)},
                 {
                     "name": "Locality CAF team",
                     "agency": "Brambledown Early Help (fictional)",
-                    "sent_on": _iso(on),
+                    "sent_on": iso(on),
                 },
             ]
         document["engagement"] = {"missed_appointments": rng.choice((0, 0, 0, 1, 2))}
@@ -554,7 +368,7 @@ class _Case:
         planned = ("Home visit", "Appointment at the family hub", "Home visit", "Parenting group session")
         return [
             {
-                "date": _iso(before - dt.timedelta(days=7 * (n + 1))),
+                "date": iso(before - dt.timedelta(days=7 * (n + 1))),
                 "kind": kinds[(self.number + n) % len(kinds)],
                 "planned": planned[(self.number + n) % len(planned)],
                 "service": self.lead.agency,
@@ -565,7 +379,7 @@ class _Case:
     def outcome(self, decision: str, next_review: dt.date | None) -> Document:
         outcome: Document = {"decision": decision}
         if next_review is not None:
-            outcome["next_review_date"] = _iso(next_review)
+            outcome["next_review_date"] = iso(next_review)
         if decision == "close":
             outcome["reason_for_closure"] = self.say("{name}'s needs are met; universal services carry on.")
         return outcome
@@ -576,7 +390,7 @@ class _Case:
         states = self.progress(reviews)
         document: Document = {
             "review": {
-                "date": _iso(on),
+                "date": iso(on),
                 "present": [
                     {"name": self.lead.name, "role": self.lead.role, "agency": self.lead.agency},
                     {"name": self.parent_full_name, "role": self.parent_relationship, "agency": "Family"},
@@ -607,11 +421,11 @@ class _Case:
 
     def closure(self, on: dt.date, outcome: str, meeting: dt.date) -> Document:
         closure: Document = {
-            "date": _iso(on),
+            "date": iso(on),
             "outcome": outcome,
             "reasons": self.say(_CLOSURE_REASONS[outcome]),
             "sign_off_meeting_held": True,
-            "sign_off_meeting_date": _iso(meeting),
+            "sign_off_meeting_date": iso(meeting),
             "views": {"parent_carer": self.say("{parent} knows the school can start a new CAF if needed.")},
         }
         if outcome == "stepped_down":
@@ -620,11 +434,11 @@ class _Case:
             closure["new_authority"] = "Elsewhereshire County Council (fictional), transferred with consent"
         if outcome == "stepped_up":
             closure["csc_decision"] = "child_in_need"
-            closure["csc_decision_date"] = _iso(meeting)
+            closure["csc_decision_date"] = iso(meeting)
         if outcome == "family_disengaged":
             closure["disengagement"] = {
                 "attempts": [
-                    {"date": _iso(meeting - dt.timedelta(days=days)), "how": how, "result": "No reply."}
+                    {"date": iso(meeting - dt.timedelta(days=days)), "how": how, "result": "No reply."}
                     for days, how in ((21, "Home visit"), (14, "Telephone call"), (7, "Letter"))
                 ],
                 "reasons": ["consent_withdrawn", "not_contactable"],
@@ -639,11 +453,11 @@ class _Case:
                 "name": self.lead.name,
                 "role": self.lead.role,
                 "organisation": self.lead.agency,
-                "date": _iso(on),
+                "date": iso(on),
             },
-            "manager_sign_off": {"name": _CLOSURE_MANAGER[0], "role": _CLOSURE_MANAGER[1], "date": _iso(on)},
+            "manager_sign_off": {"name": _CLOSURE_MANAGER[0], "role": _CLOSURE_MANAGER[1], "date": iso(on)},
             "retention": {
-                "retention_date": _iso(
+                "retention_date": iso(
                     on.replace(year=on.year + 7)
                     if (on.month, on.day) != (2, 29)
                     else on + dt.timedelta(days=7 * 365 + 2)

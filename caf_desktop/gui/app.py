@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from caf_desktop.common import library_warnings, paths
 from caf_desktop.common.errors import CafError
@@ -159,18 +159,24 @@ def run_app(database_url: str | None = None) -> int:
     return status
 
 
-def run_designer(file: str | None) -> int:
-    """`caf-desktop designer [FILE]`: the form designer over a file, or over the first installed form."""
+def designer_window(file: str | None) -> QWidget:
+    """The form designer over a definition file, or over the first installed form (raises CafError
+    with a plain sentence for a file that is not a form definition)."""
     from caf_desktop.formengine.definitions import installed_catalogue  # noqa: PLC0415
     from caf_desktop.formengine.drafting import Draft  # noqa: PLC0415
     from caf_desktop.gui.designer.window import DesignerWindow, load_file  # noqa: PLC0415 - after the QApplication exists
 
+    definition = load_file(Path(file)) if file else installed_catalogue().all()[0]
+    return DesignerWindow(Draft(definition))
+
+
+def run_designer(file: str | None) -> int:
+    """`caf-desktop designer [FILE]`: the designer's window and the app's event loop."""
     app = make_application()
     try:
-        definition = load_file(Path(file)) if file else installed_catalogue().all()[0]
+        window = designer_window(file)
     except CafError as error:
-        QMessageBox.warning(None, "Cannot open the form", str(error))
+        sys.stderr.write(f"{error}\n")
         return 2
-    window = DesignerWindow(Draft(definition))
     window.show()
     return int(app.exec())

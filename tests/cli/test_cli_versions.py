@@ -5,22 +5,21 @@ undoing a move by restoring the revision before it. Real SQLCipher store, in-pro
 
 from __future__ import annotations
 
-import copy
-import json
 import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from caf_desktop.formengine.definitions import installed_catalogue
+from caf_desktop.formengine.definitions import installed_catalogue, load
+from caf_desktop.formengine.drafting import Draft
 from caf_desktop.store.store import Store
 
 from tests.conftest import EXAMPLES, CliResult, load_json, write_json
 
 Cli = Callable[..., CliResult]
 PASSPHRASE = "correct horse battery staple"
-REVIEW_1_0_0 = Path(__file__).parents[2] / "forms" / "tac-review" / "1.0.0.json"
+REVIEW = Path(__file__).parents[2] / "forms" / "tac-review" / "1.1.0.json"  # the newest shipped
 
 
 @pytest.fixture(autouse=True)
@@ -37,33 +36,24 @@ def home(cli: Cli, monkeypatch: pytest.MonkeyPatch, private_home: Path) -> Path:
 
 
 def next_version(tmp_path: Path, *, migrate: bool = True) -> Path:
-    """TAC review 1.1.0: Notes renamed to Remarks, the choice "Close the CAF" retired, a question
-    reworded; with its migration unless told otherwise."""
-    raw: dict[str, Any] = copy.deepcopy(load_json(REVIEW_1_0_0))
-    raw["version"] = "1.1.0"
-    properties = raw["schema"]["properties"]
-    properties["remarks"] = properties.pop("notes")
-    decision = properties["outcome"]["properties"]["decision"]
-    assert decision["oneOf"][-1]["const"] == "close"
-    decision["oneOf"] = decision["oneOf"][:-1]
-    properties["what_changed"]["title"] = "What is different for the child?"
-    raw["layout"] = json.loads(json.dumps(raw["layout"]).replace('"/notes"', '"/remarks"'))
-    if migrate:
-        raw["migration"] = {
-            "from": "1.0.0",
-            "steps": [
-                {"rename": "/notes", "to": "/remarks"},
-                {"map": "/outcome/decision", "values": {"close": "continue"}},
-            ],
-        }
-    return write_json(tmp_path / ("tac-review-1.1.0.json" if migrate else "no-migration.json"), raw)
+    """TAC review 1.2.0, made with the designer's model: Notes renamed to Remarks, the choice "Close the
+    CAF" retired (its answers continue the plan), a question reworded; with its migration unless told
+    otherwise (then the rename is a removal plus an addition, as a hand-edited file would be)."""
+    draft = Draft(load(load_json(REVIEW), "1.1.0"), version="1.2.0")
+    draft.rename("/notes", "remarks")
+    draft.retire_choice("/outcome/decision", "close", "continue")
+    draft.set_text("/what_changed", "title", "What is different for the child?")
+    raw = draft.as_json()
+    if not migrate:
+        del raw["migration"]
+    return write_json(tmp_path / ("tac-review-1.2.0.json" if migrate else "no-migration.json"), raw)
 
 
 def add_review(cli: Cli, tmp_path: Path, **changes: Any) -> str:
-    document = load_json(EXAMPLES / "tac-review" / "full.json")
+    document = load_json(EXAMPLES / "tac-review" / "full-1.1.0.json")
     document["outcome"].update(changes)
     result = cli(
-        "records", "add", "tac-review@1.0.0", write_json(tmp_path / "review.json", document), "--json"
+        "records", "add", "tac-review@1.1.0", write_json(tmp_path / "review.json", document), "--json"
     )
     assert result.status == 0, result.err
     return str(result.json()["id"])
@@ -74,7 +64,7 @@ def test_the_diff_grades_each_change_and_counts_the_records_it_touches(
 ) -> None:
     add_review(cli, tmp_path)
     add_review(cli, tmp_path, decision="close")
-    result = cli("forms", "diff", REVIEW_1_0_0, next_version(tmp_path), "--json")
+    result = cli("forms", "diff", REVIEW, next_version(tmp_path), "--json")
     assert result.status == 0, result.err
     found = {entry["path"]: entry for entry in result.json()}
     assert set(found) == {"/what_changed", "/outcome/decision", "/notes"}
@@ -87,7 +77,7 @@ def test_the_diff_grades_each_change_and_counts_the_records_it_touches(
     assert (retired["grade"], retired["records"]) == ("risky", 1)  # only one review chose "Close the CAF"
     assert "“Close the CAF” is retired" in retired["text"]
     assert (found["/what_changed"]["grade"], found["/what_changed"]["records"]) == ("safe", 0)
-    text = cli("forms", "diff", REVIEW_1_0_0, next_version(tmp_path))
+    text = cli("forms", "diff", REVIEW, next_version(tmp_path))
     assert (
         "breaking  Notes (/notes) is renamed to /remarks. Its migration handles it. (2 records in this home)"
         in text.out
@@ -98,12 +88,10 @@ def test_the_diff_grades_each_change_and_counts_the_records_it_touches(
 def test_a_diff_without_a_store_counts_nothing_and_of_two_forms_is_refused(
     cli: Cli, private_home: Path, tmp_path: Path
 ) -> None:
-    result = cli("forms", "diff", REVIEW_1_0_0, next_version(tmp_path), "--json")
+    result = cli("forms", "diff", REVIEW, next_version(tmp_path), "--json")
     assert result.status == 0, result.err
     assert {entry["records"] for entry in result.json()} == {0}
-    other = cli(
-        "forms", "diff", REVIEW_1_0_0, Path(__file__).parents[2] / "forms" / "tac-meeting" / "1.0.0.json"
-    )
+    other = cli("forms", "diff", REVIEW, Path(__file__).parents[2] / "forms" / "tac-meeting" / "1.0.0.json")
     assert other.status != 0
     assert "compare two versions of the same form" in other.err
     assert "Traceback" not in other.err
@@ -117,7 +105,10 @@ def test_publishing_a_breaking_change_without_its_migration_is_refused(
     assert "Notes (/notes) is removed: answers to it would be lost. Add a migration step for it" in result.out
     assert "not published" in result.err
     assert not (home / "forms" / "tac-review").exists()
-    assert [d.version for d in installed_catalogue().all() if d.id == "tac-review"] == ["1.0.0"]
+    assert sorted(d.version for d in installed_catalogue().all() if d.id == "tac-review") == [
+        "1.0.0",
+        "1.1.0",
+    ]
 
 
 def test_publish_then_migrate_the_drafts_then_undo_one_move(cli: Cli, home: Path, tmp_path: Path) -> None:
@@ -127,55 +118,55 @@ def test_publish_then_migrate_the_drafts_then_undo_one_move(cli: Cli, home: Path
 
     published = cli("forms", "publish", next_version(tmp_path))
     assert published.status == 0, published.out + published.err
-    assert "Published tac-review 1.1.0" in published.out
-    installed = home / "forms" / "tac-review" / "1.1.0.json"
+    assert "Published tac-review 1.2.0" in published.out
+    installed = home / "forms" / "tac-review" / "1.2.0.json"
     assert not installed.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)  # read-only for ever
     again = cli("forms", "publish", next_version(tmp_path))
     assert again.status == 1
     assert "already published, and a published version never changes" in again.err
 
-    preview = cli("records", "migrate", "--drafts", "--to", "tac-review@1.1.0", "--dry-run", "--json")
+    preview = cli("records", "migrate", "--drafts", "--to", "tac-review@1.2.0", "--dry-run", "--json")
     assert preview.status == 0, preview.err
     [planned] = preview.json()  # the completed review is not a draft: it never moves
     assert (planned["id"], planned["moved"]) == (draft, False)
     assert {(c["path"], c.get("to"), c["after"]) for c in planned["changes"]} == {
-        ("/notes", "/remarks", load_json(EXAMPLES / "tac-review" / "full.json")["notes"]),
+        ("/notes", "/remarks", load_json(EXAMPLES / "tac-review" / "full-1.1.0.json")["notes"]),
         ("/outcome/decision", None, "continue"),
     }
     assert (
-        cli("records", "show", draft, "--json").json()["form_version"] == "1.0.0"
+        cli("records", "show", draft, "--json").json()["form_version"] == "1.1.0"
     )  # a dry run moves nothing
 
-    moved = cli("records", "migrate", "--drafts", "--to", "tac-review@1.1.0")
+    moved = cli("records", "migrate", "--drafts", "--to", "tac-review@1.2.0")
     assert moved.status == 0, moved.err
     assert "/notes moves to /remarks" in moved.out
     assert "'close' becomes 'continue'" in moved.out
     shown = cli("records", "show", draft, "--json").json()
-    assert shown["form_version"] == "1.1.0"
+    assert shown["form_version"] == "1.2.0"
     assert "notes" not in shown["document"]
     assert shown["document"]["remarks"]
     assert shown["document"]["outcome"]["decision"] == "continue"
     assert (
-        cli("validate", "tac-review@1.1.0", write_json(tmp_path / "moved.json", shown["document"])).status
+        cli("validate", "tac-review@1.2.0", write_json(tmp_path / "moved.json", shown["document"])).status
         == 0
     )
-    assert cli("records", "show", completed, "--json").json()["form_version"] == "1.0.0"
+    assert cli("records", "show", completed, "--json").json()["form_version"] == "1.1.0"
 
-    refused = cli("records", "migrate", completed, "--to", "tac-review@1.1.0")
+    refused = cli("records", "migrate", completed, "--to", "tac-review@1.2.0")
     assert refused.status == 1
     assert "only drafts move" in refused.out
 
     store = Store.open(home, PASSPHRASE)
     try:
         revisions = store.revisions(draft)
-        assert [r.form_version for r in revisions] == ["1.0.0", "1.1.0"]
-        assert revisions[-1].reason == "moved from version 1.0.0 to 1.1.0"
+        assert [r.form_version for r in revisions] == ["1.1.0", "1.2.0"]
+        assert revisions[-1].reason == "moved from version 1.1.0 to 1.2.0"
         assert any(e.action == "migrated" for e in store.audit_events(store.get(draft).id))
-        review_1_1_0 = installed_catalogue().get("tac-review", "1.1.0")
-        store.restore(draft, revisions[0].number, review_1_1_0)  # undo: the revision before the move
+        review_1_2_0 = installed_catalogue().get("tac-review", "1.2.0")
+        store.restore(draft, revisions[0].number, review_1_2_0)  # undo: the revision before the move
         undone = store.get(draft)
-        assert undone.form_version == "1.0.0"
-        assert undone.definition_digest == installed_catalogue().get("tac-review", "1.0.0").digest
+        assert undone.form_version == "1.1.0"
+        assert undone.definition_digest == installed_catalogue().get("tac-review", "1.1.0").digest
         assert undone.document["outcome"]["decision"] == "close"
         assert store.verify_audit().ok
     finally:

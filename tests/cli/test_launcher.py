@@ -6,6 +6,7 @@ import io
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from caf_desktop import launcher
@@ -41,26 +42,41 @@ def test_the_command_line_does_not_import_the_gui() -> None:
     assert result.stdout.strip() == "[]", result.stdout
 
 
-def test_the_designer_command_opens_the_designer_on_the_file(qtbot: object, tmp_path: Path) -> None:
-    """`caf-desktop designer FILE` opens the real designer window over that file (its event loop runs
-    and is ended from a timer, as a person closing it would)."""
-    import argparse
+def test_the_designer_opens_on_the_file_it_is_given(qtbot: Any) -> None:
+    from caf_desktop.gui.app import designer_window
 
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    window = designer_window(str(Path(__file__).parents[2] / "forms" / "tac-review" / "1.0.0.json"))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.windowTitle() == "TAC review 1.0.1 (draft) — Form designer"
 
+
+def test_the_designer_command_starts_the_app_and_refuses_a_file_that_is_not_a_form(tmp_path: Path) -> None:
+    """The real command, in its own process: a bad file is a plain sentence and exit 2; a good one
+    starts the window's event loop (still running after two seconds, then stopped)."""
+    import os
+
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CAF_DESKTOP_HOME": str(tmp_path / "home")}
+    bad = tmp_path / "notes.json"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    command = [sys.executable, "-m", "caf_desktop", "designer"]
+    refused = subprocess.run(
+        [*command, str(bad)], capture_output=True, text=True, env=environment, timeout=60, check=False
+    )
+    assert refused.returncode == 2
+    assert "does not hold a form definition" in refused.stderr
+    assert "Traceback" not in refused.stderr
     form = Path(__file__).parents[2] / "forms" / "tac-review" / "1.0.0.json"
-    seen: list[str] = []
-
-    def look_then_close() -> None:
-        seen.extend(w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible())
-        for widget in QApplication.topLevelWidgets():
-            widget.close()
-        QApplication.quit()
-
-    QTimer.singleShot(300, look_then_close)
-    assert launcher.open_window(argparse.Namespace(window="designer", file=str(form))) == 0
-    assert "TAC review 1.0.1 (draft) — Form designer" in seen
+    running = subprocess.Popen(
+        [*command, str(form)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
+    )
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            running.wait(timeout=3)
+    finally:
+        running.terminate()
+        _, err = running.communicate(timeout=30)
+    assert "Traceback" not in err
 
 
 def test_the_designer_is_a_window_the_command_line_alone_cannot_open() -> None:

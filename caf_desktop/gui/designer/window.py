@@ -337,6 +337,16 @@ class DesignerWindow(QMainWindow):
         self._selected = current.data(0, Qt.ItemDataRole.UserRole) if current is not None else None
         self._show_properties()
 
+    def select_question(self, pointer: str) -> bool:
+        """Chooses the question that edits `pointer` in the outline (as a click would); False if none does."""
+        location = next((loc for loc, p in self._placements.items() if p.scope == pointer), None)
+        if location is None:
+            return False
+        self._selected = location
+        self._fill_outline()
+        self._show_properties()
+        return True
+
     def chosen_question(self) -> str | None:
         placement = self._placements.get(self._selected or "")
         return placement.scope if placement is not None else None

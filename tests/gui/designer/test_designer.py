@@ -34,9 +34,9 @@ def window(tmp_path: Path, qtbot: Any) -> Iterator[RecordsWindow]:
         Profile("Ada Worker", "worker", "Fictional Council"),
         kdf_cost=2**12,
     )
-    document = json.loads((EXAMPLES / "tac-review" / "full.json").read_text(encoding="utf-8"))
+    document = json.loads((EXAMPLES / "tac-review" / "full-1.1.0.json").read_text(encoding="utf-8"))
     document["outcome"]["decision"] = "close"
-    store.add_record(shipped_catalogue().get("tac-review", "1.0.0"), document)
+    store.add_record(shipped_catalogue().get("tac-review", "1.1.0"), document)
     shown = show_records_window(store, qtbot)
     yield shown
     shown.close()
@@ -79,11 +79,11 @@ def test_a_designer_changes_and_publishes_a_form_from_the_app(  # noqa: PLR0915 
     window.design_action.trigger()
     designer = window.designer
     qtbot.waitExposed(designer)
-    assert designer.draft.raw["version"] == "1.0.1"
+    assert designer.draft.raw["version"] == "1.1.1"  # from the newest version
     assert designer.outline.accessibleName().startswith("Outline of the form")
 
     # Rename the id of Notes (F2), as the Edit menu offers it.
-    choose(designer, "(notes)")
+    assert designer.select_question("/notes")  # the review's notes, not a contact's
     assert designer.id_label.text() == "/notes"
     dialogs.expect(QInputDialog, answer_text("remarks"))
     designer.rename_action.trigger()
@@ -91,7 +91,7 @@ def test_a_designer_changes_and_publishes_a_form_from_the_app(  # noqa: PLR0915 
     assert designer.draft.migration_steps() == [{"rename": "/notes", "to": "/remarks"}]
 
     # Its title, typed in the properties, is words only: the id stays.
-    choose(designer, "(remarks)")
+    assert designer.select_question("/remarks")
     designer.title_edit.setFocus()
     designer.title_edit.selectAll()
     qtbot.keyClicks(designer.title_edit, "Remarks")
@@ -99,7 +99,7 @@ def test_a_designer_changes_and_publishes_a_form_from_the_app(  # noqa: PLR0915 
     assert designer.draft.raw["schema"]["properties"]["remarks"]["title"] == "Remarks"
 
     # Retire "Close the CAF": records that chose it continue the plan instead.
-    choose(designer, "(decision)")
+    assert designer.select_question("/outcome/decision")
     dialogs.expect(QInputDialog, answer_item("Close the CAF"))
     dialogs.expect(QInputDialog, answer_item("Continue with the TAC plan"))
     designer.retire_choice_action.trigger()
@@ -108,7 +108,7 @@ def test_a_designer_changes_and_publishes_a_form_from_the_app(  # noqa: PLR0915 
     ]
 
     # Add a question after the date of the review.
-    choose(designer, "(date)")
+    assert designer.select_question("/review/date")
 
     def add(dialog: AddQuestionDialog) -> None:
         qtbot.keyClicks(dialog.title_edit, "Where was the review held")
@@ -132,7 +132,7 @@ def test_a_designer_changes_and_publishes_a_form_from_the_app(  # noqa: PLR0915 
     assert designer.findings.item(0).text().startswith("No problems")
 
     # Publish as 1.1.0, after reading the graded changes and the record they touch.
-    designer.draft.raw["version"] = "1.1.0"
+    designer.draft.raw["version"] = "1.2.0"
     designer.refresh()
     seen: list[str] = []
 
@@ -152,15 +152,15 @@ def test_a_designer_changes_and_publishes_a_form_from_the_app(  # noqa: PLR0915 
         in seen[0]
     )
     assert "safe: Where was the review held (/review/venue) is a new question." in seen[0]
-    published = paths.user_forms_dir() / "tac-review" / "1.1.0.json"
+    published = paths.user_forms_dir() / "tac-review" / "1.2.0.json"
     assert not published.stat().st_mode & stat.S_IWUSR
-    assert installed_catalogue().get("tac-review").version == "1.1.0"
-    assert designer.draft.raw["version"] == "1.1.1"  # a new draft from the published version
+    assert installed_catalogue().get("tac-review").version == "1.2.0"
+    assert designer.draft.raw["version"] == "1.2.1"  # a new draft from the published version
     designer.close()
 
     # The worker's draft is offered the new version.
     window.open_record(record.id)
-    assert "A newer version of this form (1.1.0) is available" in window.banner.text()
+    assert "A newer version of this form (1.2.0) is available" in window.banner.text()
 
 
 def test_a_question_a_rule_names_is_not_deleted_and_the_designer_says_why(qtbot: Any) -> None:
@@ -169,7 +169,7 @@ def test_a_question_a_rule_names_is_not_deleted_and_the_designer_says_why(qtbot:
     designer = DesignerWindow(Draft(shipped_catalogue().get("caf-assessment", "1.0.0")))
     qtbot.addWidget(designer)
     designer.show()
-    choose(designer, "(is_unborn)")
+    assert designer.select_question("/child/is_unborn")
     designer.delete_action.trigger()
     assert designer.message.isVisible()
     assert designer.message.text() == (
@@ -187,7 +187,7 @@ def test_a_rule_is_made_by_pointing_and_the_preview_follows_it(qtbot: Any, dialo
     designer = DesignerWindow(Draft(shipped_catalogue().get("tac-review", "1.0.0")))
     qtbot.addWidget(designer)
     designer.show()
-    choose(designer, "(reason_for_closure)")
+    assert designer.select_question("/outcome/reason_for_closure")
 
     def show_when_closing_or_stepping_up(dialog: RuleDialog) -> None:
         dialog.effect.setCurrentIndex(dialog.effect.findData("show"))

@@ -100,74 +100,66 @@ def test_restoring_the_version_before_a_move_reopens_the_record_with_its_old_for
     """A draft moved to a newer version of its form (`records migrate`) is put back by restoring the
     revision before the move, from History, as a worker would: the record opens again with the old
     version's questions, and its old answer is back where that version keeps it."""
-    from caf_desktop.common import atomic, paths
     from caf_desktop.formengine import migration
-    from caf_desktop.formengine.definitions import forget_received, installed_catalogue
+    from caf_desktop.formengine.definitions import installed_catalogue
 
-    old = shipped_catalogue().get("tac-review", "1.0.0")
-    raw = json.loads(json.dumps(dict(old.raw)).replace('"/notes"', '"/remarks"'))
-    raw["version"] = "1.1.0"
-    raw["schema"]["properties"]["remarks"] = raw["schema"]["properties"].pop("notes")
-    raw["migration"] = {"from": "1.0.0", "steps": [{"rename": "/notes", "to": "/remarks"}]}
-    (paths.user_forms_dir() / "tac-review").mkdir(parents=True)
-    atomic.write_json(paths.user_forms_dir() / "tac-review" / "1.1.0.json", raw)
-    forget_received()
-    newer = installed_catalogue().get("tac-review", "1.1.0")
-    document = json.loads((EXAMPLES / "tac-review" / "full.json").read_text(encoding="utf-8"))
+    install_review_1_2_0()
+    old = shipped_catalogue().get("tac-review", "1.1.0")
+    newer = installed_catalogue().get("tac-review", "1.2.0")
+    document = json.loads((EXAMPLES / "tac-review" / "full-1.1.0.json").read_text(encoding="utf-8"))
     record = window.store.add_record(old, document)
     moved, _ = migration.apply_chain([newer], document)
-    window.store.move_to_version(record.id, moved, newer, reason="moved from version 1.0.0 to 1.1.0")
+    window.store.move_to_version(record.id, moved, newer, reason="moved from version 1.1.0 to 1.2.0")
 
     view = window.open_record(record.id)
     assert view is not None
-    assert view.definition.version == "1.1.0"
+    assert view.definition.version == "1.2.0"
     view.build_all()
     assert view.findChild(QWidget, "/remarks") is not None
 
     def restore_the_first(dialog: HistoryDialog) -> None:
-        dialog.list.setCurrentRow(1)  # version 1, made with 1.0.0 (the newest, the move, is row 0)
+        dialog.list.setCurrentRow(1)  # version 1, made with 1.1.0 (the newest, the move, is row 0)
         dialog.restore_button.click()
 
     dialogs.expect(HistoryDialog, restore_the_first)
     window.history_action.trigger()
 
     assert window.view is not None
-    assert window.view.definition.version == "1.0.0"
+    assert window.view.definition.version == "1.1.0"
     window.view.build_all()
     notes = window.view.findChild(QWidget, "/notes")
     assert notes is not None
     assert window.view.value()["notes"] == document["notes"]
-    assert window.store.get(record.id).form_version == "1.0.0"
-    assert "with version 1.0.0 of the form" in window.banner.text()
+    assert window.store.get(record.id).form_version == "1.1.0"
+    assert "with version 1.1.0 of the form" in window.banner.text()
 
 
-def install_review_1_1_0() -> None:
-    """TAC review 1.1.0 in this home, as `forms publish` leaves it: Notes renamed to Remarks."""
+def install_review_1_2_0() -> None:
+    """TAC review 1.2.0 in this home, as `forms publish` leaves it: made with the designer's model from
+    the newest shipped version, Notes renamed to Remarks."""
     from caf_desktop.common import atomic, paths
     from caf_desktop.formengine.definitions import forget_received
+    from caf_desktop.formengine.drafting import Draft
 
-    old = shipped_catalogue().get("tac-review", "1.0.0")
-    raw = json.loads(json.dumps(dict(old.raw)).replace('"/notes"', '"/remarks"'))
-    raw["version"] = "1.1.0"
-    raw["schema"]["properties"]["remarks"] = raw["schema"]["properties"].pop("notes")
-    raw["schema"]["properties"]["remarks"]["title"] = "Remarks"
-    raw["migration"] = {"from": "1.0.0", "steps": [{"rename": "/notes", "to": "/remarks"}]}
+    draft = Draft(shipped_catalogue().get("tac-review", "1.1.0"), version="1.2.0")
+    draft.rename("/notes", "remarks")
+    draft.set_text("/remarks", "title", "Remarks")
     (paths.user_forms_dir() / "tac-review").mkdir(parents=True, exist_ok=True)
-    atomic.write_json(paths.user_forms_dir() / "tac-review" / "1.1.0.json", raw)
+    atomic.write_json(paths.user_forms_dir() / "tac-review" / "1.2.0.json", draft.as_json())
     forget_received()
 
 
 def test_a_worker_is_offered_the_newer_version_and_sees_what_changes_before_moving(
     window: RecordsWindow, qtbot: Any, dialogs: ModalDialogs
 ) -> None:
-    install_review_1_1_0()
-    old = shipped_catalogue().get("tac-review", "1.0.0")
-    document = json.loads((EXAMPLES / "tac-review" / "full.json").read_text(encoding="utf-8"))
+    install_review_1_2_0()
+    old = shipped_catalogue().get("tac-review", "1.1.0")
+    document = json.loads((EXAMPLES / "tac-review" / "full-1.1.0.json").read_text(encoding="utf-8"))
     record = window.store.add_record(old, document)
 
     window.open_record(record.id)
     assert window.banner.isVisibleTo(window)
-    assert "A newer version of this form (1.1.0) is available for this draft" in window.banner.text()
+    assert "A newer version of this form (1.2.0) is available for this draft" in window.banner.text()
     assert window.newer_version_action.isEnabled()
     seen: list[str] = []
 
@@ -180,24 +172,24 @@ def test_a_worker_is_offered_the_newer_version_and_sees_what_changes_before_movi
     window.newer_version_action.trigger()
     assert "Moving this draft changes 1 of its answers:\n  • Notes moves to Remarks" in seen[0]
     assert "breaking: Notes (/notes) is renamed to /remarks." in seen[0]
-    assert window.store.get(record.id).form_version == "1.0.0"  # Not now moves nothing
+    assert window.store.get(record.id).form_version == "1.1.0"  # Not now moves nothing
 
     dialogs.expect(version_dialog.NewerVersionDialog, lambda dialog: dialog.move_button.click())
     window.newer_version_action.trigger()
     moved = window.store.get(record.id)
-    assert moved.form_version == "1.1.0"
+    assert moved.form_version == "1.2.0"
     assert moved.document["remarks"] == document["notes"]
     assert window.view is not None
-    assert window.view.definition.version == "1.1.0"
+    assert window.view.definition.version == "1.2.0"
     assert "newer version" not in window.banner.text()
     assert not window.newer_version_action.isEnabled()
     assert "History (Ctrl+H) can restore the draft as it was" in window.banner.text()
 
 
 def test_a_completed_record_is_never_offered_a_move(window: RecordsWindow, qtbot: Any) -> None:
-    install_review_1_1_0()
-    old = shipped_catalogue().get("tac-review", "1.0.0")
-    document = json.loads((EXAMPLES / "tac-review" / "full.json").read_text(encoding="utf-8"))
+    install_review_1_2_0()
+    old = shipped_catalogue().get("tac-review", "1.1.0")
+    document = json.loads((EXAMPLES / "tac-review" / "full-1.1.0.json").read_text(encoding="utf-8"))
     record = window.store.add_record(old, document, status="complete")
     window.open_record(record.id)
     assert "newer version" not in window.banner.text()
