@@ -127,18 +127,20 @@ def _tac_flags(tac: list[CaseRecord], today: dt.date) -> Iterator[DriftFlag]:
 
     plans = [r for r in tac if r.form_id == "tac-meeting"]
     if plans:
-        actions = plans[-1].document.get("actions")
-        overdue = (
-            [
-                a
-                for a in actions
-                if isinstance(a, Mapping)
-                and (_date(a.get("by_when")) or today) < today
-                and a.get("progress") != "completed"
-            ]
-            if isinstance(actions, list)
-            else []
-        )
+        # The plan is the last meeting's actions and the new actions of the reviews after it (TAC review
+        # 1.1.0 records them in the same shape, `new_actions`).
+        after = tac[tac.index(plans[-1]) + 1 :]
+        actions = [
+            a
+            for record in (plans[-1], *(r for r in after if r.form_id == "tac-review"))
+            for a in (record.document.get("actions" if record is plans[-1] else "new_actions") or [])
+            if isinstance(a, Mapping)
+        ]
+        overdue = [
+            a
+            for a in actions
+            if (_date(a.get("by_when")) or today) < today and a.get("progress") != "completed"
+        ]
         if overdue:
             first = overdue[0]
             yield DriftFlag(

@@ -87,6 +87,31 @@ def test_actions_past_their_date_and_not_done() -> None:
     ]
 
 
+def test_a_reviews_new_actions_join_the_plan_and_drift_reads_them() -> None:
+    """TAC review 1.1.0 adds actions in the meeting's shape (`new_actions`): one past its date is drift;
+    one set by a review before the last meeting belongs to an earlier plan and is not."""
+    earlier = review("2026-09-01", "2026-10-15", ["on_track"])
+    earlier.document["new_actions"] = [
+        {"action": "Old plan's action", "by_when": "2026-09-20", "progress": "not_started"}
+    ]
+    later = review("2026-11-05", "2027-01-05", ["on_track"])
+    later.document["new_actions"] = [
+        {
+            "action": "Referral to the young carers' service",
+            "by_when": "2026-11-20",
+            "progress": "not_started",
+        },
+        {"action": "Check the bus pass", "by_when": "2026-11-21", "progress": "completed"},
+    ]
+    flags = drift_flags([earlier, meeting("2026-10-01", "2026-11-05"), later], TODAY)
+    assert [(f.kind, f.message) for f in flags] == [
+        (
+            "overdue-actions",
+            "1 action is past its date and not done (for example “Referral to the young carers' service”, due 20/11/2026).",
+        )
+    ]
+
+
 def test_two_reviews_in_a_row_without_progress_suggest_stepping_up() -> None:
     records = [
         meeting("2026-06-01", "2026-08-01"),
