@@ -279,6 +279,47 @@ class RecordsMixin(StoreCore):
             case.status, case.closed, case.attention = "closed", summary.closed_on, None
         case.updated_at = clock.now()
 
+    def refresh_guidance(self) -> int:
+        """Works the case list's stored guidance out again when the threshold guidance has changed since
+        this store last did (a new version of a ruleset, shipped or from the team): the suggested level
+        and the safeguarding flag are kept with each record when it is saved, so without this a record
+        saved under 1.0.0 would keep a child-in-need level 4 flagged as child protection, or miss a
+        sign that a newer version reads as child protection. Only the records a change of guidance can
+        touch are read: those flagged, or with a suggested level of 3 or more (no 1.0.0 indicator below
+        level 3 became a sign of harm). Returns how many records changed."""
+        import json  # noqa: PLC0415
+
+        from caf_desktop.formengine.definitions import installed_catalogue  # noqa: PLC0415
+        from caf_desktop.practice.thresholds import installed_rulesets  # noqa: PLC0415
+
+        versions = json.dumps({key: r.version for key, r in sorted(installed_rulesets().items())})
+        changed = 0
+        with self.session() as session:
+            seen = session.get(Meta, "guidance.rulesets")
+            if seen is not None and seen.value == versions:
+                return 0
+            catalogue = installed_catalogue()
+            rows = session.scalars(
+                select(Record).where(
+                    Record.deleted_at.is_(None),
+                    or_(Record.safeguarding.is_(True), Record.suggested_level >= 3),
+                )
+            ).all()
+            for record in rows:
+                try:
+                    definition = catalogue.get(record.form_id, record.form_version)
+                except CafError:
+                    continue  # a form this app no longer has: its stored guidance stays
+                summary = summarise(definition, record.document)
+                if (summary.safeguarding, summary.suggested_level) != (
+                    record.safeguarding,
+                    record.suggested_level,
+                ):
+                    self.copy_summary(record, summary)
+                    changed += 1
+            session.merge(Meta(key="guidance.rulesets", value=versions))
+        return changed
+
     def refresh_attention(self, today: dt.date | None = None, *, force: bool = False) -> int:
         """Works drift out again for every open case with a record that can drift (a CAF, TAC record,
         referral or oversight), once a day: a review, a referral's decision or an oversight becomes

@@ -206,7 +206,7 @@ class RecordsWindow(MainWindow):
         """Works out the case list's "Needs attention" again if the day has changed (cheap otherwise)."""
         if self.locked:
             return
-        if self.store.refresh_attention():
+        if self.store.refresh_guidance() + self.store.refresh_attention():
             self.case_list.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:
