@@ -138,6 +138,12 @@ class DecisionIncomplete(CafError):
     pass
 
 
+class GroundRefused(CafError):
+    """The decision gives a ground the records do not support (significant harm for a child in need)."""
+
+    exit_status = 1
+
+
 @dataclass(frozen=True)
 class ConsentToShare:
     """Consent to share as a CAF records it (`/consent/share`), with where it was recorded."""
@@ -324,8 +330,12 @@ class ShareWithoutConsent:
             )
 
 
-def refuse_unless_covered(gaps: Sequence[SharingGap], decision: ShareWithoutConsent | None) -> None:
-    """Raises `SharingRefused` unless every gap may be, and is, covered by a complete decision."""
+def refuse_unless_covered(
+    gaps: Sequence[SharingGap], decision: ShareWithoutConsent | None, *, child_protection: bool | None = None
+) -> None:
+    """Raises `SharingRefused` unless every gap may be, and is, covered by a complete decision. The
+    child's risk of significant harm is a ground only on the child-protection pathway: with
+    `child_protection` False (`on_child_protection_pathway`), a decision on that ground is refused."""
     never = [gap for gap in gaps if not gap.can_share_without_consent]
     if never:
         raise SharingRefused(never)
@@ -333,6 +343,44 @@ def refuse_unless_covered(gaps: Sequence[SharingGap], decision: ShareWithoutCons
         raise SharingRefused(gaps)
     if gaps and decision is not None:
         decision.require_complete()
+        if decision.ground == "child_at_risk" and child_protection is False:
+            raise GroundRefused(
+                "Nothing was shared: the ground “The child is at risk of significant harm” needs a "
+                "child-protection indicator (or the answer that the child is in immediate danger) in the "
+                "case of every record it covers, and at least one has none. A child in need is referred, "
+                "and their information shared, with the family's consent. Record the child-protection "
+                "indicator if there is one, or give another ground (--ground)."
+            )
+
+
+def refuse_unless_shareable(
+    store: CaseRecords, gaps: Sequence[SharingGap], decision: ShareWithoutConsent | None
+) -> None:
+    """`refuse_unless_covered`, with the pathway looked up in the store when the decision's ground
+    needs it (the bundle export's check: the command line and the app refuse the same)."""
+    needs_pathway = bool(gaps) and decision is not None and decision.ground == "child_at_risk"
+    on_pathway = on_child_protection_pathway(store, gaps) if needs_pathway else None
+    refuse_unless_covered(gaps, decision, child_protection=on_pathway)
+
+
+class CaseRecords(Protocol):
+    """What the pathway check needs of a store: a record and the others of its child's case."""
+
+    def case_records(self, record_id: str) -> Sequence[Any]: ...
+
+
+def on_child_protection_pathway(store: CaseRecords, gaps: Sequence[SharingGap]) -> bool:
+    """Whether every record consent does not cover is on the child-protection pathway: it, or a
+    record of its child's case, has a cause for the safeguarding banner (a child-protection
+    indicator, or the child in immediate danger; `caf_desktop.practice.safeguarding`)."""
+    for gap in gaps:
+        try:
+            case = store.case_records(gap.record_id)  # the record and the others of its child's case
+        except CafError:
+            return False
+        if not any(getattr(record, "safeguarding", False) for record in case):
+            return False
+    return bool(gaps)
 
 
 def log_shared(

@@ -277,7 +277,7 @@ def export_bundle(
     gaps: list[SharingGap] = sharing.check(
         store, record_ids, addressee.consent_name, is_locality_team=addressee.to_team
     )
-    sharing.refuse_unless_covered(gaps, without_consent)
+    sharing.refuse_unless_shareable(store, gaps, without_consent)
     outgoing, files = _read_outgoing(store, record_ids, lambda done: step(ExportPhase.READING, done, total))
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     if out.is_dir():

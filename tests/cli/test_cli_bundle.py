@@ -213,6 +213,8 @@ def test_inspecting_a_tampered_bundle_says_why_and_changes_nothing(
 def test_consent_refusal_and_sharing_without_consent(cli: Cli, hannah: Path, tmp_path: Path) -> None:
     document = caf("Barnaby", "Okonkwo", "2019-05-01")
     document["consent"]["share"]["scope"] = "named_only"
+    # He told his teacher he is hurt at home: a disclosure of abuse, a child-protection indicator.
+    document["parenting"]["basic_care"]["indicators"] = ["basic_care.l4.disclosure_of_abuse"]
     add_record(cli, hannah, tmp_path, document)
 
     refused = cli("--home", hannah, "bundle", "export", "--all", "--out", tmp_path / "a.cafbundle")
@@ -235,6 +237,50 @@ def test_consent_refusal_and_sharing_without_consent(cli: Cli, hannah: Path, tmp
     assert shared.status == 0, shared.err
     assert "1 record shared without consent, as you decided" in shared.out
     assert_plain(refused)
+
+
+def test_a_child_in_need_is_not_shared_on_the_significant_harm_ground(
+    cli: Cli, hannah: Path, tmp_path: Path
+) -> None:
+    """A level-4 child in need (s17) is referred with consent: the command line refuses the ground
+    "the child is at risk of significant harm" for them, as the app's dialog does not offer it."""
+    document = caf("Barnaby", "Okonkwo", "2019-05-01")
+    document["consent"]["share"]["scope"] = "named_only"
+    document["development"]["learning"]["indicators"] = ["learning.l4.complex_learning_disability"]
+    for element in document["parenting"].values():
+        if isinstance(element, dict):
+            element.pop("indicators", None)
+    add_record(cli, hannah, tmp_path, document)
+    reason = "The school asked for the assessment before the annual review of his plan next week."
+    harm = cli(
+        "--home",
+        hannah,
+        "bundle",
+        "export",
+        "--all",
+        "--out",
+        tmp_path / "a.cafbundle",
+        "--share-without-consent",
+        reason,
+    )
+    assert harm.status == 1
+    assert "needs a child-protection indicator" in harm.err
+    assert not (tmp_path / "a.cafbundle").exists()
+    assert_plain(harm)
+    other = cli(
+        "--home",
+        hannah,
+        "bundle",
+        "export",
+        "--all",
+        "--out",
+        tmp_path / "b.cafbundle",
+        "--share-without-consent",
+        reason,
+        "--ground",
+        "other",
+    )
+    assert other.status == 0, other.err
 
 
 def test_nothing_changed_is_a_plain_sentence(cli: Cli, hannah: Path, tmp_path: Path) -> None:

@@ -182,6 +182,8 @@ def test_consent_must_cover_the_team_or_nothing_is_written(
     covered = worker_store.add_record(definition(CAF), caf())
     named_only = caf("Barnaby", "Okonkwo", "2019-05-01")
     named_only["consent"]["share"]["scope"] = "named_only"  # the team is not among the named services
+    # She told her teacher she is afraid to go home: a disclosure, a child-protection indicator.
+    named_only["parenting"]["basic_care"]["indicators"] = ["basic_care.l4.disclosure_of_abuse"]
     uncovered = worker_store.add_record(definition(CAF), named_only)
 
     with pytest.raises(SharingRefused) as caught:

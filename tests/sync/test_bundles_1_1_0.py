@@ -63,6 +63,7 @@ def test_every_1_1_0_example_travels_in_a_bundle(
     decision = ShareWithoutConsent(
         reason="The coordinator holds the case file for the locality panel, as the family were told.",
         decided_by="Hannah Testwell",
+        ground="other",  # not significant harm: these records hold no child-protection indicator
     )
 
     report = bundles.export_bundle(
@@ -101,7 +102,9 @@ def test_a_1_1_0_record_is_checked_against_1_1_0_on_import(
     meeting = load_json(EXAMPLES / "tac-meeting" / "full-1.1.0.json")
     meeting["non_engagement"][0]["kind"] = "forgot"  # not an answer 1.1.0 offers
     worker.add_record(shipped_catalogue().get("tac-meeting", "1.1.0"), meeting)
-    decision = ShareWithoutConsent(reason="Test of a bad record.", decided_by="Hannah Testwell")
+    decision = ShareWithoutConsent(
+        reason="Test of a bad record.", decided_by="Hannah Testwell", ground="other"
+    )
     report = bundles.export_bundle(
         worker, world.worker.identity, world.team, Selection.ALL, tmp_path, without_consent=decision
     )

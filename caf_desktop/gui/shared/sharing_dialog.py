@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from caf_desktop.common.errors import CafError
 from caf_desktop.gui.shared.layout_memory import remember_size
 from caf_desktop.practice import sharing
 from caf_desktop.practice.sharing import GOLDEN_RULES, ShareWithoutConsent, SharingGap
@@ -246,19 +245,10 @@ def ask_to_share(
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.missing():
         return SharingAnswer(share=False, gaps=gaps)
     decision = dialog.decision()
-    sharing.refuse_unless_covered(gaps, decision)  # the same rules the command line applies
+    sharing.refuse_unless_shareable(store, gaps, decision)  # the same rules the command line applies
     return SharingAnswer(share=True, gaps=gaps, decision=decision)
 
 
 def on_child_protection_pathway(store: Store, gaps: Sequence[SharingGap]) -> bool:
-    """Whether every record consent does not cover is on the child-protection pathway: it, or a
-    record of its child's case, has a cause for the safeguarding banner (a child-protection
-    indicator, or the child in immediate danger; `caf_desktop.practice.safeguarding`)."""
-    for gap in gaps:
-        try:
-            case = store.case_records(gap.record_id)  # the record and the others of its child's case
-        except CafError:
-            return False
-        if not any(record.safeguarding for record in case):
-            return False
-    return bool(gaps)
+    """`caf_desktop.practice.sharing.on_child_protection_pathway`: the dialog offers the ground by it."""
+    return sharing.on_child_protection_pathway(store, gaps)
