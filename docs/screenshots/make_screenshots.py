@@ -1,6 +1,7 @@
 """Takes the README's screenshots: the main window at 1366x768, as on a council laptop.
 
-Run from the top of the repository: `.venv/bin/python docs/screenshots/make_screenshots.py`.
+Run from the top of the repository: `.venv/bin/python docs/screenshots/make_screenshots.py`, or name
+some of the groups to take only those: `... make_screenshots.py guidance designer`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,19 @@ SHOTS = [
 def main() -> None:
     paths.set_home(OUT / ".home-for-screenshots")
     app = make_application([sys.argv[0]])
+    groups = {
+        "forms": form_screens,
+        "guidance": guidance_screens,
+        "store": store_screens,
+        "sharing": sharing_and_team_screens,
+        "designer": designer_screens,
+    }
+    for name in sys.argv[1:] or list(groups):
+        groups[name](app)
+
+
+def form_screens(app: object) -> None:
+    """The forms at work: empty, filled, with their problems."""
     from caf_desktop.gui.shared.main_window import MainWindow  # noqa: PLC0415 - after the QApplication exists
 
     for name, form, example, section_id, action in SHOTS:
@@ -59,9 +73,6 @@ def main() -> None:
         view.document.modified = False
         window.close()
         print(OUT / name)
-    guidance_screens(app)
-    store_screens(app)
-    sharing_and_team_screens(app)
 
 
 def guidance_screens(app: object) -> None:
@@ -86,9 +97,50 @@ def guidance_screens(app: object) -> None:
     for _ in range(8):
         app.processEvents()  # type: ignore[attr-defined]
     window.grab().save(str(OUT / "safeguarding-banner.png"))
+    # A child in need at level 4 (s17): a referral with consent, and no banner.
+    view.document.set(
+        "/parenting/basic_care/indicators", list(document["parenting"]["basic_care"]["indicators"])
+    )
+    view.document.set("/development/learning/indicators", ["learning.l4.complex_learning_disability"])
+    view.go_to("/development/learning/indicators")
+    for _ in range(8):
+        app.processEvents()  # type: ignore[attr-defined]
+    window.grab().save(str(OUT / "guidance-child-in-need.png"))
     view.document.modified = False
     window.close()
-    print(OUT / "guidance-panel.png", OUT / "safeguarding-banner.png")
+    print(OUT / "guidance-panel.png", OUT / "safeguarding-banner.png", OUT / "guidance-child-in-need.png")
+
+
+def designer_screens(app: object) -> None:
+    """The form designer: the outline, properties and preview; a rule by pointing; what Publish shows."""
+    from caf_desktop.formengine.drafting import Draft  # noqa: PLC0415
+    from caf_desktop.gui.designer.dialogs import PublishDialog, RuleDialog  # noqa: PLC0415
+    from caf_desktop.gui.designer.window import DesignerWindow  # noqa: PLC0415
+
+    designer = DesignerWindow(Draft(shipped_catalogue().get("tac-review"), version="1.2.0"))
+    designer.show()
+    designer.draft.rename("/notes", "remarks")
+    designer.draft.retire_choice("/outcome/decision", "close", "continue")
+    designer.refresh()
+    designer.select_question("/outcome/decision")
+    _settle(app, designer, "designer.png")
+    element = next(
+        p.location for p in designer.draft.placements() if p.scope == "/outcome/reason_for_closure"
+    )
+    rule = RuleDialog(designer.draft, element, designer)
+    rule.effect.setCurrentIndex(rule.effect.findData("show"))
+    rule.question.setCurrentIndex(rule.question.findData("/outcome/decision"))
+    rule.operator.setCurrentIndex(rule.operator.findData("is_one_of"))
+    rule.show()
+    _settle(app, rule, "designer-rule.png")
+    rule.close()
+    plan, counts = designer.publish_plan()
+    publish = PublishDialog(plan, counts, designer)
+    publish.show()
+    _settle(app, publish, "designer-publish.png")
+    publish.close()
+    designer.draft = Draft(shipped_catalogue().get("tac-review"))  # nothing to keep
+    designer.close()
 
 
 def store_screens(app: object) -> None:

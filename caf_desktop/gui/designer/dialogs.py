@@ -121,6 +121,7 @@ class RuleDialog(QDialog):
         layout.addRow(buttons)
         self.question.currentIndexChanged.connect(self._fill_values)
         self._fill_values()
+        self.resize(620, 420)  # long choices read whole
 
     def _fill_values(self) -> None:
         self.values.clear()
