@@ -180,3 +180,22 @@ def test_migrate_needs_a_version_and_either_ids_or_drafts(cli: Cli, home: Path) 
     both = cli("records", "migrate", "--to", "tac-review@1.0.0")
     assert both.status == 2
     assert "Name the records to move, or give --drafts" in both.err
+
+
+def test_bad_files_are_named_plainly_and_nothing_is_installed(cli: Cli, home: Path, tmp_path: Path) -> None:
+    missing = cli("forms", "diff", REVIEW, tmp_path / "nowhere.json")
+    assert missing.status == 2
+    assert "there is no such file" in missing.err
+    not_a_form = write_json(tmp_path / "list.json", [1, 2, 3])
+    listed = cli("forms", "publish", not_a_form)
+    assert listed.status == 2
+    assert "does not hold a form definition" in listed.err
+    broken = load_json(REVIEW)
+    broken["version"] = "1.2.0"
+    broken["layout"]["sections"][0]["elements"][0]["scope"] = "/nowhere"
+    invalid = cli("forms", "publish", write_json(tmp_path / "broken.json", broken))
+    assert invalid.status == 1  # the thing checked is invalid
+    assert '"/nowhere" is not a field of this form' in invalid.err
+    for result in (missing, listed, invalid):
+        assert "Traceback" not in result.err
+    assert not (home / "forms").exists()
