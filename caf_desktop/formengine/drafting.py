@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from caf_desktop.common.errors import CafError
@@ -24,8 +24,9 @@ from caf_desktop.common.findings import Finding
 from caf_desktop.formengine import pointers
 from caf_desktop.formengine.checker import check_definition
 from caf_desktop.formengine.definitions import FormDefinition, load
+from caf_desktop.formengine.editing import ABSENT, JsonEdits
 
-_ABSENT: Any = object()
+_ABSENT: Any = ABSENT
 
 KINDS: dict[str, dict[str, Any]] = {
     "text": {"type": "string", "maxLength": 200},
@@ -47,16 +48,6 @@ class DraftError(CafError):
     """An edit the draft refuses, with what to do instead."""
 
 
-@dataclass
-class Command:
-    """One edit: the parts of the definition it replaced (raw JSON Pointers), before and after."""
-
-    label: str
-    before: dict[str, Any] = field(default_factory=dict)
-    after: dict[str, Any] = field(default_factory=dict)
-    steps: list[dict[str, Any]] = field(default_factory=list)  # migration steps this edit adds
-
-
 @dataclass(frozen=True)
 class Placement:
     """Where a layout element sits: the raw pointer of the element and the data base its scopes are relative to."""
@@ -75,8 +66,7 @@ class Draft:
         self.raw.pop("migration", None)
         major, minor, patch = (int(p) for p in base.version.split("."))
         self.raw["version"] = version or f"{major}.{minor}.{patch + 1}"
-        self._done: list[Command] = []
-        self._undone: list[Command] = []
+        self.edits = JsonEdits(self.raw)
         self._added: set[str] = set()  # questions added in this draft: no migration needed for them
 
     # --- reading -------------------------------------------------------------------------------------
@@ -98,7 +88,7 @@ class Draft:
 
     def migration_steps(self) -> list[dict[str, Any]]:
         steps: list[dict[str, Any]] = []
-        for command in self._done:
+        for command in self.edits.done:
             for step in command.steps:
                 if "rename" in step:
                     earlier = next((s for s in steps if s.get("to") == step["rename"]), None)
@@ -110,17 +100,17 @@ class Draft:
 
     @property
     def can_undo(self) -> bool:
-        return bool(self._done)
+        return bool(self.edits.done)
 
     @property
     def can_redo(self) -> bool:
-        return bool(self._undone)
+        return bool(self.edits.undone)
 
     def undo_label(self) -> str | None:
-        return self._done[-1].label if self._done else None
+        return self.edits.undo_label()
 
     def redo_label(self) -> str | None:
-        return self._undone[-1].label if self._undone else None
+        return self.edits.redo_label()
 
     def placements(self) -> Iterator[Placement]:
         """Every layout element with where it sits and, for a control, the data it edits."""
@@ -144,42 +134,16 @@ class Draft:
     # --- undo and redo -------------------------------------------------------------------------------
 
     def undo(self) -> None:
-        if not self._done:
-            return
-        command = self._done.pop()
-        self._put_all(command.before)
-        self._undone.append(command)
+        self.edits.undo()
 
     def redo(self) -> None:
-        if not self._undone:
-            return
-        command = self._undone.pop()
-        self._put_all(command.after)
-        self._done.append(command)
+        self.edits.redo()
 
     def _apply(self, label: str, parts: Mapping[str, Any], steps: list[dict[str, Any]] | None = None) -> None:
-        """Replaces each part (raw pointer -> new value, `_ABSENT` to remove) as one undoable edit."""
-        command = Command(label, steps=list(steps or []))
-        for location, value in parts.items():
-            command.before[location] = _copied(self._get(location))
-            command.after[location] = _copied(value)
-        self._put_all(command.after)
-        self._done.append(command)
-        self._undone.clear()
+        self.edits.apply(label, parts, steps)
 
     def _get(self, location: str) -> Any:
-        return pointers.resolve(self.raw, location, _ABSENT)
-
-    def _put_all(self, parts: Mapping[str, Any]) -> None:
-        for location, value in parts.items():
-            tokens = pointers.split(location)
-            parent: Any = pointers.resolve(self.raw, pointers.join(tokens[:-1]), None)
-            key: Any = int(tokens[-1]) if isinstance(parent, list) else tokens[-1]
-            if value is _ABSENT:
-                if isinstance(parent, dict):
-                    parent.pop(key, None)
-            else:
-                parent[key] = copy.deepcopy(value)
+        return self.edits.get(location)
 
     # --- where a question's schema lives --------------------------------------------------------------
 
@@ -561,11 +525,6 @@ class Draft:
             except DraftError:
                 title = None
         return f"“{title}”" if title else data_pointer
-
-
-def _copied(value: Any) -> Any:
-    """A deep copy, except the marker of an absent part, which must stay itself."""
-    return value if value is _ABSENT else copy.deepcopy(value)
 
 
 def to_text(draft: Draft) -> str:
