@@ -139,6 +139,11 @@ def designer_screens(app: object) -> None:
     publish.show()
     _settle(app, publish, "designer-publish.png")
     publish.close()
+    designer.ruleset_action.trigger()
+    editor = designer.ruleset_editor
+    editor.select("health.l4.severe_chronic_health")
+    _settle(app, editor, "ruleset-editor.png")
+    editor.close()
     designer.draft = Draft(shipped_catalogue().get("tac-review"))  # nothing to keep
     designer.close()
 

@@ -175,6 +175,9 @@ class DesignerWindow(QMainWindow):
         self._action("&Open a form file…", self.open_file, QKeySequence.StandardKey.Open, file_menu)
         self._action("&Save draft as…", self.save_as, QKeySequence.StandardKey.Save, file_menu)
         self.publish_action = self._action("&Publish…", self.publish, "Ctrl+Shift+P", file_menu)
+        self.ruleset_action = self._action(
+            "Edit the &threshold guidance…", self.edit_guidance, None, file_menu
+        )
         file_menu.addSeparator()
         self._action("&Close", self.close, QKeySequence.StandardKey.Close, file_menu)
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -579,6 +582,20 @@ class DesignerWindow(QMainWindow):
         atomic.write_json(path, self.draft.as_json())
         self.saved_path = path
         self.statusBar().showMessage(f"Draft saved to {path}.", 5000)
+
+    def edit_guidance(self) -> None:
+        """The threshold ruleset's own editor, on a new version of the newest guidance."""
+        from caf_desktop.gui.designer.ruleset_window import RulesetWindow  # noqa: PLC0415
+        from caf_desktop.practice.ruleset_drafting import RulesetDraft  # noqa: PLC0415
+        from caf_desktop.practice.thresholds import ruleset  # noqa: PLC0415
+
+        editor = RulesetWindow(
+            RulesetDraft(ruleset(self.draft.raw.get("thresholds", {}).get("ruleset", "caf-continuum"))), self
+        )
+        editor.setWindowFlag(Qt.WindowType.Window, True)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        editor.show()
+        self.ruleset_editor = editor
 
     def publish_plan(self) -> tuple[publishing.PublishPlan, dict[int, int]]:
         plan = publishing.plan(installed_catalogue(), self.draft.definition())
