@@ -176,7 +176,6 @@ def _forms_publish(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
 
 
 def _records_migrate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from caf_desktop.formengine import migration, validation  # noqa: PLC0415
     from caf_desktop.formengine.definitions import installed_catalogue, version_key  # noqa: PLC0415
 
     if bool(args.ids) == bool(args.drafts):
@@ -209,18 +208,14 @@ def _records_migrate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
             problem = _why_not(info, target)
             changes: list[AnswerChange] = []
             if problem is None:
-                steps = migration.chain(catalogue, target.id, info.form_version, target.version)
-                moved, changes = migration.apply_chain(steps, info.document)
-                found = validation.findings(target, moved)
-                if found:
-                    problem = f"after the move {found[0].path}: {found[0].message} The migration needs a step for it; nothing was moved."
-                elif not args.dry_run:
-                    store.move_to_version(
-                        info.id,
-                        moved,
-                        target,
-                        reason=f"moved from version {info.form_version} to {target.version}",
-                    )
+                problem, moved, changes = _migrated(catalogue, target, info)
+            if problem is None and not args.dry_run:
+                store.move_to_version(
+                    info.id,
+                    moved,
+                    target,
+                    reason=f"moved from version {info.form_version} to {target.version}",
+                )
             outcome.update(
                 moved=problem is None and not args.dry_run,
                 changes=[c.as_json() for c in changes],
@@ -243,6 +238,28 @@ def _records_migrate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
                 f"{count} record{'s' if count != 1 else ''} moved to {target.id} {target.version}.\n"
             )
     return cli.EXIT_INVALID if failed else cli.EXIT_OK
+
+
+def _migrated(
+    catalogue: Any, target: FormDefinition, info: RecordInfo
+) -> tuple[str | None, dict[str, Any], list[AnswerChange]]:
+    """The record's document moved through the migrations to `target`, and why it cannot move (a step
+    that would lose an answer, or answers the new version does not accept), else None."""
+    from caf_desktop.formengine import migration, validation  # noqa: PLC0415
+
+    try:
+        steps = migration.chain(catalogue, target.id, info.form_version, target.version)
+        moved, changes = migration.apply_chain(steps, info.document)
+    except migration.MigrationError as error:
+        return str(error), {}, []
+    found = validation.findings(target, moved)
+    if found:
+        return (
+            f"after the move {found[0].path}: {found[0].message} The migration needs a step for it; nothing was moved.",
+            moved,
+            changes,
+        )
+    return None, moved, changes
 
 
 def _why_not(info: RecordInfo, target: FormDefinition) -> str | None:

@@ -219,12 +219,30 @@ def _concrete(place: str, source: list[str], target: list[str]) -> str:
 
 
 def _put(document: dict[str, Any], place: str, value: Any) -> None:
+    """Puts a renamed answer at its new place, making the objects on the way. Refuses (nothing is
+    lost: `apply` works on a copy) a place that already holds an answer, or whose way passes through
+    an answer that is not an object, as a migration written by hand or received may ask."""
     node: Any = document
     tokens = pointers.split(place)
-    for token in tokens[:-1]:
-        if isinstance(node, list):
+    for depth, token in enumerate(tokens[:-1], start=1):
+        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
             node = node[int(token)]
-            continue
-        node = node.setdefault(token, {})
-    if isinstance(node, dict):
-        node[tokens[-1]] = value
+        elif isinstance(node, dict):
+            node = node.setdefault(token, {})
+        else:
+            node = None
+        if not isinstance(node, (dict, list)):
+            raise MigrationError(
+                f"The migration would move an answer to {place}, but {pointers.join(tokens[:depth])} is not a "
+                "group of answers: nothing was moved. The form designer must correct the migration."
+            )
+    if not isinstance(node, dict):
+        raise MigrationError(
+            f"The migration would move an answer to {place}, inside a list: nothing was moved."
+        )
+    if tokens[-1] in node:
+        raise MigrationError(
+            f"The migration would move an answer onto {place}, which already holds one: nothing was moved. "
+            "The form designer must rename to a question with no answer."
+        )
+    node[tokens[-1]] = value

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from caf_desktop.store.store import Profile, Store
 
-from tests.conftest import CliResult, write_json
+from tests.conftest import EXAMPLES, CliResult, write_json
 from tests.store.support import definition, edited
 from tests.sync.bundle_world import KDF_COST, PASSPHRASE, Person, World, caf, make_world
 
@@ -426,3 +426,48 @@ def test_a_worker_replacing_another_workers_record_is_refused_with_exit_1(
     assert refusal["reason"].endswith("Nothing was imported.")
     assert cli("--home", cora, "records", "show", record, "--json").json() == before
     assert_plain(imported)
+
+
+def test_a_received_form_whose_migration_would_overwrite_answers_moves_nothing(
+    cli: Cli, world: World, hannah: Path, cora: Path, tmp_path: Path
+) -> None:
+    """Hostile input: the coordinator (with the team's real key) sends a TAC review 1.2.0 written by hand,
+    whose migration renames Notes onto Next steps, an answer every review has. The worker's draft is
+    refused with a sentence, and both answers are kept; nothing else fails."""
+    root = Path(__file__).parents[2] / "forms"
+    form = json.loads((root / "tac-review" / "1.1.0.json").read_text(encoding="utf-8"))
+    form["version"] = "1.2.0"
+    form["migration"] = {"from": "1.1.0", "steps": [{"rename": "/notes", "to": "/next_steps"}]}
+    hostile = write_json(tmp_path / "tac-review-1.2.0.json", form)
+    review = json.loads((EXAMPLES / "tac-review" / "full-1.1.0.json").read_text(encoding="utf-8"))
+    data = write_json(tmp_path / "review.json", review)
+    record = cli("--home", hannah, "records", "add", "tac-review@1.1.0", data, "--json").json()["id"]
+    outbox = tmp_path / "to-hannah"
+    outbox.mkdir()
+    sent = cli(
+        "--home",
+        cora,
+        "bundle",
+        "export",
+        "--changed",
+        "--to",
+        world.worker.identity.age.recipient,
+        "--with-form",
+        hostile,
+        "--out",
+        outbox,
+    )
+    assert sent.status == 0, sent.err
+    assert cli("--home", hannah, "bundle", "import", outbox).status == 0
+
+    moved = cli("--home", hannah, "records", "migrate", "--drafts", "--to", "tac-review@1.2.0")
+
+    assert moved.status == 1
+    assert "would move an answer onto /next_steps, which already holds one: nothing was moved" in moved.out
+    assert_plain(moved)
+    kept = cli("--home", hannah, "records", "show", record, "--json").json()
+    assert kept["form_version"] == "1.1.0"
+    assert (kept["document"]["notes"], kept["document"]["next_steps"]) == (
+        review["notes"],
+        review["next_steps"],
+    )

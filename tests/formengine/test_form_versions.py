@@ -182,3 +182,16 @@ def test_a_malformed_migration_step_is_named_plainly_by_the_checker() -> None:
     found = list(check_definition(raw, "edited.json"))
     assert [f.path for f in found] == ["/migration/steps/0"]
     assert "Each migration step is one of" in found[0].message
+
+
+def test_a_rename_that_would_lose_an_answer_is_refused_and_the_document_is_untouched() -> None:
+    document = {"notes": "kept", "next_steps": "also kept", "child": {"given_names": "Ada"}}
+    onto = migration.Migration("1.0.0", (migration.Step("rename", "/notes", to="/next_steps"),))
+    with pytest.raises(migration.MigrationError, match="already holds one"):
+        migration.apply(onto, document)
+    through = migration.Migration(
+        "1.0.0", (migration.Step("rename", "/notes", to="/child/given_names/notes"),)
+    )
+    with pytest.raises(migration.MigrationError, match="/child/given_names is not a group of answers"):
+        migration.apply(through, document)
+    assert document == {"notes": "kept", "next_steps": "also kept", "child": {"given_names": "Ada"}}

@@ -46,7 +46,11 @@ def newer_version(catalogue: Catalogue, record: RecordInfo) -> FormDefinition | 
 def plan_move(catalogue: Catalogue, record: RecordInfo, target: FormDefinition) -> Move:
     current = catalogue.get(record.form_id, record.form_version)
     steps = migration.chain(catalogue, record.form_id, record.form_version, target.version)
-    document, answers = migration.apply_chain(steps, record.document)
+    questions = changes.compare(current, target)
+    try:
+        document, answers = migration.apply_chain(steps, record.document)
+    except migration.MigrationError as error:  # a step that would lose an answer: shown, never run
+        return Move(record, current, target, dict(record.document), [], questions, str(error))
     found = validation.findings(target, document)
     problem = (
         f"After the move, {found[0].message[0].lower()}{found[0].message[1:]} ({found[0].path}). "
@@ -54,7 +58,7 @@ def plan_move(catalogue: Catalogue, record: RecordInfo, target: FormDefinition) 
         if found
         else None
     )
-    return Move(record, current, target, document, answers, changes.compare(current, target), problem)
+    return Move(record, current, target, document, answers, questions, problem)
 
 
 def describe_move(move: Move) -> str:

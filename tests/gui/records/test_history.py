@@ -194,3 +194,29 @@ def test_a_completed_record_is_never_offered_a_move(window: RecordsWindow, qtbot
     window.open_record(record.id)
     assert "newer version" not in window.banner.text()
     assert not window.newer_version_action.isEnabled()
+
+
+def test_a_move_that_would_overwrite_an_answer_is_shown_and_cannot_be_chosen(
+    window: RecordsWindow, qtbot: Any
+) -> None:
+    from caf_desktop.common import atomic, paths
+    from caf_desktop.formengine.definitions import forget_received, installed_catalogue
+
+    raw = json.loads(json.dumps(dict(shipped_catalogue().get("tac-review", "1.1.0").raw)))
+    raw["version"] = "1.2.0"
+    raw["migration"] = {"from": "1.1.0", "steps": [{"rename": "/notes", "to": "/next_steps"}]}
+    (paths.user_forms_dir() / "tac-review").mkdir(parents=True, exist_ok=True)
+    atomic.write_json(paths.user_forms_dir() / "tac-review" / "1.2.0.json", raw)
+    forget_received()
+    document = json.loads((EXAMPLES / "tac-review" / "full-1.1.0.json").read_text(encoding="utf-8"))
+    record = window.store.add_record(shipped_catalogue().get("tac-review", "1.1.0"), document)
+    catalogue = installed_catalogue()
+    move = version_dialog.plan_move(
+        catalogue, window.store.get(record.id), catalogue.get("tac-review", "1.2.0")
+    )
+    dialog = version_dialog.NewerVersionDialog(move, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.problem.isVisible()
+    assert "already holds one: nothing was moved" in dialog.problem.text()
+    assert not dialog.move_button.isEnabled()
