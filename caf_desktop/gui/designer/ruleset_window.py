@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from caf_desktop.common import paths
 from caf_desktop.common.errors import CafError
+from caf_desktop.gui.shared.main_window import menu_action
 from caf_desktop.practice.ruleset_drafting import RulesetDraft
 from caf_desktop.practice.thresholds import Intervals
 
@@ -64,10 +64,10 @@ class RulesetWindow(QMainWindow):
         QVBoxLayout(holder).addWidget(splitter)
         self.setCentralWidget(holder)
         edit = self.menuBar().addMenu("&Edit")
-        self.undo_action = self._action("&Undo", self.undo, "Ctrl+Z", edit)
-        self.redo_action = self._action("&Redo", self.redo, "Ctrl+Y", edit)
-        self.move_action = self._action("&Move to another level…", self.move_level, "Ctrl+M", edit)
-        self.retire_action = self._action("&Retire…", self.retire, None, edit)
+        self.undo_action = menu_action(self, "&Undo", self.undo, "Ctrl+Z", edit)
+        self.redo_action = menu_action(self, "&Redo", self.redo, "Ctrl+Y", edit)
+        self.move_action = menu_action(self, "&Move to another level…", self.move_level, "Ctrl+M", edit)
+        self.retire_action = menu_action(self, "&Retire…", self.retire, None, edit)
         self.resize(1366, 768)
         self.refresh()
 
@@ -109,14 +109,6 @@ class RulesetWindow(QMainWindow):
         self.publish_button.clicked.connect(self.publish)
         form.addRow(self.publish_button)
         return side
-
-    def _action(self, text: str, slot: Any, shortcut: str | None, menu: Any) -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
 
     def refresh(self) -> None:
         raw = self.draft.raw

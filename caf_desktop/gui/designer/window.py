@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -46,6 +46,7 @@ from caf_desktop.formengine.definitions import FormDefinition, installed_catalog
 from caf_desktop.formengine.drafting import Draft, Placement
 from caf_desktop.gui.designer.dialogs import AddQuestionDialog, PublishDialog, RuleDialog
 from caf_desktop.gui.form.view import FormView
+from caf_desktop.gui.shared.main_window import menu_action
 
 
 class DesignerWindow(QMainWindow):
@@ -172,38 +173,31 @@ class DesignerWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self._action("&Open a form file…", self.open_file, QKeySequence.StandardKey.Open, file_menu)
-        self._action("&Save draft as…", self.save_as, QKeySequence.StandardKey.Save, file_menu)
-        self.publish_action = self._action("&Publish…", self.publish, "Ctrl+Shift+P", file_menu)
-        self.ruleset_action = self._action(
-            "Edit the &threshold guidance…", self.edit_guidance, None, file_menu
+        menu_action(self, "&Open a form file…", self.open_file, QKeySequence.StandardKey.Open, file_menu)
+        menu_action(self, "&Save draft as…", self.save_as, QKeySequence.StandardKey.Save, file_menu)
+        self.publish_action = menu_action(self, "&Publish…", self.publish, "Ctrl+Shift+P", file_menu)
+        self.ruleset_action = menu_action(
+            self, "Edit the &threshold guidance…", self.edit_guidance, None, file_menu
         )
         file_menu.addSeparator()
-        self._action("&Close", self.close, QKeySequence.StandardKey.Close, file_menu)
+        menu_action(self, "&Close", self.close, QKeySequence.StandardKey.Close, file_menu)
         edit_menu = self.menuBar().addMenu("&Edit")
-        self.undo_action = self._action("&Undo", self.undo, "Ctrl+Z", edit_menu)
-        self.redo_action = self._action("&Redo", self.redo, "Ctrl+Y", edit_menu)
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
+        self.undo_action = menu_action(self, "&Undo", self.undo, "Ctrl+Z", edit_menu)
+        self.redo_action = menu_action(self, "&Redo", self.redo, "Ctrl+Y", edit_menu, also=("Ctrl+Shift+Z",))
         edit_menu.addSeparator()
-        self.add_action = self._action("&Add a question…", self.add_question, "Ctrl+Shift+N", edit_menu)
-        self.rename_action = self._action("Re&name the id…", self.rename, "F2", edit_menu)
-        self.delete_action = self._action("&Delete the question", self.delete, "Ctrl+Delete", edit_menu)
-        self.rule_action = self._action(
-            "R&ule: show or hide by an answer…", self.edit_rule, "Ctrl+R", edit_menu
+        self.add_action = menu_action(self, "&Add a question…", self.add_question, "Ctrl+Shift+N", edit_menu)
+        self.rename_action = menu_action(self, "Re&name the id…", self.rename, "F2", edit_menu)
+        self.delete_action = menu_action(self, "&Delete the question", self.delete, "Ctrl+Delete", edit_menu)
+        self.rule_action = menu_action(
+            self, "R&ule: show or hide by an answer…", self.edit_rule, "Ctrl+R", edit_menu
         )
-        self.add_choice_action = self._action("Add a &choice…", self.add_choice, None, edit_menu)
-        self.retire_choice_action = self._action("Re&tire a choice…", self.retire_choice, None, edit_menu)
+        self.add_choice_action = menu_action(self, "Add a &choice…", self.add_choice, None, edit_menu)
+        self.retire_choice_action = menu_action(
+            self, "Re&tire a choice…", self.retire_choice, None, edit_menu
+        )
         edit_menu.addSeparator()
-        self.up_action = self._action("Move &up", lambda: self.move(-1), "Alt+Up", edit_menu)
-        self.down_action = self._action("Move do&wn", lambda: self.move(+1), "Alt+Down", edit_menu)
-
-    def _action(self, text: str, slot: Any, shortcut: Any, menu: Any) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
+        self.up_action = menu_action(self, "Move &up", lambda: self.move(-1), "Alt+Up", edit_menu)
+        self.down_action = menu_action(self, "Move do&wn", lambda: self.move(+1), "Alt+Down", edit_menu)
 
     # --- showing the draft ---------------------------------------------------------------------------
 

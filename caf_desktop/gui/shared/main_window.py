@@ -71,6 +71,28 @@ def action_words(text: str) -> str:
     return "-".join(words)
 
 
+def menu_action(
+    owner: QWidget,
+    text: str,
+    slot: Any,
+    shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    menu: Any = None,
+    *,
+    also: tuple[str, ...] = (),
+) -> QAction:
+    """A menu action named `action-` plus its words (CONTRACT.md), so scripts and tests find it.
+    `also` gives further keys for the same action (Ctrl+Enter on the keypad beside Ctrl+Return).
+    Every window's menus are built with it: the records window and the designer's too."""
+    action = QAction(text, owner)
+    action.setObjectName(f"action-{action_words(text)}")
+    if shortcut is not None:
+        action.setShortcuts([QKeySequence(shortcut), *(QKeySequence(k) for k in also)])
+    action.triggered.connect(slot)
+    if menu is not None:
+        menu.addAction(action)
+    return action
+
+
 def name_actions(window: QWidget, shorter: dict[str, str] | None = None) -> None:
     """Names each of the window's actions `action-` plus its words as it says them now (CONTRACT.md),
     or the shorter name given for those words. A menu's own entry in the menu bar is `menu-` plus its
@@ -177,17 +199,8 @@ class MainWindow(QMainWindow):
         *,
         also: tuple[str, ...] = (),
     ) -> QAction:
-        """A menu action named `action-` plus its words (CONTRACT.md), so scripts and tests find it.
-        `also` gives further keys for the same action (Ctrl+Enter on the keypad beside Ctrl+Return).
-        Public because the records window (`gui.records.window`) builds its menus with it too."""
-        action = QAction(text, self)
-        action.setObjectName(f"action-{action_words(text)}")
-        if shortcut is not None:
-            action.setShortcuts([QKeySequence(shortcut), *(QKeySequence(k) for k in also)])
-        action.triggered.connect(slot)
-        if menu is not None:
-            menu.addAction(action)
-        return action
+        """`menu_action` on this window (public: the records window builds its menus with it too)."""
+        return menu_action(self, text, slot, shortcut, menu, also=also)
 
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
