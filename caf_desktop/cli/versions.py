@@ -79,12 +79,7 @@ def _home_records(args: argparse.Namespace, form_id: str, version: str) -> list[
         except StoreNotInitialised:
             return []
     with cli.opened(args) as store:
-        # The case list's rows carry no documents: each matching record is read whole.
-        return [
-            store.get(r.id)
-            for r in store.list_records()
-            if r.form_id == form_id and r.form_version == version
-        ]
+        return store.records_of_form(form_id, version)
 
 
 def _counted(
@@ -194,11 +189,11 @@ def _records_migrate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     with cli.opened(args) as store:
         if args.drafts:
             chosen = [
-                store.get(r.id)
-                for r in store.list_records()
-                if r.form_id == target.id
-                and r.status == "draft"
-                and version_key(r.form_version) < version_key(target.version)
+                r
+                for d in catalogue.all()
+                if d.id == target.id and version_key(d.version) < version_key(target.version)
+                for r in store.records_of_form(d.id, d.version)
+                if r.status == "draft"
             ]
         else:
             chosen = [store.get(i) for i in args.ids]

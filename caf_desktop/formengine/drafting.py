@@ -155,11 +155,7 @@ class Draft:
             if token == "*":  # noqa: S105 - a list's items
                 location = self._followed_location(location) + "/items"
             elif isinstance(node.get("properties"), dict) and token in node["properties"]:
-                location = (
-                    self._followed_location(location)
-                    + "/properties/"
-                    + token.replace("~", "~0").replace("/", "~1")
-                )
+                location = self._followed_location(location) + "/properties" + pointers.join([token])
             else:
                 raise DraftError(
                     f"{data_pointer} is not a question of this form the designer can edit here "

@@ -164,7 +164,7 @@ def _places(document: Any, template: str) -> Iterator[tuple[str, Any, str]]:
 
 
 def _escaped(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
+    return pointers.join([token])[1:]
 
 
 def _run(step: Step, document: dict[str, Any]) -> list[AnswerChange]:

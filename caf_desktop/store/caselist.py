@@ -206,6 +206,17 @@ class CaseListMixin(RecordsMixin):
             dataclasses.replace(r, case_safeguarding=True) if r.case_id in flagged_cases else r for r in rows
         ]
 
+    def records_of_form(self, form_id: str, version: str) -> list[RecordInfo]:
+        """Every record (not deleted) made with this version of a form, with its document, in one query:
+        what a new version of the form would touch (`forms diff`, Publish, `records migrate`)."""
+        with self.session() as session:
+            rows = session.scalars(
+                select(Record).where(
+                    Record.form_id == form_id, Record.form_version == version, Record.deleted_at.is_(None)
+                )
+            ).all()
+            return [record_info(r) for r in rows]
+
     def unsaved(self) -> list[RecordInfo]:
         """Records whose autosaved working copy is newer than their last save: drafts to recover."""
         with self.session() as session:

@@ -54,3 +54,14 @@ def test_an_old_indicator_that_now_reads_as_child_protection_is_flagged(store: S
     assert store.refresh_guidance() == 1
     assert store.get(record.id).safeguarding
     assert store.get(record.id).suggested_level == 4
+
+
+def test_the_records_of_one_version_of_a_form_come_with_their_documents(store: Store) -> None:
+    caf = store.add_record(definition("caf-assessment"), example("caf-assessment/full"))
+    gone = store.add_record(definition("caf-assessment"), example("caf-assessment/full"))
+    store.delete(gone.id)
+    store.add_record(definition("tac-review"), example("tac-review/full"))
+    found = store.records_of_form("caf-assessment", definition("caf-assessment").version)
+    assert [r.id for r in found] == [caf.id]  # not the deleted one, nor another form
+    assert found[0].document == example("caf-assessment/full")
+    assert store.records_of_form("caf-assessment", "0.9.0") == []

@@ -596,11 +596,7 @@ class DesignerWindow(QMainWindow):
         counts: dict[int, int] = {}
         if self.store is not None and plan.previous is not None:
             previous = plan.previous
-            records = [
-                self.store.get(r.id)
-                for r in self.store.list_records()
-                if r.form_id == previous.id and r.form_version == previous.version
-            ]
+            records = self.store.records_of_form(previous.id, previous.version)
             for index, change in enumerate(plan.changes):
                 counts[index] = sum(1 for r in records if changes.affects(change, r.document))
         return plan, counts
